@@ -1,0 +1,54 @@
+/**
+ * What a command action works with: the injected context, the global options, the output stream
+ * and the data dir — plus `unlock()`, which asks for the passphrase only when it is needed.
+ */
+import type { Command } from "commander";
+import type { Context } from "./context.ts";
+import { Output } from "./output.ts";
+import { resolveHome } from "./paths.ts";
+import { readPassphrase } from "./passphrase.ts";
+import { databaseExists } from "../store/db.ts";
+import { type UnlockedStore, unlockStore } from "../store/open_store.ts";
+import { LegionError } from "../errors.ts";
+
+export interface GlobalOptions {
+  home?: string;
+  json?: boolean;
+  passphraseFile?: string;
+  passphraseFd?: number;
+}
+
+export class Invocation {
+  readonly globals: GlobalOptions;
+  readonly out: Output;
+  readonly home: string;
+  readonly #cleanups: Array<() => void | Promise<void>> = [];
+
+  constructor(readonly ctx: Context, command: Command) {
+    this.globals = command.optsWithGlobals() as GlobalOptions;
+    this.out = new Output(ctx, this.globals.json ?? false);
+    this.home = resolveHome(ctx, this.globals.home);
+  }
+
+  /** Opens and unlocks the store; fails with a hint before prompting when there is no identity. */
+  async unlock(): Promise<UnlockedStore> {
+    if (!databaseExists(this.home)) {
+      throw new LegionError("no_identity", `No Legion identity in ${this.home}`, {
+        hint: "run `legion init` first, or pass --home DIR",
+      });
+    }
+    const passphrase = await readPassphrase(this.ctx, this.globals);
+    const store = await unlockStore(this.home, passphrase, this.ctx.now());
+    this.onCleanup(() => store.close());
+    return store;
+  }
+
+  onCleanup(fn: () => void | Promise<void>): void {
+    this.#cleanups.push(fn);
+  }
+
+  /** Runs cleanups in reverse order; called by the program after every action, even on error. */
+  async cleanup(): Promise<void> {
+    while (this.#cleanups.length > 0) await this.#cleanups.pop()!();
+  }
+}

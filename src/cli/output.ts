@@ -1,0 +1,48 @@
+/**
+ * stdout carries results only: human text, or with `--json` one JSON object per line, each with a
+ * `type` field. Diagnostics and progress go to stderr as `legion: …`.
+ */
+import type { Context } from "./context.ts";
+import { isLegionError } from "../errors.ts";
+
+export type JsonRecord = { type: string } & Record<string, unknown>;
+
+export class Output {
+  constructor(private readonly ctx: Context, readonly json: boolean) {}
+
+  /** Emits one result: `record` as a JSON line in JSON mode, else the human lines. */
+  result(record: JsonRecord, human: string | readonly string[]): void {
+    if (this.json) {
+      this.ctx.stdout.write(JSON.stringify(record) + "\n");
+      return;
+    }
+    const lines = typeof human === "string" ? [human] : human;
+    for (const line of lines) this.ctx.stdout.write(line + "\n");
+  }
+
+  /** Progress or notes for humans; never part of the result stream. */
+  note(message: string): void {
+    this.ctx.stderr.write(`legion: ${message}\n`);
+  }
+
+  warn(message: string): void {
+    this.ctx.stderr.write(`legion: warning: ${message}\n`);
+  }
+}
+
+/** Prints an error as one `legion: error: …` line (plus `legion: hint: …`); never a stack trace. */
+export function printError(ctx: Context, err: unknown, verbose: boolean): void {
+  if (isLegionError(err)) {
+    ctx.stderr.write(`legion: error: ${oneLine(err.message)}\n`);
+    if (err.hint) ctx.stderr.write(`legion: hint: ${oneLine(err.hint)}\n`);
+    return;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  ctx.stderr.write(`legion: error: internal error: ${oneLine(message)}\n`);
+  if (verbose && err instanceof Error && err.stack) ctx.stderr.write(err.stack + "\n");
+  else ctx.stderr.write("legion: hint: run with LEGION_DEBUG=1 for details and report a bug\n");
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, " ").trim();
+}

@@ -1,0 +1,137 @@
+/**
+ * `legion init`: a new identity (or `--restore` one from its phrase) in a fresh data dir.
+ *
+ * The new database is built under a temporary name and renamed into place only when complete, so an
+ * interrupted init never leaves half an identity, and `--force` never loses the old one early.
+ */
+import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import type { Command } from "commander";
+import type { ActionRunner } from "../cli/program.ts";
+import type { Invocation } from "../cli/invocation.ts";
+import { readPassphrase } from "../cli/passphrase.ts";
+import { readSecretText } from "../cli/secret_input.ts";
+import { DB_FILE } from "../cli/paths.ts";
+import { deriveIdentity, keyFingerprint, newPhrase, parsePhrase } from "../crypto/identity.ts";
+import { onionAddress } from "../crypto/onion.ts";
+import { toHex } from "../crypto/hex.ts";
+import { databaseExists, databasePath, ensureDataDir, openDatabase } from "../store/db.ts";
+import { createVault } from "../store/vault.ts";
+import { saveIdentity } from "../store/identity_store.ts";
+import { LegionError } from "../errors.ts";
+
+interface InitOptions {
+  restore?: boolean;
+  force?: boolean;
+  phraseOut?: string;
+  phraseFile?: string;
+  showPhrase?: boolean;
+}
+
+export function registerInit(program: Command, run: ActionRunner): void {
+  program.command("init")
+    .description("create a new identity (or restore one from its recovery phrase)")
+    .option("--restore", "recreate the identity from its 24-word phrase (prompt, or stdin)")
+    .option("--phrase-file <file>", "with --restore: read the phrase from a file")
+    .option("--phrase-out <file>", "write the new recovery phrase to FILE (mode 0600)")
+    .option("--show-phrase", "include the recovery phrase in stdout (careful: logs, scrollback)")
+    .option("--force", "replace an existing identity (destroys it)")
+    .action(run(init));
+}
+
+async function init(inv: Invocation, options: InitOptions): Promise<void> {
+  const { ctx, out, home } = inv;
+  if (databaseExists(home) && !options.force) {
+    throw new LegionError("identity_exists", `An identity already exists in ${home}`, {
+      hint: "use --force to replace it (the old identity is destroyed), or pass --home DIR",
+    });
+  }
+  if (!options.restore) checkPhraseDestination(inv, options);
+
+  const phrase = options.restore
+    ? parsePhrase(
+      await readSecretText(ctx, { file: options.phraseFile, prompt: "Recovery phrase:" }),
+    )
+    : await newPhrase();
+  const passphrase = await readPassphrase(ctx, inv.globals, { confirm: true });
+  const keys = await deriveIdentity(phrase);
+  const createdAt = ctx.now();
+
+  ensureDataDir(home);
+  if (!options.restore && options.phraseOut) writePhraseFile(options.phraseOut, phrase);
+  const staging = join(home, `${DB_FILE}.init-${toHex(randomBytes(6))}`);
+  try {
+    const db = openDatabase(staging, { create: true });
+    try {
+      const sealer = await createVault(db, passphrase);
+      saveIdentity(db, sealer, keys, createdAt);
+      sealer.wipe();
+    } finally {
+      db.close();
+    }
+    if (options.force) removeDatabase(home);
+    renameSync(staging, databasePath(home));
+  } catch (err) {
+    removeDatabase(home, staging);
+    throw err;
+  } finally {
+    keys.seed.fill(0);
+    keys.zkSecret.fill(0);
+  }
+
+  const onion = onionAddress(keys.publicKey);
+  if (!options.restore && !options.phraseOut && !options.showPhrase) {
+    showPhraseOnTerminal(inv, phrase);
+  }
+  out.result(
+    {
+      type: "identity",
+      onion: `${onion}.onion`,
+      fingerprint: await keyFingerprint(keys.publicKey),
+      createdAt: new Date(createdAt).toISOString(),
+      restored: options.restore ?? false,
+      ...(options.showPhrase && !options.restore ? { phrase } : {}),
+    },
+    options.showPhrase && !options.restore ? [`${onion}.onion`, phrase] : `${onion}.onion`,
+  );
+}
+
+/** Fails before anything is created when the new phrase would have nowhere safe to go. */
+function checkPhraseDestination(inv: Invocation, options: InitOptions): void {
+  if (options.phraseOut) {
+    if (existsSync(options.phraseOut)) {
+      throw new LegionError("config", `Refusing to overwrite ${options.phraseOut}`, {
+        hint: "choose another --phrase-out file",
+      });
+    }
+    return;
+  }
+  if (options.showPhrase || inv.ctx.stderr.isTTY) return;
+  throw new LegionError("usage", "No terminal to show the recovery phrase on", {
+    hint: "use --phrase-out FILE (or --show-phrase to print it on stdout)",
+  });
+}
+
+function writePhraseFile(path: string, phrase: string): void {
+  try {
+    writeFileSync(path, phrase + "\n", { mode: 0o600, flag: "wx" });
+  } catch (err) {
+    throw new LegionError("config", `Cannot write ${path}: ${(err as Error).message}`);
+  }
+}
+
+function showPhraseOnTerminal(inv: Invocation, phrase: string): void {
+  const words = phrase.split(" ").map((w, i) => `${String(i + 1).padStart(2)}. ${w.padEnd(10)}`);
+  const rows: string[] = [];
+  for (let i = 0; i < words.length; i += 4) rows.push("  " + words.slice(i, i + 4).join(" "));
+  inv.ctx.stderr.write(
+    "\nRecovery phrase — write it down now; it will not be shown again:\n\n" +
+      rows.join("\n") + "\n\n",
+  );
+}
+
+/** Removes a database and its WAL/SHM (`path` defaults to the data dir's database). */
+function removeDatabase(home: string, path = databasePath(home)): void {
+  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(path + suffix, { force: true });
+}
