@@ -31,13 +31,16 @@ export async function unlockStore(
 }
 
 export function storeHandle(home: string, db: Database, sealer: Sealer): UnlockedStore {
+  let closed = false;
   return {
     home,
     db,
     sealer,
     close() {
+      if (closed) return;
+      closed = true;
       sealer.wipe();
-      if (db.isOpen) db.close();
+      db.close();
     },
   };
 }
