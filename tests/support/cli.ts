@@ -1,0 +1,67 @@
+/** Runs the real CLI (`deno run main.ts`) as a child process, as users and scripts do. */
+import { fromFileUrl } from "node:url";
+
+export const MAIN = fromFileUrl(new URL("../../main.ts", import.meta.url));
+export const TEST_PASSPHRASE = "correct horse battery staple";
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  env?: Record<string, string>;
+  stdin?: string | Uint8Array;
+  cwd?: string;
+  /** Defaults to TEST_PASSPHRASE through LEGION_PASSPHRASE; `null` leaves it unset. */
+  passphrase?: string | null;
+}
+
+export async function runLegion(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
+  const passphrase = options.passphrase === undefined ? TEST_PASSPHRASE : options.passphrase;
+  if (passphrase !== null) env.LEGION_PASSPHRASE = passphrase;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", MAIN, ...args],
+    env,
+    cwd: options.cwd,
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const writer = child.stdin.getWriter();
+    await writer.write(
+      typeof options.stdin === "string" ? new TextEncoder().encode(options.stdin) : options.stdin,
+    );
+    await writer.close();
+  }
+  const { code, stdout, stderr } = await child.output();
+  const decoder = new TextDecoder();
+  return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+/** A fresh temporary directory, removed by the returned dispose function. */
+export async function tempDir(
+  prefix = "legion-test-",
+): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix });
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** `legion init` in `home` (non-interactive); returns the onion address and the phrase. */
+export async function initIdentity(
+  home: string,
+  phraseFile: string,
+): Promise<{ onion: string; phrase: string }> {
+  const result = await runLegion(["--home", home, "--json", "init", "--phrase-out", phraseFile]);
+  if (result.code !== 0) throw new Error(`init failed (${result.code}): ${result.stderr}`);
+  const record = JSON.parse(result.stdout.trim());
+  return { onion: record.onion, phrase: (await Deno.readTextFile(phraseFile)).trim() };
+}
