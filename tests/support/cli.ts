@@ -1,7 +1,7 @@
 /** Runs the real CLI (`deno run main.ts`) as a child process, as users and scripts do. */
-import { fromFileUrl } from "node:url";
+import { fileURLToPath } from "node:url";
 
-export const MAIN = fromFileUrl(new URL("../../main.ts", import.meta.url));
+export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 export const TEST_PASSPHRASE = "correct horse battery staple";
 
 export interface RunResult {
