@@ -44,6 +44,8 @@ export type ErrorCode =
   | "passphrase_rejected"
   | "proof_rejected"
   | "identity_exists"
+  | "contact_exists"
+  | "no_contact"
   | "config"
   | "internal";
 
@@ -58,6 +60,8 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   passphrase_rejected: ExitCode.rejected,
   proof_rejected: ExitCode.rejected,
   identity_exists: ExitCode.config,
+  contact_exists: ExitCode.config,
+  no_contact: ExitCode.noInput,
   config: ExitCode.config,
   internal: ExitCode.failure,
 };

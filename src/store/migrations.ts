@@ -35,4 +35,49 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: "contacts and libsignal stores",
+    // Row keys that would reveal who a contact is (Ed25519 key, name, libsignal address) are
+    // stored only as keyed BLAKE2b tags (key sealed in signal_identity); prekey ids and times
+    // are plain because libsignal looks them up by id and rotation needs the times.
+    sql: `
+      CREATE TABLE signal_identity (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        keys_sealed BLOB NOT NULL
+      ) STRICT;
+      CREATE TABLE signal_signed_prekeys (
+        id INTEGER PRIMARY KEY,
+        record_sealed BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        retire_after INTEGER
+      ) STRICT;
+      CREATE TABLE signal_kyber_prekeys (
+        id INTEGER PRIMARY KEY,
+        record_sealed BLOB NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_resort INTEGER NOT NULL,
+        retire_after INTEGER
+      ) STRICT;
+      CREATE TABLE signal_kyber_used (
+        tag BLOB PRIMARY KEY,
+        kyber_id INTEGER NOT NULL REFERENCES signal_kyber_prekeys (id) ON DELETE CASCADE
+      ) STRICT;
+      CREATE INDEX signal_kyber_used_by_key ON signal_kyber_used (kyber_id);
+      CREATE TABLE signal_prekeys (
+        id INTEGER PRIMARY KEY,
+        record_sealed BLOB NOT NULL
+      ) STRICT;
+      CREATE TABLE signal_sessions (
+        address_tag BLOB PRIMARY KEY,
+        record_sealed BLOB NOT NULL
+      ) STRICT;
+      CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        key_tag BLOB NOT NULL UNIQUE,
+        name_tag BLOB NOT NULL UNIQUE,
+        record_sealed BLOB NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

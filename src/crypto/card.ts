@@ -1,0 +1,327 @@
+/**
+ * Contact cards: how two people introduce themselves, out of band, without any directory.
+ *
+ * Wire format (version 1): one line of canonical JSON (see canonical_json.ts), UTF-8, at most
+ * {@link MAX_CARD_BYTES} bytes, optionally followed by whitespace:
+ *
+ * ```
+ * { "created": "2026-11-22T00:00:00Z",          // whole seconds, UTC
+ *   "ed25519": base64(32),                        // the Ed25519 identity (signs this card)
+ *   "expires": "2026-12-22T00:00:00Z",
+ *   "name": "alice",                              // optional hint, 1–64 characters
+ *   "onion": "<56 base32>.onion",                 // must derive from ed25519 (rend-spec-v3 §6)
+ *   "signal": {
+ *     "identityKey": base64(33),                  // libsignal identity key (0x05 || X25519)
+ *     "kyberPreKey": { "id": n, "key": base64(1569), "signature": base64(64) },
+ *     "registrationId": n,                        // 1..16380
+ *     "signedPreKey": { "id": n, "key": base64(33), "signature": base64(64) } },
+ *   "version": 1,
+ *   "signature": base64(64) }
+ * ```
+ *
+ * `signature` = Ed25519(identity, "legion/v1/card\n" || canonical JSON of every other field). The
+ * prekey signatures are libsignal's XEdDSA signatures by the libsignal identity key over the
+ * serialised prekeys — the same check PQXDH makes, done at import so a bad card fails early.
+ * The whole document must be canonical (re-serialising the parsed value gives the same text), so
+ * every byte is covered: any change is a parse error, a canonical-form error or a bad signature.
+ *
+ * Pure: no I/O; the clock is a parameter.
+ */
+import { KEMPublicKey, PublicKey } from "@signalapp/libsignal-client";
+import { sodium } from "./sodium.ts";
+import { fromBase64, toBase64 } from "./base64.ts";
+import { canonicalJson, type JsonValue } from "./canonical_json.ts";
+import { onionAddress } from "./onion.ts";
+import { CardError } from "./card_error.ts";
+
+export const CARD_VERSION = 1;
+/** Cards larger than this are refused before parsing (a v1 card is ≈2.7 KB). */
+export const MAX_CARD_BYTES = 16 * 1024;
+export const MAX_NAME_LENGTH = 64;
+/** How far in the future a card's creation time may be (clock skew between the two machines). */
+export const CLOCK_SKEW_MS = 10 * 60 * 1000;
+const SIGNING_CONTEXT = new TextEncoder().encode("legion/v1/card\n");
+
+export interface CardPreKey {
+  id: number;
+  /** Serialised public key: libsignal `PublicKey` (33 B) or `KEMPublicKey` (1569 B). */
+  key: Uint8Array<ArrayBuffer>;
+  /** XEdDSA signature by the libsignal identity key over `key`. */
+  signature: Uint8Array<ArrayBuffer>;
+}
+
+/** The signed content of a card, decoded. Times are milliseconds since the epoch, whole seconds. */
+export interface ContactCard {
+  version: number;
+  name?: string;
+  ed25519: Uint8Array<ArrayBuffer>;
+  /** Onion address with the `.onion` suffix. */
+  onion: string;
+  identityKey: Uint8Array<ArrayBuffer>;
+  registrationId: number;
+  signedPreKey: CardPreKey;
+  kyberPreKey: CardPreKey;
+  created: number;
+  expires: number;
+}
+
+/** Encodes and signs a card with the Ed25519 identity seed; returns the card text (no newline). */
+export async function encodeCard(card: ContactCard, ed25519Seed: Uint8Array): Promise<string> {
+  const na = await sodium();
+  const { publicKey, privateKey } = na.crypto_sign_seed_keypair(ed25519Seed);
+  try {
+    if (!na.memcmp(publicKey, card.ed25519)) {
+      throw new RangeError("the card's ed25519 key is not the signing key's");
+    }
+    const body = cardBody(card);
+    const signature = na.crypto_sign_detached(signingInput(body), privateKey);
+    return canonicalJson({ ...body, signature: toBase64(signature) });
+  } finally {
+    na.memzero(privateKey);
+  }
+}
+
+/**
+ * Parses and fully verifies a card: size, JSON, canonical form, version, fields, the Ed25519
+ * signature, the onion address, both prekey signatures and the validity period at `now`.
+ *
+ * @throws {CardError} with a distinct `reason` for each failure.
+ */
+export async function verifyCard(text: string, options: { now: number }): Promise<ContactCard> {
+  const { card, body, signature } = parseCard(text);
+  const na = await sodium();
+  if (!na.crypto_sign_verify_detached(signature, signingInput(body), card.ed25519)) {
+    throw new CardError("bad_signature", "Cannot import card: signature does not verify", {
+      hint: "the card was altered or damaged; ask for a fresh copy",
+    });
+  }
+  if (`${onionAddress(card.ed25519)}.onion` !== card.onion) {
+    throw new CardError(
+      "onion_mismatch",
+      "Cannot import card: the onion address does not belong to the card's key",
+    );
+  }
+  const identity = PublicKey.deserialize(card.identityKey);
+  if (!identity.verify(card.signedPreKey.key, card.signedPreKey.signature)) {
+    throw new CardError(
+      "bad_signed_prekey_signature",
+      "Cannot import card: the signed prekey's signature does not verify",
+    );
+  }
+  if (!identity.verify(card.kyberPreKey.key, card.kyberPreKey.signature)) {
+    throw new CardError(
+      "bad_kyber_prekey_signature",
+      "Cannot import card: the Kyber prekey's signature does not verify",
+    );
+  }
+  if (card.expires <= options.now) {
+    throw new CardError(
+      "expired",
+      `Cannot import card: it expired on ${formatTime(card.expires)}`,
+      { hint: "ask the contact for a fresh card (`legion card export`)" },
+    );
+  }
+  if (card.created > options.now + CLOCK_SKEW_MS) {
+    throw new CardError(
+      "not_yet_valid",
+      `Cannot import card: it was created in the future (${formatTime(card.created)})`,
+      { hint: "check this machine's clock" },
+    );
+  }
+  return card;
+}
+
+/** Structural parse without any signature check (for display and tests). */
+export function parseCard(
+  text: string,
+): { card: ContactCard; body: Record<string, JsonValue>; signature: Uint8Array } {
+  if (new TextEncoder().encode(text).length > MAX_CARD_BYTES) {
+    throw new CardError("too_large", `Cannot parse card: larger than ${MAX_CARD_BYTES} bytes`);
+  }
+  const trimmed = text.trim();
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch {
+    throw new CardError("not_json", "Cannot parse card: not valid JSON", {
+      hint: "a card is the one-line output of `legion card export`",
+    });
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new CardError("not_json", "Cannot parse card: not a JSON object");
+  }
+  const record = value as Record<string, unknown>;
+  if (record.version !== CARD_VERSION) {
+    throw new CardError(
+      "unsupported_version",
+      `Cannot import card: unsupported card version ${JSON.stringify(record.version ?? null)}`,
+      { hint: `this Legion reads version ${CARD_VERSION}; the sender may need to upgrade` },
+    );
+  }
+  let canonical: string | undefined;
+  try {
+    canonical = canonicalJson(value as JsonValue);
+  } catch {
+    canonical = undefined;
+  }
+  if (canonical !== trimmed) {
+    throw new CardError("not_canonical", "Cannot parse card: not in canonical form", {
+      hint: "cards must be passed on unchanged (no reformatting)",
+    });
+  }
+  const fields = new Fields(record, "");
+  fields.only([
+    "created",
+    "ed25519",
+    "expires",
+    "name",
+    "onion",
+    "signal",
+    "signature",
+    "version",
+  ]);
+  const signal = fields.object("signal");
+  signal.only(["identityKey", "kyberPreKey", "registrationId", "signedPreKey"]);
+  const card: ContactCard = {
+    version: CARD_VERSION,
+    ed25519: fields.bytes("ed25519", 32),
+    onion: fields.string("onion", /^[a-z2-7]{56}\.onion$/),
+    identityKey: signal.bytes("identityKey", 33),
+    registrationId: signal.integer("registrationId", 1, 16380),
+    signedPreKey: preKey(signal.object("signedPreKey"), 33),
+    kyberPreKey: preKey(signal.object("kyberPreKey"), 1569),
+    created: fields.time("created"),
+    expires: fields.time("expires"),
+  };
+  if (record.name !== undefined) card.name = fields.name("name");
+  fields.check(() => {
+    PublicKey.deserialize(card.identityKey);
+  }, "signal.identityKey");
+  fields.check(() => {
+    PublicKey.deserialize(card.signedPreKey.key);
+  }, "signal.signedPreKey.key");
+  fields.check(() => {
+    KEMPublicKey.deserialize(card.kyberPreKey.key);
+  }, "signal.kyberPreKey.key");
+  if (card.expires <= card.created) {
+    throw new CardError("bad_field", "Cannot parse card: it expires before it was created");
+  }
+  const signature = fields.bytes("signature", 64);
+  const { signature: _, ...body } = record;
+  return { card, body: body as Record<string, JsonValue>, signature };
+}
+
+/** The signed fields of a card as a JSON value (everything but `signature`). */
+export function cardBody(card: ContactCard): Record<string, JsonValue> {
+  const preKey = (p: CardPreKey) => ({
+    id: p.id,
+    key: toBase64(p.key),
+    signature: toBase64(p.signature),
+  });
+  return {
+    version: card.version,
+    ...(card.name === undefined ? {} : { name: card.name }),
+    ed25519: toBase64(card.ed25519),
+    onion: card.onion,
+    signal: {
+      identityKey: toBase64(card.identityKey),
+      registrationId: card.registrationId,
+      signedPreKey: preKey(card.signedPreKey),
+      kyberPreKey: preKey(card.kyberPreKey),
+    },
+    created: formatTime(card.created),
+    expires: formatTime(card.expires),
+  };
+}
+
+/** `YYYY-MM-DDTHH:MM:SSZ` (whole seconds, UTC). */
+export function formatTime(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+/** Checks a contact name (local, or a card's hint): 1–64 characters, no control characters. */
+export function isValidName(name: string): boolean {
+  return name.length >= 1 && name.length <= MAX_NAME_LENGTH && name.trim() === name &&
+    // deno-lint-ignore no-control-regex
+    !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name);
+}
+
+function signingInput(body: Record<string, JsonValue>): Uint8Array {
+  const json = new TextEncoder().encode(canonicalJson(body));
+  const out = new Uint8Array(SIGNING_CONTEXT.length + json.length);
+  out.set(SIGNING_CONTEXT);
+  out.set(json, SIGNING_CONTEXT.length);
+  return out;
+}
+
+function preKey(fields: Fields, keyLength: number): CardPreKey {
+  fields.only(["id", "key", "signature"]);
+  return {
+    id: fields.integer("id", 1, 0xffffff),
+    key: fields.bytes("key", keyLength),
+    signature: fields.bytes("signature", 64),
+  };
+}
+
+/** Typed access to a parsed object's fields; each failure names the field. */
+class Fields {
+  constructor(private readonly record: Record<string, unknown>, private readonly path: string) {}
+
+  #fail(key: string, problem = "is missing or invalid"): never {
+    throw new CardError("bad_field", `Cannot parse card: field ${this.path}${key} ${problem}`);
+  }
+
+  only(allowed: readonly string[]): void {
+    for (const key of Object.keys(this.record)) {
+      if (!allowed.includes(key)) this.#fail(key, "is not part of a version 1 card");
+    }
+  }
+
+  object(key: string): Fields {
+    const value = this.record[key];
+    if (typeof value !== "object" || value === null || Array.isArray(value)) this.#fail(key);
+    return new Fields(value as Record<string, unknown>, `${this.path}${key}.`);
+  }
+
+  string(key: string, pattern: RegExp): string {
+    const value = this.record[key];
+    if (typeof value !== "string" || !pattern.test(value)) this.#fail(key);
+    return value;
+  }
+
+  name(key: string): string {
+    const value = this.record[key];
+    if (typeof value !== "string" || !isValidName(value)) this.#fail(key);
+    return value;
+  }
+
+  integer(key: string, min: number, max: number): number {
+    const value = this.record[key];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      this.#fail(key);
+    }
+    return value;
+  }
+
+  bytes(key: string, length: number): Uint8Array<ArrayBuffer> {
+    const value = this.record[key];
+    const bytes = typeof value === "string" ? fromBase64(value) : undefined;
+    if (!bytes || bytes.length !== length) this.#fail(key);
+    return bytes;
+  }
+
+  time(key: string): number {
+    const value = this.string(key, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms) || formatTime(ms) !== value) this.#fail(key);
+    return ms;
+  }
+
+  check(fn: () => void, key: string): void {
+    try {
+      fn();
+    } catch {
+      throw new CardError("bad_field", `Cannot parse card: field ${key} is not a valid key`);
+    }
+  }
+}

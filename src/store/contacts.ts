@@ -1,0 +1,145 @@
+/**
+ * Contacts at rest. Each row is one sealed record (local name, the last verified card, verified
+ * flag, times); the only other columns are keyed tags of the Ed25519 key and of the name, so
+ * lookups and uniqueness work without either being readable in the file.
+ *
+ *   contacts(id, key_tag = HMAC(indexKey, "contact.key" || 0 || ed25519),
+ *            name_tag = HMAC(indexKey, "contact.name" || 0 || NFC(name)),
+ *            record_sealed = seal("contact/<hex key_tag>", JSON record))
+ */
+import type { Database } from "./db.ts";
+import type { Sealer } from "./sealer.ts";
+import { rowTag } from "./signal_keys.ts";
+import { type ContactCard, parseCard } from "../crypto/card.ts";
+import { toHex } from "../crypto/hex.ts";
+
+export interface Contact {
+  id: number;
+  /** Local name, unique among contacts (NFC). */
+  name: string;
+  /** Ed25519 identity key, 32 bytes: the contact's stable identifier. */
+  ed25519: Uint8Array;
+  /** Onion address with `.onion`. */
+  onion: string;
+  /** The last card imported for this contact (verified when imported). */
+  card: ContactCard;
+  cardText: string;
+  /** Set by `contacts verify --mark-verified`; cleared by a key change. */
+  verified: boolean;
+  addedAt: number;
+  updatedAt: number;
+  /** When the contact's keys were last replaced (`card import --replace`). */
+  keyChangedAt?: number;
+}
+
+interface StoredContact {
+  name: string;
+  cardText: string;
+  verified: boolean;
+  addedAt: number;
+  updatedAt: number;
+  keyChangedAt?: number;
+}
+
+export type NewContact = Omit<StoredContact, "name"> & { name: string };
+
+interface Row {
+  id: number;
+  key_tag: Uint8Array;
+  record_sealed: Uint8Array;
+}
+
+export class ContactStore {
+  constructor(
+    private readonly db: Database,
+    private readonly sealer: Sealer,
+    private readonly indexKey: Uint8Array,
+  ) {}
+
+  /** Every contact, sorted by name. */
+  list(): Contact[] {
+    const rows = this.db.prepare("SELECT id, key_tag, record_sealed FROM contacts")
+      .all() as unknown as Row[];
+    return rows.map((row) => this.#decode(row)).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+    );
+  }
+
+  byName(name: string): Contact | undefined {
+    return this.#one("name_tag", this.nameTag(name));
+  }
+
+  byKey(ed25519: Uint8Array): Contact | undefined {
+    return this.#one("key_tag", this.keyTag(ed25519));
+  }
+
+  byId(id: number): Contact | undefined {
+    const row = this.db.prepare("SELECT id, key_tag, record_sealed FROM contacts WHERE id = ?")
+      .get(id) as Row | undefined;
+    return row && this.#decode(row);
+  }
+
+  insert(contact: NewContact): Contact {
+    const name = contact.name.normalize("NFC");
+    const ed25519 = parseCard(contact.cardText).card.ed25519;
+    const keyTag = this.keyTag(ed25519);
+    const result = this.db.prepare(
+      "INSERT INTO contacts (key_tag, name_tag, record_sealed) VALUES (?, ?, ?)",
+    ).run(keyTag, this.nameTag(name), this.#seal(keyTag, { ...contact, name }));
+    return this.byId(Number(result.lastInsertRowid))!;
+  }
+
+  /** Rewrites a contact (its card may carry a new key: the tags follow). */
+  update(id: number, contact: StoredContact): Contact {
+    const name = contact.name.normalize("NFC");
+    const keyTag = this.keyTag(parseCard(contact.cardText).card.ed25519);
+    this.db.prepare(
+      "UPDATE contacts SET key_tag = ?, name_tag = ?, record_sealed = ? WHERE id = ?",
+    ).run(keyTag, this.nameTag(name), this.#seal(keyTag, { ...contact, name }), id);
+    return this.byId(id)!;
+  }
+
+  remove(id: number): void {
+    this.db.prepare("DELETE FROM contacts WHERE id = ?").run(id);
+  }
+
+  keyTag(ed25519: Uint8Array): Uint8Array {
+    return rowTag(this.indexKey, "contact.key", ed25519);
+  }
+
+  nameTag(name: string): Uint8Array {
+    return rowTag(this.indexKey, "contact.name", new TextEncoder().encode(name.normalize("NFC")));
+  }
+
+  #one(column: "name_tag" | "key_tag", tag: Uint8Array): Contact | undefined {
+    const row = this.db.prepare(
+      `SELECT id, key_tag, record_sealed FROM contacts WHERE ${column} = ?`,
+    ).get(tag) as Row | undefined;
+    return row && this.#decode(row);
+  }
+
+  #seal(keyTag: Uint8Array, record: StoredContact): Uint8Array {
+    return this.sealer.sealJson(`contact/${toHex(keyTag)}`, record);
+  }
+
+  #decode(row: Row): Contact {
+    const keyTag = new Uint8Array(row.key_tag);
+    const stored = this.sealer.openJson<StoredContact>(
+      `contact/${toHex(keyTag)}`,
+      new Uint8Array(row.record_sealed),
+    );
+    const { card } = parseCard(stored.cardText);
+    return {
+      id: Number(row.id),
+      name: stored.name,
+      ed25519: card.ed25519,
+      onion: card.onion,
+      card,
+      cardText: stored.cardText,
+      verified: stored.verified,
+      addedAt: stored.addedAt,
+      updatedAt: stored.updatedAt,
+      ...(stored.keyChangedAt === undefined ? {} : { keyChangedAt: stored.keyChangedAt }),
+    };
+  }
+}
