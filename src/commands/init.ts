@@ -66,6 +66,9 @@ async function init(inv: Invocation, options: InitOptions): Promise<void> {
     try {
       const sealer = await createVault(db, passphrase);
       saveIdentity(db, sealer, keys, createdAt);
+      // libsignal keys (identity, signed + Kyber prekeys); loaded here only, keeping --help fast.
+      const { createSignalKeys } = await import("../store/signal_keys.ts");
+      createSignalKeys(db, sealer, createdAt);
       sealer.wipe();
     } finally {
       db.close();

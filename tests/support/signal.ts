@@ -51,6 +51,7 @@ export async function openNode(
   const db = openDatabase(path);
   const sealer = new Sealer(await sodium(), vaultKey.slice());
   const signal = SignalContext.open({ db, sealer }, () => clock.now);
+  let closed = false;
   const node: TestNode = {
     path,
     vaultKey,
@@ -63,7 +64,9 @@ export async function openNode(
       return await openNode(path, vaultKey, clock);
     },
     close: () => {
-      if (db.isOpen) db.close();
+      if (closed) return;
+      closed = true;
+      db.close();
     },
   };
   return node;

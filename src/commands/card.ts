@@ -1,0 +1,175 @@
+/**
+ * `legion card export | import`: exchange signed contact cards out of band.
+ *
+ *   legion card export | ssh host legion card import -
+ *
+ * Heavy modules (libsignal, qrcode) load inside the actions so `legion --help` stays fast.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { Command, Option } from "commander";
+import type { ActionRunner } from "../cli/program.ts";
+import type { Invocation } from "../cli/invocation.ts";
+import { readAll } from "../cli/secret_input.ts";
+import { LegionError } from "../errors.ts";
+
+/** Upper bound on what `card import` reads (a card is ≈2.8 KB; cards over 16 KiB are refused). */
+const MAX_INPUT_BYTES = 64 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+interface ExportOptions {
+  output?: string;
+  qr?: boolean;
+  name?: string;
+  expiresIn: number;
+}
+
+interface ImportOptions {
+  name?: string;
+  replace?: boolean;
+}
+
+export function registerCard(program: Command, run: ActionRunner): void {
+  const card = program.command("card").description("export or import signed contact cards");
+  card.command("export")
+    .description("print this identity's signed contact card (stdout, or -o FILE)")
+    .option("-o, --output <file>", "write the card to FILE instead of stdout")
+    .option("--qr", "show the card as a QR code on the terminal (UTF-8 blocks)")
+    .option("--name <hint>", "a name hint for the recipient's contact list")
+    .addOption(
+      new Option("--expires-in <days>", "validity in days (1–90)").default(30).argParser(
+        parseDays,
+      ),
+    )
+    .addHelpText(
+      "after",
+      "\nExamples:\n  legion card export --name alice -o alice.card\n" +
+        "  legion card export | ssh host legion card import -\n",
+    )
+    .action(run(exportCard));
+  card.command("import")
+    .description("verify a contact card and add (or refresh) the contact")
+    .argument("[file]", "card file, or - for stdin (the default)")
+    .option("--name <name>", "local name for the contact (default: the card's name hint)")
+    .option("--replace", "accept a changed key for an existing contact (verify it first!)")
+    .addHelpText(
+      "after",
+      "\nA card is refused (exit 65) when its signature, onion address, prekey signatures,\n" +
+        "version or validity do not check out, when it is your own, or when it changes the\n" +
+        "keys of an existing contact (unless --replace).\n",
+    )
+    .action(run(importCardCommand));
+}
+
+async function exportCard(inv: Invocation, options: ExportOptions): Promise<void> {
+  const signal = await openSignal(inv);
+  const text = await signal.exportCard({
+    name: options.name,
+    validityMs: options.expiresIn * DAY_MS,
+  });
+  const bytes = new TextEncoder().encode(text).length;
+  if (options.output) {
+    try {
+      writeFileSync(options.output, text + "\n", { mode: 0o644 });
+    } catch (err) {
+      throw new LegionError("config", `Cannot write ${options.output}: ${(err as Error).message}`);
+    }
+    if (!options.qr) {
+      inv.out.result(
+        { type: "card", file: options.output, bytes, card: JSON.parse(text) },
+        `wrote card (${bytes} bytes) to ${options.output}`,
+      );
+      return;
+    }
+  }
+  if (options.qr) {
+    const { renderQr } = await import("../cli/qr.ts");
+    const qr = await renderQr(text);
+    if (qr.modules > 100) {
+      inv.out.note(
+        `the card needs a ${qr.modules}×${qr.modules} QR code: make the terminal at least ` +
+          `${qr.modules + 4} columns wide, or pass the card as a file`,
+      );
+    }
+    inv.out.result({ type: "card_qr", bytes, modules: qr.modules, qr: qr.text }, qr.text);
+    return;
+  }
+  inv.out.result({ type: "card", bytes, card: JSON.parse(text) }, text);
+}
+
+async function importCardCommand(
+  inv: Invocation,
+  file: string | undefined,
+  options: ImportOptions,
+): Promise<void> {
+  const text = await readCard(inv, file);
+  const signal = await openSignal(inv);
+  const { importCard } = await import("../store/contacts_import.ts");
+  const result = await importCard(signal, text, {
+    now: inv.ctx.now(),
+    name: options.name,
+    replace: options.replace,
+  });
+  const { contact } = result;
+  if (result.status === "replaced") {
+    inv.out.warn(
+      `THE KEYS OF CONTACT ${JSON.stringify(contact.name)} HAVE CHANGED: the old session is ` +
+        "gone and the safety number is new",
+    );
+    inv.out.warn(`compare the new safety number: legion contacts verify ${contact.name}`);
+  }
+  const verb = {
+    added: "added",
+    updated: "updated",
+    unchanged: "unchanged",
+    replaced: "replaced keys of",
+  }[result.status];
+  inv.out.result(
+    {
+      type: "contact",
+      status: result.status,
+      name: contact.name,
+      onion: contact.onion,
+      verified: contact.verified,
+      expires: new Date(contact.card.expires).toISOString(),
+    },
+    `${verb} contact ${contact.name} (${contact.onion})`,
+  );
+}
+
+async function readCard(inv: Invocation, file: string | undefined): Promise<string> {
+  if (file !== undefined && file !== "-") {
+    try {
+      const bytes = readFileSync(file);
+      if (bytes.length > MAX_INPUT_BYTES) {
+        throw new LegionError("bad_data", `Cannot parse card: ${file} is too large`);
+      }
+      return new TextDecoder().decode(bytes);
+    } catch (err) {
+      if (err instanceof LegionError) throw err;
+      throw new LegionError("no_input", `Cannot read ${file}: ${(err as Error).message}`);
+    }
+  }
+  if (inv.ctx.stdin.isTTY) {
+    throw new LegionError("usage", "No card given", {
+      hint: "pass a card file, or pipe one in: legion card import - < card.txt",
+    });
+  }
+  const text = await readAll(inv.ctx.stdin, MAX_INPUT_BYTES);
+  if (text.trim() === "") throw new LegionError("no_input", "No card given: stdin was empty");
+  return text;
+}
+
+/** Unlocks the store and opens its libsignal side (creating the keys for older data dirs). */
+export async function openSignal(inv: Invocation) {
+  const store = await inv.unlock();
+  const { SignalContext } = await import("../store/signal_context.ts");
+  return SignalContext.open(store, inv.ctx.now);
+}
+
+function parseDays(value: string): number {
+  const days = Number(value);
+  if (!Number.isInteger(days) || days < 1 || days > 90) {
+    throw new LegionError("usage", `--expires-in needs a whole number of days from 1 to 90`);
+  }
+  return days;
+}
