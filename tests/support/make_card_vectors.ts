@@ -1,0 +1,137 @@
+/**
+ * Regenerates tests/vectors/card_v1.json and tests/golden/card_v1.txt (run by hand:
+ * `deno run -A tests/support/make_card_vectors.ts`). The libsignal keys are random, so this is
+ * run once and the outputs committed; the tests then pin the format byte for byte.
+ *
+ * Every negative vector is a correctly signed card (by the fixed Ed25519 seed) that is wrong in
+ * exactly one way, so each must fail for its own reason, not as a bad signature.
+ */
+import { IdentityKeyPair, PrivateKey } from "@signalapp/libsignal-client";
+import { type ContactCard, encodeCard } from "../../src/crypto/card.ts";
+import { generatePreKeys } from "../../src/crypto/session_keys.ts";
+import { onionAddress } from "../../src/crypto/onion.ts";
+import { toBase64 } from "../../src/crypto/base64.ts";
+import { canonicalJson } from "../../src/crypto/canonical_json.ts";
+import { toHex } from "../../src/crypto/hex.ts";
+import { sodium } from "../../src/crypto/sodium.ts";
+
+const na = await sodium();
+const seed = new Uint8Array(32).map((_, i) => i + 1);
+const ed25519 = na.crypto_sign_seed_keypair(seed).publicKey;
+const identity = IdentityKeyPair.generate();
+const created = Date.UTC(2026, 0, 1, 12, 0, 0);
+const { signedPreKey, kyberPreKey } = generatePreKeys(identity, 7, created);
+const base: ContactCard = {
+  version: 1,
+  name: "alice",
+  ed25519,
+  onion: `${onionAddress(ed25519)}.onion`,
+  identityKey: identity.publicKey.serialize(),
+  registrationId: 4242,
+  signedPreKey: {
+    id: 7,
+    key: signedPreKey.publicKey().serialize(),
+    signature: signedPreKey.signature(),
+  },
+  kyberPreKey: {
+    id: 7,
+    key: kyberPreKey.publicKey().serialize(),
+    signature: kyberPreKey.signature(),
+  },
+  created,
+  expires: created + 30 * 86_400_000,
+};
+const now = created + 86_400_000;
+const golden = await encodeCard(base, seed);
+const other = na.crypto_sign_seed_keypair(new Uint8Array(32).fill(9)).publicKey;
+const badSig = PrivateKey.generate().sign(base.signedPreKey.key);
+const badKyberSig = PrivateKey.generate().sign(base.kyberPreKey.key);
+
+const vectors = {
+  description:
+    "Contact card v1 vectors. `seed` is the Ed25519 seed (hex) that signs every card; `now` is " +
+    "the verification time (ms). Each vector names its expected outcome.",
+  seed: toHex(seed),
+  now,
+  vectors: [
+    { name: "valid card", expect: "success", card: golden },
+    {
+      name: "onion address of another key",
+      expect: "onion_mismatch",
+      card: await encodeCard({ ...base, onion: `${onionAddress(other)}.onion` }, seed),
+    },
+    {
+      name: "expired a second before now",
+      expect: "expired",
+      card: await encodeCard({ ...base, expires: now - 1000 }, seed),
+    },
+    {
+      name: "created an hour in the future",
+      expect: "not_yet_valid",
+      card: await encodeCard(
+        { ...base, created: now + 3_600_000, expires: now + 7_200_000 },
+        seed,
+      ),
+    },
+    {
+      name: "signed prekey signed by another key",
+      expect: "bad_signed_prekey_signature",
+      card: await encodeCard(
+        { ...base, signedPreKey: { ...base.signedPreKey, signature: badSig } },
+        seed,
+      ),
+    },
+    {
+      name: "Kyber prekey signed by another key",
+      expect: "bad_kyber_prekey_signature",
+      card: await encodeCard(
+        { ...base, kyberPreKey: { ...base.kyberPreKey, signature: badKyberSig } },
+        seed,
+      ),
+    },
+    {
+      name: "version 2",
+      expect: "unsupported_version",
+      card: await encodeCard({ ...base, version: 2 }, seed),
+    },
+    {
+      name: "signature by another Ed25519 key",
+      expect: "bad_signature",
+      card: canonicalJson({
+        ...JSON.parse(golden),
+        signature: toBase64(
+          na.crypto_sign_detached(new Uint8Array(1), na.crypto_sign_keypair().privateKey),
+        ),
+      }),
+    },
+    {
+      name: "pretty-printed (not canonical)",
+      expect: "not_canonical",
+      card: JSON.stringify(JSON.parse(golden), null, 2),
+    },
+    { name: "truncated", expect: "not_json", card: golden.slice(0, 1000) },
+    {
+      name: "unknown field",
+      expect: "bad_field",
+      card: golden.replace('"version":1', '"version":1,"zzz":1').replace(
+        /,"zzz":1/,
+        "",
+      ).replace('"signal":', '"relay":"x","signal":'),
+    },
+    { name: "empty", expect: "not_json", card: "" },
+  ],
+};
+await Deno.writeTextFile(
+  new URL("../vectors/card_v1.json", import.meta.url),
+  JSON.stringify(vectors, null, 2) + "\n",
+);
+await Deno.writeTextFile(new URL("../golden/card_v1.txt", import.meta.url), golden + "\n");
+await Deno.writeTextFile(
+  new URL("../golden/card_v1_fields.json", import.meta.url),
+  JSON.stringify(
+    { ...base, ed25519: toBase64(ed25519) },
+    (_k, v) => v instanceof Uint8Array ? toBase64(v) : v,
+    2,
+  ) + "\n",
+);
+console.log("wrote vectors and golden card", golden.length, "bytes");

@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { CARD_VERSION, encodeCard, parseCard, verifyCard } from "../../../src/crypto/card.ts";
+import { type CardRefusal, isCardError } from "../../../src/crypto/card_error.ts";
+import { fromHex } from "../../../src/crypto/hex.ts";
+import { toBase64 } from "../../../src/crypto/base64.ts";
+
+interface Vector {
+  name: string;
+  expect: "success" | CardRefusal;
+  card: string;
+}
+const file = JSON.parse(
+  await Deno.readTextFile(new URL("../../vectors/card_v1.json", import.meta.url)),
+) as { seed: string; now: number; vectors: Vector[] };
+const golden = (await Deno.readTextFile(new URL("../../golden/card_v1.txt", import.meta.url)))
+  .trimEnd();
+const NOW = file.now;
+
+async function refusal(text: string, now = NOW): Promise<CardRefusal | "success"> {
+  try {
+    await verifyCard(text, { now });
+    return "success";
+  } catch (err) {
+    if (!isCardError(err)) throw err;
+    return err.reason;
+  }
+}
+
+for (const vector of file.vectors) {
+  Deno.test(`verifyCard() vector "${vector.name}" gives ${vector.expect}`, async () => {
+    assertEqualsReason(await refusal(vector.card), vector.expect);
+  });
+}
+
+function assertEqualsReason(actual: string, expected: string): void {
+  assert.equal(actual, expected);
+}
+
+Deno.test("encodeCard() reproduces the golden card byte for byte", async () => {
+  const { card } = parseCard(golden);
+  assert.equal(await encodeCard(card, fromHex(file.seed)), golden);
+});
+
+Deno.test("the golden card's fields decode as recorded", async () => {
+  const fields = JSON.parse(
+    await Deno.readTextFile(new URL("../../golden/card_v1_fields.json", import.meta.url)),
+  );
+  const card = await verifyCard(golden, { now: NOW });
+  assert.equal(card.version, CARD_VERSION);
+  assert.equal(card.name, fields.name);
+  assert.equal(toBase64(card.ed25519), fields.ed25519);
+  assert.equal(card.onion, fields.onion);
+  assert.equal(toBase64(card.identityKey), fields.identityKey);
+  assert.equal(card.registrationId, fields.registrationId);
+  assert.deepEqual(
+    {
+      ...card.signedPreKey,
+      key: toBase64(card.signedPreKey.key),
+      signature: toBase64(card.signedPreKey.signature),
+    },
+    fields.signedPreKey,
+  );
+  assert.equal(card.kyberPreKey.id, fields.kyberPreKey.id);
+  assert.equal(card.created, fields.created);
+  assert.equal(card.expires, fields.expires);
+});
+
+Deno.test("verifyCard() refuses every single-byte flip of the card", async () => {
+  const bytes = new TextEncoder().encode(golden);
+  const reasons = new Map<string, number>();
+  for (const mask of [0x01, 0x20]) {
+    for (let i = 0; i < bytes.length; i++) {
+      const flipped = bytes.slice();
+      flipped[i] ^= mask;
+      const reason = await refusal(new TextDecoder().decode(flipped));
+      assert.notEqual(reason, "success", `flip ${mask} at byte ${i} was accepted`);
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+  }
+  // Most flips land inside base64 values and must fail as a signature (or key) failure; the
+  // rest break the JSON or its canonical form. A flip never reads as e.g. "expired".
+  assert.ok((reasons.get("bad_signature") ?? 0) > bytes.length);
+  for (const reason of reasons.keys()) {
+    assert.ok(
+      ["bad_signature", "bad_field", "not_json", "not_canonical", "unsupported_version"].includes(
+        reason,
+      ),
+      `unexpected reason ${reason}`,
+    );
+  }
+});
+
+Deno.test("verifyCard() refuses a flipped signature byte as a bad signature", async () => {
+  const parsed = JSON.parse(golden);
+  const sig = Uint8Array.from(atob(parsed.signature), (c) => c.charCodeAt(0));
+  for (let i = 0; i < sig.length; i += 7) {
+    const copy = sig.slice();
+    copy[i] ^= 0x04;
+    const text = golden.replace(parsed.signature, toBase64(copy));
+    assert.equal(await refusal(text), "bad_signature");
+  }
+});
+
+Deno.test("verifyCard() accepts surrounding whitespace but nothing inside", async () => {
+  assert.equal(await refusal(`\n  ${golden}\n\n`), "success");
+  assert.equal(await refusal(golden.replace('{"created"', '{ "created"')), "not_canonical");
+});
+
+Deno.test("verifyCard() checks expiry against the injected clock", async () => {
+  const card = await verifyCard(golden, { now: NOW });
+  assert.equal(await refusal(golden, card.expires - 1), "success");
+  assert.equal(await refusal(golden, card.expires), "expired");
+});
+
+Deno.test("verifyCard() refuses oversized input before parsing", async () => {
+  assert.equal(await refusal(" ".repeat(20_000) + golden), "too_large");
+});
+
+Deno.test("encodeCard() refuses to sign a card for another key", async () => {
+  const { card } = parseCard(golden);
+  await assert.rejects(() => encodeCard(card, new Uint8Array(32)), RangeError);
+});
+
+Deno.test("each refusal reason has its own message", async () => {
+  const messages = new Map<string, string>();
+  for (const vector of file.vectors.filter((v) => v.expect !== "success")) {
+    try {
+      await verifyCard(vector.card, { now: NOW });
+    } catch (err) {
+      assert.ok(isCardError(err));
+      assert.equal(err.exitCode, 65);
+      messages.set(err.reason, err.message);
+    }
+  }
+  const distinct = new Set(messages.values());
+  assert.equal(distinct.size, messages.size);
+  for (const message of distinct) assert.match(message, /^Cannot (parse|import) card: [^.]*$/);
+});
