@@ -38,6 +38,8 @@ import { SessionError } from "./session_error.ts";
 import type { CardPreKey } from "./card.ts";
 
 export const DEVICE_ID = 1;
+/** Marker in the error a Kyber store throws for a reused (kyber id, signed prekey id, base key). */
+export const KYBER_REPLAY = "Kyber prekey already used with this base key";
 export const TYPE_PREKEY = CiphertextMessageType.PreKey;
 export const TYPE_MESSAGE = CiphertextMessageType.Whisper;
 
@@ -204,6 +206,13 @@ async function translate<T>(fn: () => T | Promise<T>): Promise<T> {
       }
     }
     const detail = err instanceof Error ? err.message : String(err);
+    if (detail.includes(KYBER_REPLAY)) {
+      throw new SessionError(
+        "duplicate",
+        "Cannot decrypt: this session-starting message was already used (replay)",
+        { cause: err },
+      );
+    }
     if (/session.*not found|no session/i.test(detail)) {
       throw new SessionError("no_session", "No session with this contact", { cause: err });
     }

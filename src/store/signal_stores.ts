@@ -37,7 +37,7 @@ import {
   signedPreKeyLabel,
 } from "./signal_keys.ts";
 import { toHex } from "../crypto/hex.ts";
-import type { SessionStores } from "../crypto/session.ts";
+import { KYBER_REPLAY, type SessionStores } from "../crypto/session.ts";
 
 /** Looks up the libsignal identity key a contact's card vouches for, by address name. */
 export type TrustedKeyLookup = (addressName: string) => Uint8Array | undefined;
@@ -261,7 +261,7 @@ export class SqlKyberPreKeyStore extends KyberPreKeyStore {
       "INSERT OR IGNORE INTO signal_kyber_used (tag, kyber_id) VALUES (?, ?)",
     ).run(tag, id);
     if (Number(result.changes) === 0) {
-      return Promise.reject(new Error("Kyber prekey already used with this base key (replay)"));
+      return Promise.reject(new Error(`${KYBER_REPLAY} (replay)`));
     }
     return Promise.resolve();
   }

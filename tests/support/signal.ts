@@ -21,6 +21,8 @@ export interface TestNode {
   sealer: Sealer;
   signal: SignalContext;
   clock: { now: number };
+  /** The recovery phrase (set by newNode). */
+  phrase?: string;
   /** Closes and reopens the same file (a "restart"). */
   reopen(): Promise<TestNode>;
   close(): void;
@@ -32,15 +34,17 @@ export async function newNode(
   dir: string,
   name: string,
   clock = { now: T0 },
+  phrase?: string,
 ): Promise<TestNode> {
   const path = join(dir, `${name}.db`);
   const vaultKey = new Uint8Array(randomBytes(32));
   const db = openDatabase(path, { create: true });
   const sealer = new Sealer(await sodium(), vaultKey.slice());
-  const keys = await deriveIdentity(await newPhrase());
+  const words = phrase ?? await newPhrase();
+  const keys = await deriveIdentity(words);
   saveIdentity(db, sealer, keys, clock.now);
   db.close();
-  return await openNode(path, vaultKey, clock);
+  return { ...(await openNode(path, vaultKey, clock)), phrase: words };
 }
 
 export async function openNode(
