@@ -1,0 +1,129 @@
+/** Contact import rules and the contact store, over real sealed SQLite and real cards. */
+import assert from "node:assert/strict";
+import { importCard, markVerified, renameContact } from "../../../src/store/contacts_import.ts";
+import { isCardError } from "../../../src/crypto/card_error.ts";
+import { isLegionError } from "../../../src/errors.ts";
+import { encode, newNode, type TestNode } from "../../support/signal.ts";
+
+async function nodes(
+  ...names: string[]
+): Promise<{ nodes: TestNode[]; dir: string } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "legion-contacts-" });
+  const list: TestNode[] = [];
+  for (const name of names) list.push(await newNode(dir, name));
+  return {
+    nodes: list,
+    dir,
+    async [Symbol.asyncDispose]() {
+      for (const node of list) node.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+Deno.test("importCard() adds, then reports unchanged, then refreshes with a newer card", async () => {
+  await using n = await nodes("a", "b");
+  const [a, b] = n.nodes;
+  const card = await b.signal.exportCard({ name: "bob" });
+  assert.equal((await importCard(a.signal, card, { now: a.clock.now })).status, "added");
+  assert.equal((await importCard(a.signal, card, { now: a.clock.now })).status, "unchanged");
+  b.clock.now += 60_000;
+  const newer = await b.signal.exportCard({ name: "bobby" });
+  const refreshed = await importCard(a.signal, newer, { now: b.clock.now });
+  assert.equal(refreshed.status, "updated");
+  assert.equal(refreshed.contact.name, "bob"); // a hint never renames an existing contact
+  assert.equal(refreshed.contact.cardText, newer);
+});
+
+Deno.test("importCard() refuses your own card", async () => {
+  await using n = await nodes("a");
+  const [a] = n.nodes;
+  await assert.rejects(
+    importCard(a.signal, await a.signal.exportCard({ name: "me" }), { now: a.clock.now }),
+    (err) => isCardError(err, "self") && err.exitCode === 65,
+  );
+  assert.equal(a.signal.contacts.list().length, 0);
+});
+
+Deno.test("importCard() refuses a changed libsignal key for the same identity unless replace", async () => {
+  await using n = await nodes("a", "b");
+  const [a, b] = n.nodes;
+  await importCard(a.signal, await b.signal.exportCard({ name: "bob" }), { now: a.clock.now });
+  markVerified(a.signal, a.signal.contact("bob"), true);
+  await a.signal.encrypt(a.signal.contact("bob"), encode("session exists"));
+  const restored = await newNode(n.dir, "b-restored", { now: b.clock.now }, b.phrase);
+  try {
+    const changed = await restored.signal.exportCard({ name: "bob" });
+    await assert.rejects(
+      importCard(a.signal, changed, { now: a.clock.now }),
+      (err) => isCardError(err, "key_changed") && /may be an attack/.test(err.message),
+    );
+    assert.equal(a.signal.contact("bob").verified, true);
+    const replaced = await importCard(a.signal, changed, { now: a.clock.now, replace: true });
+    assert.equal(replaced.status, "replaced");
+    assert.equal(replaced.previousVerified, true);
+    assert.equal(replaced.contact.verified, false);
+    assert.ok(replaced.contact.keyChangedAt);
+    assert.equal(sessions(a), 0);
+  } finally {
+    restored.close();
+  }
+});
+
+Deno.test("importCard() treats a new identity under a taken name as a key change", async () => {
+  await using n = await nodes("a", "b", "c");
+  const [a, b, c] = n.nodes;
+  await importCard(a.signal, await b.signal.exportCard({ name: "bob" }), { now: a.clock.now });
+  const impostor = await c.signal.exportCard({ name: "bob" });
+  await assert.rejects(
+    importCard(a.signal, impostor, { now: a.clock.now }),
+    (err) => isCardError(err, "key_changed"),
+  );
+  const other = await importCard(a.signal, impostor, { now: a.clock.now, name: "carol" });
+  assert.equal(other.status, "added");
+  assert.equal(a.signal.contacts.list().map((x) => x.name).join(","), "bob,carol");
+});
+
+Deno.test("importCard() needs a name when the card has no hint", async () => {
+  await using n = await nodes("a", "b");
+  const [a, b] = n.nodes;
+  const card = await b.signal.exportCard();
+  await assert.rejects(
+    importCard(a.signal, card, { now: a.clock.now }),
+    (err) => isLegionError(err, "usage"),
+  );
+  assert.equal((await importCard(a.signal, card, { now: a.clock.now, name: "b" })).status, "added");
+});
+
+Deno.test("renameContact() keeps names unique and lookups follow the new name", async () => {
+  await using n = await nodes("a", "b", "c");
+  const [a, b, c] = n.nodes;
+  await importCard(a.signal, await b.signal.exportCard({ name: "bob" }), { now: a.clock.now });
+  await importCard(a.signal, await c.signal.exportCard({ name: "carol" }), { now: a.clock.now });
+  assert.throws(
+    () => renameContact(a.signal, "bob", "carol"),
+    (err) => isLegionError(err, "contact_exists"),
+  );
+  renameContact(a.signal, "bob", "Robert 🙂");
+  assert.equal(a.signal.contacts.byName("bob"), undefined);
+  assert.deepEqual(a.signal.contact("Robert 🙂").ed25519, b.signal.ownEd25519);
+  assert.equal(a.signal.contactByKey(b.signal.ownEd25519)?.name, "Robert 🙂");
+  assert.throws(() => a.signal.contact("nobody"), (err) => isLegionError(err, "no_contact"));
+});
+
+Deno.test("removing a contact removes its session and trust", async () => {
+  await using n = await nodes("a", "b");
+  const [a, b] = n.nodes;
+  await importCard(a.signal, await b.signal.exportCard({ name: "bob" }), { now: a.clock.now });
+  await a.signal.encrypt(a.signal.contact("bob"), encode("x"));
+  a.signal.removeContact(a.signal.contact("bob"));
+  assert.equal(a.signal.contacts.list().length, 0);
+  assert.equal(sessions(a), 0);
+  assert.equal(a.signal.contactByKey(b.signal.ownEd25519), undefined);
+});
+
+function sessions(node: TestNode): number {
+  return Number(
+    (node.db.prepare("SELECT COUNT(*) AS n FROM signal_sessions").get() as { n: number }).n,
+  );
+}
