@@ -1,0 +1,113 @@
+/**
+ * `legion contacts` and `card export` formats through the real CLI: golden shape of the card,
+ * lazy libsignal keys for a data dir from before migration 2, rename/remove/show, QR output.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { initIdentity, runLegion, tempDir } from "../support/cli.ts";
+
+const GOLDEN = new URL("../golden/card_export_shape.json", import.meta.url);
+
+/** The card with every key, signature, time and address replaced by its kind and size. */
+function shape(card: string): string {
+  const value = JSON.parse(card);
+  const walk = (v: unknown, key = ""): unknown => {
+    if (typeof v === "string") {
+      if (/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/.test(v)) return "<time>";
+      if (/^[a-z2-7]{56}\.onion$/.test(v)) return "<onion>";
+      if (/^[A-Za-z0-9+/]+=*$/.test(v) && v.length >= 24) {
+        return `<base64 ${atob(v).length} bytes>`;
+      }
+      return v;
+    }
+    if (typeof v === "number") return key === "version" ? v : "<integer>";
+    if (v && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+    }
+    return v;
+  };
+  return JSON.stringify(walk(value), null, 2) + "\n";
+}
+
+Deno.test("contacts commands and card formats", async (t) => {
+  await using tmp = await tempDir();
+  const homeA = join(tmp.path, "a");
+  const homeB = join(tmp.path, "b");
+  await Promise.all([
+    initIdentity(homeA, join(tmp.path, "a.phrase")),
+    initIdentity(homeB, join(tmp.path, "b.phrase")),
+  ]);
+  const A = (...args: string[]) => ["--home", homeA, ...args];
+  const B = (...args: string[]) => ["--home", homeB, ...args];
+
+  await t.step("a data dir from before migration 2 gets libsignal keys on first use", () => {
+    const db = new DatabaseSync(join(homeB, "legion.db"));
+    db.exec(`
+      DROP TABLE contacts; DROP TABLE signal_sessions; DROP TABLE signal_prekeys;
+      DROP TABLE signal_kyber_used; DROP TABLE signal_kyber_prekeys;
+      DROP TABLE signal_signed_prekeys; DROP TABLE signal_identity;
+      PRAGMA user_version = 1;
+    `);
+    db.close();
+  });
+
+  let cardB = "";
+  await t.step("card export keeps its format (golden shape) and --json wraps it", async () => {
+    const [plain, json] = await Promise.all([
+      runLegion(B("card", "export", "--name", "bob", "--expires-in", "7")),
+      runLegion(A("--json", "card", "export")),
+    ]);
+    assert.equal(plain.code, 0, plain.stderr);
+    cardB = plain.stdout;
+    const actual = shape(cardB);
+    if (Deno.env.get("UPDATE_GOLDEN") === "1") await Deno.writeTextFile(GOLDEN, actual);
+    assert.equal(actual, await Deno.readTextFile(GOLDEN));
+    const card = JSON.parse(cardB);
+    assert.equal(Date.parse(card.expires) - Date.parse(card.created), 7 * 86_400_000);
+    const record = JSON.parse(json.stdout);
+    assert.equal(record.type, "card");
+    assert.equal(record.card.name, undefined);
+    assert.ok(record.bytes > 2500 && record.bytes < 2953, `card is ${record.bytes} bytes`);
+  });
+
+  await t.step("import, show, rename, remove", async () => {
+    const imported = await runLegion(A("card", "import", "-"), { stdin: cardB });
+    assert.equal(imported.code, 0, imported.stderr);
+    const show = await runLegion(A("contacts", "show", "bob"));
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /^name: +bob$/m);
+    assert.match(show.stdout, /^safety number: (\d{5} ){11}\d{5}$/m);
+    const renamed = await runLegion(A("contacts", "rename", "bob", "Bobby"));
+    assert.equal(renamed.stdout, "renamed bob to Bobby\n");
+    const [gone, list] = await Promise.all([
+      runLegion(A("contacts", "show", "bob")),
+      runLegion(A("contacts", "list")),
+    ]);
+    assert.equal(gone.code, 66);
+    assert.match(gone.stderr, /legion: error: No contact named "bob"/);
+    assert.match(list.stdout, /^Bobby  [a-z2-7]{56}\.onion  unverified$/m);
+    const removed = await runLegion(A("contacts", "remove", "Bobby"));
+    assert.equal(removed.code, 0, removed.stderr);
+    const empty = await runLegion(A("--json", "contacts", "list"));
+    assert.equal(empty.stdout, "");
+  });
+
+  await t.step("--qr draws the card with UTF-8 blocks and says how wide it is", async () => {
+    const qr = await runLegion(B("card", "export", "--qr"));
+    assert.equal(qr.code, 0, qr.stderr);
+    assert.match(qr.stdout, /[█▀▄]/);
+    const lines = qr.stdout.trimEnd().split("\n");
+    assert.ok(lines.length > 80, `${lines.length} lines`);
+    assert.match(qr.stderr, /needs a \d+×\d+ QR code/);
+  });
+
+  await t.step("usage errors: bad --expires-in, missing card file", async () => {
+    const [days, missing] = await Promise.all([
+      runLegion(B("card", "export", "--expires-in", "365")),
+      runLegion(B("card", "import", join(tmp.path, "nope.card"))),
+    ]);
+    assert.equal(days.code, 2);
+    assert.equal(missing.code, 66);
+  });
+});
