@@ -86,7 +86,7 @@ Deno.test("contacts commands and card formats", async (t) => {
     ]);
     assert.equal(gone.code, 66);
     assert.match(gone.stderr, /legion: error: No contact named "bob"/);
-    assert.match(list.stdout, /^Bobby  [a-z2-7]{56}\.onion  unverified$/m);
+    assert.match(list.stdout, /^Bobby {2}[a-z2-7]{56}\.onion {2}unverified$/m);
     const removed = await runLegion(A("contacts", "remove", "Bobby"));
     assert.equal(removed.code, 0, removed.stderr);
     const empty = await runLegion(A("--json", "contacts", "list"));

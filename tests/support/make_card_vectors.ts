@@ -17,7 +17,7 @@ import { sodium } from "../../src/crypto/sodium.ts";
 
 const na = await sodium();
 const seed = new Uint8Array(32).map((_, i) => i + 1);
-const ed25519 = na.crypto_sign_seed_keypair(seed).publicKey;
+const ed25519 = new Uint8Array(na.crypto_sign_seed_keypair(seed).publicKey);
 const identity = IdentityKeyPair.generate();
 const created = Date.UTC(2026, 0, 1, 12, 0, 0);
 const { signedPreKey, kyberPreKey } = generatePreKeys(identity, 7, created);
