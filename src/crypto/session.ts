@@ -94,7 +94,7 @@ export async function startSession(
     KEMPublicKey.deserialize(bundle.kyberPreKey.key.slice()),
     bundle.kyberPreKey.signature.slice(),
   );
-  await translate(() =>
+  await translate("start a session", () =>
     processPreKeyBundle(
       prekeyBundle,
       address(remote),
@@ -102,8 +102,7 @@ export async function startSession(
       stores.session,
       stores.identity,
       options.now === undefined ? undefined : new Date(options.now),
-    )
-  );
+    ));
 }
 
 /** Encrypts for `remote` with the existing session; returns `TYPE || message`. */
@@ -116,7 +115,7 @@ export async function sessionEncrypt(
   if (!(await hasSession(stores, remote))) {
     throw new SessionError("no_session", "No session with this contact");
   }
-  const message = await translate(() =>
+  const message = await translate("encrypt", () =>
     signalEncrypt(
       plaintext.slice(),
       address(remote),
@@ -124,8 +123,7 @@ export async function sessionEncrypt(
       stores.session,
       stores.identity,
       options.now === undefined ? undefined : new Date(options.now),
-    )
-  );
+    ));
   const body = message.serialize();
   const out = new Uint8Array(1 + body.length);
   out[0] = message.type();
@@ -146,8 +144,8 @@ export async function sessionDecrypt(
   const remoteAddress = address(remote);
   const localAddress = address(stores.localAddress);
   if (ciphertext[0] === TYPE_PREKEY) {
-    const message = await translate(() => PreKeySignalMessage.deserialize(body));
-    return await translate(() =>
+    const message = await translate("decrypt", () => PreKeySignalMessage.deserialize(body));
+    return await translate("decrypt", () =>
       signalDecryptPreKey(
         message,
         remoteAddress,
@@ -157,13 +155,13 @@ export async function sessionDecrypt(
         stores.preKey,
         stores.signedPreKey,
         stores.kyberPreKey,
-      )
-    );
+      ));
   }
   if (ciphertext[0] === TYPE_MESSAGE) {
-    const message = await translate(() => SignalMessage.deserialize(body));
-    return await translate(() =>
-      signalDecrypt(message, remoteAddress, localAddress, stores.session, stores.identity)
+    const message = await translate("decrypt", () => SignalMessage.deserialize(body));
+    return await translate(
+      "decrypt",
+      () => signalDecrypt(message, remoteAddress, localAddress, stores.session, stores.identity),
     );
   }
   throw new SessionError(
@@ -180,7 +178,10 @@ export function sessionMessageType(ciphertext: Uint8Array): "prekey" | "message"
 }
 
 /** Runs a libsignal call and maps its failures to SessionError reasons. */
-async function translate<T>(fn: () => T | Promise<T>): Promise<T> {
+async function translate<T>(
+  action: "start a session" | "encrypt" | "decrypt",
+  fn: () => T | Promise<T>,
+): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -196,7 +197,7 @@ async function translate<T>(fn: () => T | Promise<T>): Promise<T> {
         case ErrorCode.UntrustedIdentity:
           throw new SessionError(
             "untrusted_identity",
-            "Cannot use session: the contact's identity key does not match its card",
+            `Cannot ${action}: the contact's identity key does not match its card`,
             { cause: err, hint: "import the contact's new card with --replace after verifying it" },
           );
         case ErrorCode.InvalidSession:
@@ -215,6 +216,9 @@ async function translate<T>(fn: () => T | Promise<T>): Promise<T> {
     }
     if (/session.*not found|no session/i.test(detail)) {
       throw new SessionError("no_session", "No session with this contact", { cause: err });
+    }
+    if (action !== "decrypt") {
+      throw new SessionError("invalid_message", `Cannot ${action}: ${detail}`, { cause: err });
     }
     throw new SessionError("invalid_message", "Cannot decrypt: message failed authentication", {
       cause: err,

@@ -246,3 +246,21 @@ function restoreSessions(
     );
   }
 }
+
+Deno.test("a message under a contact's new, unimported identity key is refused as untrusted", async () => {
+  await using p = await pair();
+  const { a, b } = p;
+  const dir = await Deno.makeTempDir();
+  // Bob restores from his phrase (same Ed25519, new libsignal key) and writes to Alice, who still
+  // holds his old card.
+  const b2 = await newNode(dir, "b2", { now: b.clock.now }, b.phrase);
+  try {
+    const { importCard } = await import("../../../src/store/contacts_import.ts");
+    await importCard(b2.signal, await a.signal.exportCard({ name: "alice" }), { now: a.clock.now });
+    const ct = await b2.signal.encrypt(b2.signal.contact("alice"), encode("it's me, new keys"));
+    await rejectsWith(a.signal.decrypt(b2.signal.ownEd25519, ct), "untrusted_identity");
+  } finally {
+    b2.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
