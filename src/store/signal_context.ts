@@ -15,7 +15,12 @@
 import type { Database } from "./db.ts";
 import type { Sealer } from "./sealer.ts";
 import { loadIdentity } from "./identity_store.ts";
-import { ensureSignalKeys, MAX_CARD_VALIDITY_MS, type SignalKeys } from "./signal_keys.ts";
+import {
+  ensureSignalKeys,
+  MAX_CARD_VALIDITY_MS,
+  rotatePreKeys,
+  type SignalKeys,
+} from "./signal_keys.ts";
 import { currentPreKeys } from "./signal_keys.ts";
 import { deleteSession, sqlSessionStores } from "./signal_stores.ts";
 import { type Contact, ContactStore } from "./contacts.ts";
@@ -146,6 +151,11 @@ export class SignalContext {
     return this.contacts.byKey(ed25519);
   }
 
+  /** A contact by its row id (stable across renames and key replacement), if any. */
+  contactById(id: number): Contact | undefined {
+    return this.contacts.byId(id);
+  }
+
   /** The 60-digit safety number with a contact (same on both sides). */
   safetyNumber(contact: Contact): string {
     return safetyNumber(
@@ -199,6 +209,16 @@ export class SignalContext {
       this.contacts.remove(contact.id);
     });
     this.contactsChanged();
+  }
+
+  /**
+   * Rotates the signed + Kyber prekeys if the current pair is older than ROTATE_AFTER_MS and
+   * deletes retired pairs; returns true when a new pair was made (then hand out a fresh card,
+   * e.g. inside a later message, so contacts start future sessions from the new keys).
+   * `open()` does this too; a long-running node calls it on a timer.
+   */
+  rotatePreKeysIfDue(): boolean {
+    return rotatePreKeys(this.db, this.sealer, this.keys, this.now());
   }
 
   /** Drops cached trust decisions; call after changing contacts outside this class. */
