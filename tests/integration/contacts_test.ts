@@ -41,6 +41,22 @@ Deno.test("contacts commands and card formats", async (t) => {
   const A = (...args: string[]) => ["--home", homeA, ...args];
   const B = (...args: string[]) => ["--home", homeB, ...args];
 
+  await t.step("init creates the libsignal identity and first prekey pair", () => {
+    const db = new DatabaseSync(join(homeA, "legion.db"), { readOnly: true });
+    try {
+      const count = (table: string) =>
+        Number((db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
+      assert.equal(count("signal_identity"), 1);
+      assert.equal(count("signal_signed_prekeys"), 1);
+      assert.equal(count("signal_kyber_prekeys"), 1);
+      const version = (db.prepare("PRAGMA user_version").get() as { user_version: number })
+        .user_version;
+      assert.ok(Number(version) >= 2);
+    } finally {
+      db.close();
+    }
+  });
+
   await t.step("a data dir from before migration 2 gets libsignal keys on first use", () => {
     const db = new DatabaseSync(join(homeB, "legion.db"));
     db.exec(`
