@@ -42,7 +42,7 @@ Deno.test("contacts commands and card formats", async (t) => {
   const B = (...args: string[]) => ["--home", homeB, ...args];
 
   await t.step("init creates the libsignal identity and first prekey pair", () => {
-    const db = new DatabaseSync(join(homeA, "legion.db"), { readOnly: true });
+    const db = new DatabaseSync(join(homeA, "legion.db"));
     try {
       const count = (table: string) =>
         Number((db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n);
