@@ -36,7 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    version: 2,
+    version: 3,
     name: "contacts and libsignal stores",
     // Row keys that would reveal who a contact is (Ed25519 key, name, libsignal address) are
     // stored only as keyed BLAKE2b tags (key sealed in signal_identity); prekey ids and times

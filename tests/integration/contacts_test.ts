@@ -51,19 +51,19 @@ Deno.test("contacts commands and card formats", async (t) => {
       assert.equal(count("signal_kyber_prekeys"), 1);
       const version = (db.prepare("PRAGMA user_version").get() as { user_version: number })
         .user_version;
-      assert.ok(Number(version) >= 2);
+      assert.ok(Number(version) >= 3);
     } finally {
       db.close();
     }
   });
 
-  await t.step("a data dir from before migration 2 gets libsignal keys on first use", () => {
+  await t.step("a data dir from before migration 3 gets libsignal keys on first use", () => {
     const db = new DatabaseSync(join(homeB, "legion.db"));
     db.exec(`
       DROP TABLE contacts; DROP TABLE signal_sessions; DROP TABLE signal_prekeys;
       DROP TABLE signal_kyber_used; DROP TABLE signal_kyber_prekeys;
       DROP TABLE signal_signed_prekeys; DROP TABLE signal_identity;
-      PRAGMA user_version = 1;
+      PRAGMA user_version = 2;
     `);
     db.close();
   });
