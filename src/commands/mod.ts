@@ -2,8 +2,10 @@
 import type { CommandRegistrar } from "../cli/program.ts";
 import { registerInit } from "./init.ts";
 import { registerWhoami } from "./whoami.ts";
+import { registerPanic } from "./panic.ts";
 
 export const COMMANDS: readonly CommandRegistrar[] = [
   registerInit,
   registerWhoami,
+  registerPanic,
 ];
