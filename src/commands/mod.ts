@@ -4,10 +4,12 @@ import { registerCard } from "./card.ts";
 import { registerContacts } from "./contacts.ts";
 import { registerInit } from "./init.ts";
 import { registerWhoami } from "./whoami.ts";
+import { registerPanic } from "./panic.ts";
 
 export const COMMANDS: readonly CommandRegistrar[] = [
   registerInit,
   registerWhoami,
   registerCard,
   registerContacts,
+  registerPanic,
 ];

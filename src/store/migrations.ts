@@ -36,10 +36,48 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 2,
+    name: "messages, outbox and seen ids",
+    sql: `
+      CREATE TABLE messages (
+        id BLOB PRIMARY KEY,
+        contact_id INTEGER NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        type INTEGER NOT NULL,
+        body_sealed BLOB NOT NULL,
+        burn INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        stored_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        read_at INTEGER
+      ) STRICT;
+      CREATE INDEX messages_by_contact ON messages (contact_id, stored_at);
+      CREATE INDEX messages_by_expiry ON messages (expires_at);
+      CREATE TABLE outbox (
+        id BLOB PRIMARY KEY,
+        contact_id INTEGER NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('message', 'control')),
+        ciphertext_sealed BLOB NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        last_error TEXT
+      ) STRICT;
+      CREATE INDEX outbox_due ON outbox (contact_id, next_attempt_at);
+      CREATE TABLE seen (
+        contact_id INTEGER NOT NULL,
+        id BLOB NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (contact_id, id)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
+  {
     version: 3,
     name: "contacts and libsignal stores",
     // Row keys that would reveal who a contact is (Ed25519 key, name, libsignal address) are
-    // stored only as keyed BLAKE2b tags (key sealed in signal_identity); prekey ids and times
+    // stored only as keyed HMAC-SHA-256 tags (key sealed in signal_identity); prekey ids and times
     // are plain because libsignal looks them up by id and rotation needs the times.
     sql: `
       CREATE TABLE signal_identity (

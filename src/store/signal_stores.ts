@@ -1,5 +1,5 @@
 /**
- * libsignal's five store interfaces over sealed SQLite rows (migration 2). Every record is
+ * libsignal's five store interfaces over sealed SQLite rows (migration 3). Every record is
  * sealed with a label naming its row, so a record copied to another row does not open.
  *
  * Contracts libsignal relies on (notes/libsignal.md): `get*PreKey` throw when missing;

@@ -1,6 +1,6 @@
 /**
  * `legion contacts` and `card export` formats through the real CLI: golden shape of the card,
- * lazy libsignal keys for a data dir from before migration 2, rename/remove/show, QR output.
+ * lazy libsignal keys for a data dir from before migration 3, rename/remove/show, QR output.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";

@@ -1,0 +1,129 @@
+/**
+ * `legion panic`: destroys everything local — stops the running node and its tor, then wipes the
+ * data dir (see src/store/wipe.ts). Needs no passphrase. `--if-unused-for DUR` is the dead-man
+ * switch for cron: it wipes only when the identity has not been unlocked for that long.
+ */
+import { existsSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { DatabaseSync } from "node:sqlite";
+import type { Command } from "commander";
+import { confirm } from "@inquirer/prompts";
+import type { ActionRunner } from "../cli/program.ts";
+import type { Invocation } from "../cli/invocation.ts";
+import { formatDuration, parseDuration } from "../cli/duration.ts";
+import { databasePath } from "../store/db.ts";
+import { wipeDataDir } from "../store/wipe.ts";
+import { runningNodePid, stopProcess, torProcessesUsingDir } from "../node/processes.ts";
+import { LegionError } from "../errors.ts";
+
+interface PanicOptions {
+  yes?: boolean;
+  ifUnusedFor?: string;
+}
+
+export function registerPanic(program: Command, run: ActionRunner): void {
+  program.command("panic")
+    .description("destroy all local data now: identity, messages, contacts, queue, tor state")
+    .option("--yes", "do not ask for confirmation")
+    .option("--if-unused-for <duration>", "dead-man switch: wipe only if not unlocked for DURATION")
+    .addHelpText("after", "\nExample (cron, daily):\n  legion panic --if-unused-for 30d\n")
+    .action(run(panic));
+}
+
+async function panic(inv: Invocation, options: PanicOptions): Promise<void> {
+  const { ctx, out, home } = inv;
+  if (options.ifUnusedFor !== undefined) {
+    const limit = parseDuration(options.ifUnusedFor, "--if-unused-for");
+    const unused = unusedFor(home, ctx.now());
+    if (unused === undefined || unused < limit) {
+      out.result(
+        { type: "panic", wiped: false, home, unusedMs: unused ?? null },
+        unused === undefined
+          ? `nothing to wipe in ${home}`
+          : `not wiped: last unlocked ${formatDuration(unused)} ago (limit ${options.ifUnusedFor})`,
+      );
+      return;
+    }
+  } else if (!options.yes) {
+    await confirmWipe(inv);
+  }
+
+  if (!existsSync(home)) {
+    out.result(
+      { type: "panic", wiped: false, home, unusedMs: null },
+      `nothing to destroy in ${home}`,
+    );
+    return;
+  }
+  const started = performance.now();
+  const pids = new Set<number>();
+  const node = runningNodePid(home);
+  if (node !== undefined) pids.add(node);
+  // The node stops its own tor; whatever still points into the data dir is stopped next.
+  let stopped = 0;
+  const failures: string[] = [];
+  for (const pid of pids) {
+    (await stopProcess(pid)) ? stopped++ : failures.push(`process ${pid} did not stop`);
+  }
+  for (const pid of torProcessesUsingDir(home)) {
+    (await stopProcess(pid)) ? stopped++ : failures.push(`process ${pid} did not stop`);
+  }
+  const report = wipeDataDir(home);
+  failures.push(...report.failures);
+  const elapsedMs = Math.round(performance.now() - started);
+
+  for (const failure of failures) out.warn(`could not destroy ${failure}`);
+  out.result(
+    {
+      type: "panic",
+      wiped: true,
+      home,
+      stoppedProcesses: stopped,
+      tables: report.tables,
+      rows: report.rows,
+      files: report.files,
+      bytes: report.bytes,
+      directories: report.directories,
+      failures,
+      elapsedMs,
+    },
+    `destroyed ${home}: ${report.rows} rows in ${report.tables} tables, ${report.files} files ` +
+      `(${report.bytes} bytes), ${report.directories} directories, ${stopped} processes stopped, ` +
+      `in ${elapsedMs} ms`,
+  );
+  if (failures.length > 0) {
+    throw new LegionError("internal", `Panic finished with ${failures.length} failure(s)`, {
+      hint: "see the warnings above; run panic again to retry what is left",
+    });
+  }
+}
+
+async function confirmWipe(inv: Invocation): Promise<void> {
+  const { ctx, home } = inv;
+  if (!ctx.stdin.isTTY || !ctx.stderr.isTTY) {
+    throw new LegionError("usage", "Refusing to destroy data without confirmation", {
+      hint: "run on a terminal, or pass --yes",
+    });
+  }
+  const ok = await confirm(
+    { message: `Destroy everything in ${home}? This cannot be undone.`, default: false },
+    { input: ctx.stdin, output: ctx.stderr },
+  );
+  if (!ok) throw new LegionError("usage", "Cancelled; nothing was destroyed");
+}
+
+/** Milliseconds since the identity was last unlocked (or created), read without the passphrase. */
+function unusedFor(home: string, now: number): number | undefined {
+  const path = databasePath(home);
+  if (!existsSync(path)) return undefined;
+  const db = new DatabaseSync(path);
+  try {
+    const row = db.prepare(
+      `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_unlock_at'),
+                       (SELECT created_at FROM identity WHERE id = 1)) AS last`,
+    ).get() as { last: number | null } | undefined;
+    return row?.last == null ? undefined : now - Number(row.last);
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,90 @@
+/** Client side of the local agent (see agent_protocol.ts): used by commands when a node runs. */
+import { existsSync } from "node:fs";
+import { createConnection, type Socket } from "node:net";
+import { join } from "node:path";
+import { LegionError } from "../errors.ts";
+import { AGENT_SOCKET, type AgentReply, LineSplitter } from "./agent_protocol.ts";
+
+export class AgentClient {
+  #nextId = 1;
+  readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
+  readonly #eventListeners = new Set<(event: Record<string, unknown>) => void>();
+  #closed = false;
+
+  private constructor(private readonly socket: Socket) {
+    const lines = new LineSplitter();
+    socket.on("data", (chunk: Uint8Array) => {
+      let replies: string[];
+      try {
+        replies = lines.push(chunk);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const line of replies) this.#dispatch(JSON.parse(line) as AgentReply);
+    });
+    const failAll = () => {
+      this.#closed = true;
+      for (const { reject } of this.#pending.values()) {
+        reject(new LegionError("retry_later", "The running node closed the connection"));
+      }
+      this.#pending.clear();
+    };
+    socket.on("close", failAll);
+    socket.on("error", failAll);
+  }
+
+  /** Connects to the node of `home`, or returns `undefined` when no node is running there. */
+  static async connect(home: string): Promise<AgentClient | undefined> {
+    const path = join(home, AGENT_SOCKET);
+    if (!existsSync(path)) return undefined;
+    return await new Promise((resolve) => {
+      const socket = createConnection(path);
+      socket.once("connect", () => resolve(new AgentClient(socket)));
+      socket.once("error", () => resolve(undefined));
+    });
+  }
+
+  call<T = unknown>(method: string, params?: unknown): Promise<T> {
+    if (this.#closed) {
+      return Promise.reject(
+        new LegionError("retry_later", "The running node closed the connection"),
+      );
+    }
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.socket.write(JSON.stringify({ id, method, params }) + "\n");
+    });
+  }
+
+  /** Receives the node's events (after `subscribe()`). */
+  onEvent(listener: (event: Record<string, unknown>) => void): void {
+    this.#eventListeners.add(listener);
+  }
+
+  async subscribe(): Promise<void> {
+    await this.call("subscribe");
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+
+  #dispatch(reply: AgentReply): void {
+    if ("event" in reply) {
+      for (const listener of this.#eventListeners) listener(reply.event);
+      return;
+    }
+    const pending = this.#pending.get(reply.id);
+    if (!pending) return;
+    this.#pending.delete(reply.id);
+    if ("error" in reply) {
+      pending.reject(
+        new LegionError(reply.error.code, reply.error.message, { hint: reply.error.hint }),
+      );
+    } else {
+      pending.resolve(reply.result);
+    }
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The running node's local agent: serves commands over `agent.sock` so `send`, `inbox`, `queue`,
+ * `contacts` and `card export` work without the passphrase and without Argon2id per call.
+ *
+ * Only the same user can connect: the socket lives in the 0700 data dir and is itself 0600.
+ */
+import { chmodSync, rmSync } from "node:fs";
+import { createConnection, createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { isLegionError } from "../errors.ts";
+import {
+  AGENT_SOCKET,
+  type AgentReply,
+  type AgentRequest,
+  LineSplitter,
+} from "./agent_protocol.ts";
+
+export type AgentHandler = (params: unknown) => Promise<unknown>;
+
+export interface AgentServer {
+  /** Sends an event to every subscribed connection. */
+  broadcast(event: Record<string, unknown>): void;
+  close(): Promise<void>;
+}
+
+export async function startAgentServer(
+  home: string,
+  handlers: Readonly<Record<string, AgentHandler>>,
+): Promise<AgentServer> {
+  const path = join(home, AGENT_SOCKET);
+  await removeStaleSocket(path);
+  const subscribers = new Set<Socket>();
+  const connections = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    connections.add(socket);
+    socket.on("close", () => {
+      connections.delete(socket);
+      subscribers.delete(socket);
+    });
+    socket.on("error", () => socket.destroy());
+    const lines = new LineSplitter();
+    socket.on("data", (chunk: Uint8Array) => {
+      let requests: string[];
+      try {
+        requests = lines.push(chunk);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const line of requests) void answer(socket, line);
+    });
+  });
+
+  async function answer(socket: Socket, line: string): Promise<void> {
+    let request: AgentRequest;
+    try {
+      request = JSON.parse(line);
+      if (typeof request.id !== "number" || typeof request.method !== "string") throw new Error();
+    } catch {
+      socket.destroy();
+      return;
+    }
+    let reply: AgentReply;
+    if (request.method === "subscribe") {
+      subscribers.add(socket);
+      reply = { id: request.id, result: { subscribed: true } };
+    } else {
+      const handler = Object.hasOwn(handlers, request.method)
+        ? handlers[request.method]
+        : undefined;
+      try {
+        if (!handler) throw new RangeError(`unknown agent method ${request.method}`);
+        reply = { id: request.id, result: await handler(request.params) };
+      } catch (err) {
+        reply = isLegionError(err)
+          ? { id: request.id, error: { code: err.code, message: err.message, hint: err.hint } }
+          : { id: request.id, error: { code: "internal", message: (err as Error).message } };
+      }
+    }
+    if (!socket.destroyed) socket.write(JSON.stringify(reply) + "\n");
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(path, () => resolve());
+  });
+  chmodSync(path, 0o600);
+
+  return {
+    broadcast(event) {
+      const line = JSON.stringify({ event } satisfies AgentReply) + "\n";
+      for (const socket of subscribers) if (!socket.destroyed) socket.write(line);
+    },
+    async close() {
+      for (const socket of connections) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(path, { force: true });
+    },
+  };
+}
+
+/** A socket file left by a node that died is removed; a live one means a node is running. */
+async function removeStaleSocket(path: string): Promise<void> {
+  const alive = await new Promise<boolean>((resolve) => {
+    const probe = createConnection(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (alive) throw new Error("another node is already serving this data dir");
+  rmSync(path, { force: true });
+}

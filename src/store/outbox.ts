@@ -1,0 +1,142 @@
+/**
+ * The outbound queue: ciphertexts made at enqueue time (sealed again at rest, label
+ * `outbox.ciphertext`), retried per recipient so one offline contact delays nobody else.
+ * A row leaves the outbox when the peer acks it, when it expires, or when it is cancelled.
+ */
+import type { Database } from "./db.ts";
+import type { Sealer } from "./sealer.ts";
+import { backoffDelay } from "../node/backoff.ts";
+
+export type OutboxKind = "message" | "control";
+
+export interface OutboxItem {
+  id: Uint8Array;
+  contactId: number;
+  kind: OutboxKind;
+  ciphertext: Uint8Array;
+  attempts: number;
+  nextAttemptAt: number;
+  expiresAt: number;
+  lastError: string | null;
+}
+
+interface Row {
+  id: Uint8Array;
+  contact_id: number;
+  kind: OutboxKind;
+  ciphertext_sealed: Uint8Array;
+  attempts: number;
+  next_attempt_at: number;
+  expires_at: number;
+  last_error: string | null;
+}
+
+const LABEL = "outbox.ciphertext";
+
+export function enqueue(
+  db: Database,
+  sealer: Sealer,
+  item: {
+    id: Uint8Array;
+    contactId: number;
+    kind: OutboxKind;
+    ciphertext: Uint8Array;
+    expiresAt: number;
+  },
+  now: number,
+): void {
+  db.prepare(
+    `INSERT INTO outbox (id, contact_id, kind, ciphertext_sealed, next_attempt_at, expires_at)
+     VALUES (?, ?, ?, ?, ?, ?)`,
+  ).run(
+    item.id,
+    item.contactId,
+    item.kind,
+    sealer.seal(LABEL, item.ciphertext),
+    now,
+    item.expiresAt,
+  );
+}
+
+/** Contacts with at least one item due at `now` (or any item, with `ignoreBackoff`). */
+export function contactsWithDueItems(db: Database, now: number, ignoreBackoff = false): number[] {
+  const rows = db.prepare(
+    `SELECT DISTINCT contact_id FROM outbox WHERE expires_at > ? AND (? OR next_attempt_at <= ?)`,
+  ).all(now, ignoreBackoff ? 1 : 0, now) as Array<{ contact_id: number }>;
+  return rows.map((row) => Number(row.contact_id));
+}
+
+/** One contact's items in enqueue order, oldest first. */
+export function itemsFor(
+  db: Database,
+  sealer: Sealer,
+  contactId: number,
+  now: number,
+  limit = 100,
+): OutboxItem[] {
+  const rows = db.prepare(
+    `SELECT * FROM outbox WHERE contact_id = ? AND expires_at > ? ORDER BY rowid LIMIT ?`,
+  ).all(contactId, now, limit) as unknown as Row[];
+  return rows.map((row) => fromRow(sealer, row));
+}
+
+export function listOutbox(db: Database, sealer: Sealer): OutboxItem[] {
+  const rows = db.prepare("SELECT * FROM outbox ORDER BY rowid").all() as unknown as Row[];
+  return rows.map((row) => fromRow(sealer, row));
+}
+
+export function outboxCount(db: Database): number {
+  return Number((db.prepare("SELECT count(*) AS n FROM outbox").get() as { n: number }).n);
+}
+
+/** Reschedules every remaining item of a contact after a failed attempt. */
+export function recordFailure(
+  db: Database,
+  contactId: number,
+  error: string,
+  now: number,
+  random: () => number,
+): void {
+  const rows = db.prepare("SELECT id, attempts FROM outbox WHERE contact_id = ?").all(
+    contactId,
+  ) as Array<
+    { id: Uint8Array; attempts: number }
+  >;
+  const update = db.prepare(
+    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+  );
+  for (const row of rows) {
+    const attempts = Number(row.attempts) + 1;
+    update.run(attempts, now + backoffDelay(attempts, random()), error, row.id);
+  }
+}
+
+/** Removes an item; returns whether it was there. */
+export function removeFromOutbox(db: Database, id: Uint8Array): boolean {
+  return Number(db.prepare("DELETE FROM outbox WHERE id = ?").run(id).changes) > 0;
+}
+
+/** Removes items past their expiry; returns their ids. */
+export function expireOutbox(
+  db: Database,
+  now: number,
+): Array<{ id: Uint8Array; kind: OutboxKind }> {
+  const rows = db.prepare("SELECT id, kind FROM outbox WHERE expires_at <= ?").all(now) as Array<
+    { id: Uint8Array; kind: OutboxKind }
+  >;
+  db.prepare("DELETE FROM outbox WHERE expires_at <= ?").run(now);
+  return rows.map((row) => ({ id: new Uint8Array(row.id), kind: row.kind }));
+}
+
+function fromRow(sealer: Sealer, row: Row): OutboxItem {
+  return {
+    id: new Uint8Array(row.id),
+    contactId: Number(row.contact_id),
+    kind: row.kind,
+    ciphertext: sealer.open(LABEL, new Uint8Array(row.ciphertext_sealed)),
+    attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+    expiresAt: Number(row.expires_at),
+    lastError: row.last_error,
+  };
+}

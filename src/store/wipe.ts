@@ -1,0 +1,136 @@
+/**
+ * Destroying a data dir so nothing is left to recover: every row deleted with `secure_delete`, the
+ * WAL checkpointed and truncated, the database vacuumed, then every file overwritten with random
+ * bytes, synced and unlinked, and the directories removed.
+ *
+ * Every value was already sealed under the vault key, and the only copy of that key is wrapped in
+ * the database; overwriting it is what makes any stray sealed copy (an SSD's remapped block, a
+ * backup) useless. Each step runs even when an earlier one failed; failures are collected.
+ */
+import {
+  closeSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  rmdirSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
+import { randomFillSync } from "node:crypto";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { DB_FILE } from "../cli/paths.ts";
+
+export interface WipeReport {
+  tables: number;
+  rows: number;
+  files: number;
+  bytes: number;
+  directories: number;
+  failures: string[];
+}
+
+const CHUNK = 1 << 20;
+
+export function wipeDataDir(home: string): WipeReport {
+  const report: WipeReport = {
+    tables: 0,
+    rows: 0,
+    files: 0,
+    bytes: 0,
+    directories: 0,
+    failures: [],
+  };
+  if (!exists(home)) return report;
+  try {
+    emptyDatabase(join(home, DB_FILE), report);
+  } catch (err) {
+    report.failures.push(`database: ${(err as Error).message}`);
+  }
+  destroyTree(home, report);
+  return report;
+}
+
+/** Deletes every row of every table under secure_delete, then truncates the WAL and vacuums. */
+function emptyDatabase(path: string, report: WipeReport): void {
+  if (!exists(path)) return;
+  const db = new DatabaseSync(path);
+  try {
+    db.exec("PRAGMA busy_timeout = 2000; PRAGMA secure_delete = ON;");
+    const tables = db.prepare(
+      "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    ).all() as Array<{ name: string }>;
+    db.exec("BEGIN IMMEDIATE");
+    for (const { name } of tables) {
+      const quoted = `"${name.replaceAll('"', '""')}"`;
+      report.rows += Number(db.prepare(`DELETE FROM ${quoted}`).run().changes);
+      report.tables++;
+    }
+    db.exec("COMMIT");
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    db.exec("VACUUM");
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } finally {
+    db.close();
+  }
+}
+
+/** Overwrites and unlinks every file below `dir`, removes the directories, then `dir` itself. */
+function destroyTree(dir: string, report: WipeReport): void {
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    report.failures.push(`${dir}: ${(err as Error).message}`);
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      const stat = lstatSync(path);
+      if (stat.isDirectory()) {
+        destroyTree(path, report);
+        continue;
+      }
+      if (stat.isFile()) {
+        overwrite(path, stat.size);
+        report.bytes += stat.size;
+      }
+      rmSync(path, { force: true });
+      report.files++;
+    } catch (err) {
+      report.failures.push(`${path}: ${(err as Error).message}`);
+      rmSync(path, { force: true, recursive: true });
+    }
+  }
+  try {
+    rmdirSync(dir);
+    report.directories++;
+  } catch (err) {
+    report.failures.push(`${dir}: ${(err as Error).message}`);
+  }
+}
+
+function overwrite(path: string, size: number): void {
+  const fd = openSync(path, "r+");
+  try {
+    const buffer = new Uint8Array(Math.min(CHUNK, Math.max(size, 1)));
+    for (let offset = 0; offset < size; offset += buffer.length) {
+      const length = Math.min(buffer.length, size - offset);
+      randomFillSync(buffer, 0, length);
+      writeSync(fd, buffer, 0, length, offset);
+    }
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
