@@ -43,6 +43,15 @@ export class Invocation {
     return store;
   }
 
+  /**
+   * Runs a named service (src/node/services.ts) in the running node when there is one, else in
+   * this process after unlocking the store.
+   */
+  async service<T = unknown>(method: string, params: unknown = {}): Promise<T> {
+    const { callService } = await import("../node/service_call.ts");
+    return await callService<T>(this, method, params);
+  }
+
   onCleanup(fn: () => void | Promise<void>): void {
     this.#cleanups.push(fn);
   }

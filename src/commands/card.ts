@@ -61,8 +61,7 @@ export function registerCard(program: Command, run: ActionRunner): void {
 }
 
 async function exportCard(inv: Invocation, options: ExportOptions): Promise<void> {
-  const signal = await openSignal(inv);
-  const text = await signal.exportCard({
+  const text = await inv.service<string>("card.export", {
     name: options.name,
     validityMs: options.expiresIn * DAY_MS,
   });
@@ -102,14 +101,16 @@ async function importCardCommand(
   options: ImportOptions,
 ): Promise<void> {
   const text = await readCard(inv, file);
-  const signal = await openSignal(inv);
-  const { importCard } = await import("../store/contacts_import.ts");
-  const result = await importCard(signal, text, {
-    now: inv.ctx.now(),
-    name: options.name,
-    replace: options.replace,
-  });
-  const { contact } = result;
+  const contact = await inv.service<
+    {
+      status: "added" | "updated" | "unchanged" | "replaced";
+      name: string;
+      onion: string;
+      verified: boolean;
+      cardExpires: string;
+    }
+  >("card.import", { text, name: options.name, replace: options.replace });
+  const result = { status: contact.status };
   if (result.status === "replaced") {
     inv.out.warn(
       `THE KEYS OF CONTACT ${JSON.stringify(contact.name)} HAVE CHANGED: the old session is ` +
@@ -130,7 +131,7 @@ async function importCardCommand(
       name: contact.name,
       onion: contact.onion,
       verified: contact.verified,
-      expires: new Date(contact.card.expires).toISOString(),
+      expires: contact.cardExpires,
     },
     `${verb} contact ${contact.name} (${contact.onion})`,
   );
@@ -157,13 +158,6 @@ async function readCard(inv: Invocation, file: string | undefined): Promise<stri
   const text = await readAll(inv.ctx.stdin, MAX_INPUT_BYTES);
   if (text.trim() === "") throw new LegionError("no_input", "No card given: stdin was empty");
   return text;
-}
-
-/** Unlocks the store and opens its libsignal side (creating the keys for older data dirs). */
-export async function openSignal(inv: Invocation) {
-  const store = await inv.unlock();
-  const { SignalContext } = await import("../store/signal_context.ts");
-  return SignalContext.open(store, inv.ctx.now);
 }
 
 function parseDays(value: string): number {

@@ -5,9 +5,7 @@
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { openSignal } from "./card.ts";
-import { toHex } from "../crypto/hex.ts";
-import type { Contact } from "../store/contacts.ts";
+import { formatSafetyNumber } from "../crypto/safety_number_format.ts";
 
 export function registerContacts(program: Command, run: ActionRunner): void {
   const contacts = program.command("contacts").description("list, show, rename, remove, verify");
@@ -34,23 +32,19 @@ export function registerContacts(program: Command, run: ActionRunner): void {
     .action(run(verify));
 }
 
-function summary(contact: Contact): Record<string, unknown> {
-  return {
-    name: contact.name,
-    onion: contact.onion,
-    ed25519: toHex(contact.ed25519),
-    verified: contact.verified,
-    addedAt: new Date(contact.addedAt).toISOString(),
-    cardExpires: new Date(contact.card.expires).toISOString(),
-    ...(contact.keyChangedAt === undefined
-      ? {}
-      : { keyChangedAt: new Date(contact.keyChangedAt).toISOString() }),
-  };
-}
+type ContactRecord = {
+  name: string;
+  onion: string;
+  ed25519: string;
+  verified: boolean;
+  addedAt: string;
+  cardExpires: string;
+  keyChangedAt?: string;
+  safetyNumber?: string;
+};
 
 async function list(inv: Invocation): Promise<void> {
-  const signal = await openSignal(inv);
-  const all = signal.contacts.list();
+  const all = await inv.service<ContactRecord[]>("contacts.list");
   if (all.length === 0 && !inv.out.json) {
     inv.out.note("no contacts yet: import a card with `legion card import FILE`");
     return;
@@ -58,7 +52,7 @@ async function list(inv: Invocation): Promise<void> {
   const width = Math.max(...all.map((c) => c.name.length));
   for (const contact of all) {
     inv.out.result(
-      { type: "contact", ...summary(contact) },
+      { type: "contact", ...contact },
       `${contact.name.padEnd(width)}  ${contact.onion}  ${
         contact.verified ? "verified" : "unverified"
       }`,
@@ -67,31 +61,27 @@ async function list(inv: Invocation): Promise<void> {
 }
 
 async function show(inv: Invocation, name: string): Promise<void> {
-  const signal = await openSignal(inv);
-  const contact = signal.contact(name);
-  const { formatSafetyNumber } = await import("../crypto/safety_number.ts");
-  const safety = signal.safetyNumber(contact);
+  const contact = await inv.service<ContactRecord>("contacts.show", { name });
   inv.out.result(
-    { type: "contact", ...summary(contact), safetyNumber: safety },
+    { type: "contact", ...contact },
     [
       `name:          ${contact.name}`,
       `onion:         ${contact.onion}`,
-      `ed25519:       ${toHex(contact.ed25519)}`,
+      `ed25519:       ${contact.ed25519}`,
       `verified:      ${contact.verified ? "yes" : "no"}`,
-      `added:         ${new Date(contact.addedAt).toISOString()}`,
-      `card expires:  ${new Date(contact.card.expires).toISOString()}`,
-      ...(contact.keyChangedAt === undefined
-        ? []
-        : [`keys changed:  ${new Date(contact.keyChangedAt).toISOString()}`]),
-      `safety number: ${formatSafetyNumber(safety)}`,
+      `added:         ${contact.addedAt}`,
+      `card expires:  ${contact.cardExpires}`,
+      ...(contact.keyChangedAt === undefined ? [] : [`keys changed:  ${contact.keyChangedAt}`]),
+      `safety number: ${formatSafetyNumber(contact.safetyNumber!)}`,
     ],
   );
 }
 
 async function rename(inv: Invocation, oldName: string, newName: string): Promise<void> {
-  const signal = await openSignal(inv);
-  const { renameContact } = await import("../store/contacts_import.ts");
-  const contact = renameContact(signal, oldName, newName);
+  const contact = await inv.service<ContactRecord>("contacts.rename", {
+    from: oldName,
+    to: newName,
+  });
   inv.out.result(
     { type: "contact_renamed", from: oldName, name: contact.name },
     `renamed ${oldName} to ${contact.name}`,
@@ -99,9 +89,7 @@ async function rename(inv: Invocation, oldName: string, newName: string): Promis
 }
 
 async function remove(inv: Invocation, name: string): Promise<void> {
-  const signal = await openSignal(inv);
-  const contact = signal.contact(name);
-  signal.removeContact(contact);
+  const contact = await inv.service<ContactRecord>("contacts.remove", { name });
   inv.out.result({ type: "contact_removed", name: contact.name }, `removed ${contact.name}`);
 }
 
@@ -110,14 +98,11 @@ async function verify(
   name: string,
   options: { markVerified?: boolean },
 ): Promise<void> {
-  const signal = await openSignal(inv);
-  let contact = signal.contact(name);
-  const { formatSafetyNumber } = await import("../crypto/safety_number.ts");
-  const safety = signal.safetyNumber(contact);
-  if (options.markVerified) {
-    const { markVerified } = await import("../store/contacts_import.ts");
-    contact = markVerified(signal, contact, true);
-  }
+  const contact = await inv.service<ContactRecord>("contacts.verify", {
+    name,
+    mark: options.markVerified ?? false,
+  });
+  const safety = contact.safetyNumber!;
   const groups = formatSafetyNumber(safety).split(" ");
   inv.out.result(
     { type: "safety_number", name: contact.name, safetyNumber: safety, verified: contact.verified },

@@ -28,7 +28,4 @@ export function safetyNumber(local: SafetyParty, remote: SafetyParty): string {
   return fingerprint.displayableFingerprint().toString();
 }
 
-/** `12345 67890 …`: twelve groups of five digits. */
-export function formatSafetyNumber(digits: string): string {
-  return digits.match(/.{1,5}/g)!.join(" ");
-}
+export { formatSafetyNumber } from "./safety_number_format.ts";

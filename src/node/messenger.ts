@@ -1,0 +1,338 @@
+/**
+ * Messaging over one unlocked store: composing and encrypting (at enqueue time), the inbox,
+ * receipts, burns and expiry. Delivery over a transport lives in outbound.ts / inbound.ts and
+ * shares this object's write lock.
+ *
+ * Every write that spans an await (libsignal's store callbacks are async) runs under one mutex and
+ * inside one SQLite transaction, so the ratchet step and the message it produced or consumed
+ * commit together or not at all.
+ */
+import type { UnlockedStore } from "../store/open_store.ts";
+import type { SignalContext } from "../store/signal_context.ts";
+import type { Contact } from "../store/contacts.ts";
+import { withAsyncTransaction } from "../store/signal_transaction.ts";
+import {
+  deleteMessages,
+  getMessage,
+  insertMessage,
+  listMessages,
+  markRead,
+  setMessageState,
+  type StoredMessage,
+  sweepExpired,
+} from "../store/messages.ts";
+import {
+  enqueue,
+  expireOutbox,
+  listOutbox,
+  type OutboxKind,
+  removeFromOutbox,
+} from "../store/outbox.ts";
+import {
+  clampTtl,
+  encodePayload,
+  type Payload,
+  PayloadType,
+  payloadTypeName,
+  TTL_DEFAULT_SECONDS,
+} from "../protocol/payload.ts";
+import { encodeIds, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
+import { fromHex, toHex } from "../crypto/hex.ts";
+import { LegionError } from "../errors.ts";
+import type { EventSink, NodeEvent } from "./events.ts";
+import { Mutex } from "./mutex.ts";
+
+export interface MessengerOptions {
+  store: UnlockedStore;
+  signal: SignalContext;
+  now: () => number;
+  random?: () => number;
+  emit?: EventSink;
+}
+
+export interface SendOptions {
+  ttlSeconds?: number;
+  burn?: boolean;
+}
+
+/** Largest text body accepted by `send` (a frame carries at most 1 MiB). */
+export const MAX_TEXT_BYTES = 64 * 1024;
+
+export interface MessageRecord {
+  id: string;
+  contact: string;
+  direction: "in" | "out";
+  kind: string;
+  text: string;
+  state: string;
+  burn: boolean;
+  createdAt: string;
+  expiresAt: string;
+  readAt: string | null;
+}
+
+export class Messenger {
+  readonly store: UnlockedStore;
+  readonly signal: SignalContext;
+  readonly now: () => number;
+  readonly random: () => number;
+  #emit: EventSink;
+  readonly #lock = new Mutex();
+  /** Called after something was queued for a contact (the node delivers at once). */
+  onQueued: (contactId: number) => void = () => {};
+
+  constructor(options: MessengerOptions) {
+    this.store = options.store;
+    this.signal = options.signal;
+    this.now = options.now;
+    this.random = options.random ?? Math.random;
+    this.#emit = options.emit ?? (() => {});
+  }
+
+  emit(event: NodeEvent): void {
+    this.#emit(event);
+  }
+
+  setEventSink(sink: EventSink): void {
+    this.#emit = sink;
+  }
+
+  /** Runs `fn` alone and inside one transaction. */
+  write<T>(fn: () => T | Promise<T>): Promise<T> {
+    return this.#lock.run(() => withAsyncTransaction(this.store.db, async () => await fn()));
+  }
+
+  /** Encrypts a text for `name` now and queues it; returns its id. */
+  async sendText(name: string, text: string, options: SendOptions = {}) {
+    const body = new TextEncoder().encode(text);
+    if (body.length === 0) throw new LegionError("usage", "The message is empty");
+    if (body.length > MAX_TEXT_BYTES) {
+      throw new LegionError("usage", `The message is larger than ${MAX_TEXT_BYTES} bytes`, {
+        hint: "send files with `legion send-file` once attachments land",
+      });
+    }
+    const contact = this.signal.contact(name);
+    const payload = this.#payload(PayloadType.text, body, options);
+    await this.write(() => this.queuePayload(contact, payload, "message"));
+    this.onQueued(contact.id);
+    return {
+      id: toHex(payload.id),
+      to: contact.name,
+      ttlSeconds: payload.ttlSeconds,
+      burn: payload.burn,
+      expiresAt: new Date(this.now() + payload.ttlSeconds * 1000).toISOString(),
+    };
+  }
+
+  /**
+   * Encrypts and queues a payload; call inside `write()`. A `message` keeps a sealed sender copy
+   * (for the inbox, states and burns); a `control` payload (receipt, burn) does not.
+   */
+  async queuePayload(contact: Contact, payload: Payload, kind: OutboxKind): Promise<void> {
+    const ciphertext = await this.signal.encrypt(contact, encodePayload(payload));
+    const now = this.now();
+    const expiresAt = now + payload.ttlSeconds * 1000;
+    if (kind === "message") {
+      insertMessage(this.store.db, this.store.sealer, {
+        payload,
+        contactId: contact.id,
+        direction: "out",
+        state: "queued",
+      }, now);
+    }
+    enqueue(this.store.db, this.store.sealer, {
+      id: payload.id,
+      contactId: contact.id,
+      kind,
+      ciphertext,
+      expiresAt,
+    }, now);
+  }
+
+  /** A control payload (receipt or burn request) for a contact; call inside `write()`. */
+  async queueControl(contact: Contact, type: PayloadType, body: Uint8Array): Promise<void> {
+    await this.queuePayload(contact, this.#payload(type, body, {}), "control");
+  }
+
+  /**
+   * Messages for the inbox, oldest first. Showing a burn-after-reading message deletes it and
+   * tells its sender to delete theirs; `markRead` sends read receipts (off by default: receipts
+   * leak when you read).
+   */
+  async inbox(options: { name?: string; unreadOnly?: boolean; markRead?: boolean } = {}) {
+    const contactId = options.name === undefined ? undefined : this.signal.contact(options.name).id;
+    const burnedBy = new Map<number, Uint8Array[]>();
+    const records = await this.write(async () => {
+      const messages = listMessages(this.store.db, this.store.sealer, {
+        contactId,
+        unreadOnly: options.unreadOnly,
+      });
+      const readBy = new Map<number, Uint8Array[]>();
+      for (const message of messages) {
+        if (message.direction !== "in") continue;
+        if (message.burn) push(burnedBy, message.contactId, message.id);
+        else if (options.markRead && message.readAt === null) {
+          markRead(this.store.db, message.id, this.now());
+          push(readBy, message.contactId, message.id);
+        }
+      }
+      for (const [id, ids] of burnedBy) {
+        deleteMessages(this.store.db, ids, id);
+        await this.#queueReceipt(id, ReceiptKind.burned, ids);
+      }
+      for (const [id, ids] of readBy) await this.#queueReceipt(id, ReceiptKind.read, ids);
+      return messages.map((m) => this.record(m));
+    });
+    if (burnedBy.size > 0) this.checkpoint();
+    for (const id of burnedBy.keys()) this.onQueued(id);
+    if (options.markRead) { for (const record of records) this.#kickByName(record.contact); }
+    return records;
+  }
+
+  /** Cancels a queued message (its sender copy stays, marked `cancelled`). */
+  async cancel(idHex: string) {
+    const id = parseId(idHex);
+    const found = await this.write(() => {
+      if (!removeFromOutbox(this.store.db, id)) return false;
+      setMessageState(this.store.db, id, "cancelled");
+      return true;
+    });
+    if (!found) {
+      throw new LegionError("no_input", `No queued message ${idHex}`, {
+        hint: "see `legion queue list`",
+      });
+    }
+    return { id: idHex, state: "cancelled" };
+  }
+
+  /**
+   * Burns messages on both devices: deletes them here, cancels queued copies, and asks each peer
+   * to delete them too (the peer answers with a burn receipt).
+   */
+  async burn(target: { ids: string[] } | { conversation: string }) {
+    const byContact = new Map<number, Uint8Array[]>();
+    if ("conversation" in target) {
+      const contact = this.signal.contact(target.conversation);
+      const all = listMessages(this.store.db, this.store.sealer, { contactId: contact.id });
+      if (all.length > 0) byContact.set(contact.id, all.map((m) => m.id));
+    } else {
+      for (const idHex of target.ids) {
+        const message = getMessage(this.store.db, this.store.sealer, parseId(idHex));
+        if (!message) throw new LegionError("no_input", `No message ${idHex}`);
+        push(byContact, message.contactId, message.id);
+      }
+    }
+    let deleted = 0;
+    await this.write(async () => {
+      for (const [contactId, ids] of byContact) {
+        for (const id of ids) removeFromOutbox(this.store.db, id);
+        deleted += deleteMessages(this.store.db, ids, contactId);
+        const contact = this.signal.contactById(contactId);
+        for (let i = 0; contact && i < ids.length; i += 4096) {
+          await this.queueControl(contact, PayloadType.burn, encodeIds(ids.slice(i, i + 4096)));
+        }
+      }
+    });
+    this.checkpoint();
+    for (const contactId of byContact.keys()) this.onQueued(contactId);
+    return { deleted, conversations: byContact.size };
+  }
+
+  /** Drops expired messages and queue items on this side; reports what expired. */
+  async sweep(): Promise<void> {
+    const events: NodeEvent[] = [];
+    await this.write(() => {
+      const now = this.now();
+      for (const item of expireOutbox(this.store.db, now)) {
+        if (item.kind === "message") setMessageState(this.store.db, item.id, "expired");
+      }
+      const incoming = new Set(
+        (this.store.db.prepare("SELECT id FROM messages WHERE expires_at <= ? AND direction = 'in'")
+          .all(now) as Array<{ id: Uint8Array }>).map((row) => toHex(new Uint8Array(row.id))),
+      );
+      for (const id of sweepExpired(this.store.db, now)) {
+        const hex = toHex(id);
+        events.push({ type: "expired", id: hex, direction: incoming.has(hex) ? "in" : "out" });
+      }
+    });
+    if (events.length > 0) this.checkpoint();
+    for (const event of events) this.emit(event);
+  }
+
+  queueList() {
+    return listOutbox(this.store.db, this.store.sealer).map((item) => ({
+      id: toHex(item.id),
+      to: this.signal.contactById(item.contactId)?.name ?? `#${item.contactId}`,
+      kind: item.kind,
+      attempts: item.attempts,
+      nextAttemptAt: new Date(item.nextAttemptAt).toISOString(),
+      expiresAt: new Date(item.expiresAt).toISOString(),
+      lastError: item.lastError,
+    }));
+  }
+
+  record(message: StoredMessage): MessageRecord {
+    return {
+      id: toHex(message.id),
+      contact: this.signal.contactById(message.contactId)?.name ?? `#${message.contactId}`,
+      direction: message.direction,
+      kind: payloadTypeName(message.type),
+      text: new TextDecoder().decode(message.body),
+      state: message.state,
+      burn: message.burn,
+      createdAt: new Date(message.createdAt).toISOString(),
+      expiresAt: new Date(message.expiresAt).toISOString(),
+      readAt: message.readAt === null ? null : new Date(message.readAt).toISOString(),
+    };
+  }
+
+  /** Moves deleted pages out of the WAL too (secure_delete zeroed them in the database). */
+  checkpoint(): void {
+    this.store.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  }
+
+  async #queueReceipt(contactId: number, kind: ReceiptKind, ids: Uint8Array[]): Promise<void> {
+    const contact = this.signal.contactById(contactId);
+    if (!contact) return;
+    for (let i = 0; i < ids.length; i += 4096) {
+      await this.queueControl(
+        contact,
+        PayloadType.receipt,
+        encodeReceipt(kind, ids.slice(i, i + 4096)),
+      );
+    }
+  }
+
+  #kickByName(name: string): void {
+    const contact = this.signal.contacts.byName(name);
+    if (contact) this.onQueued(contact.id);
+  }
+
+  #payload(type: PayloadType, body: Uint8Array, options: SendOptions): Payload {
+    const id = new Uint8Array(16);
+    crypto.getRandomValues(id);
+    return {
+      type,
+      id,
+      createdAt: this.now(),
+      ttlSeconds: clampTtl(options.ttlSeconds ?? TTL_DEFAULT_SECONDS),
+      burn: options.burn ?? false,
+      body,
+    };
+  }
+}
+
+export function parseId(text: string): Uint8Array {
+  if (!/^[0-9a-f]{32}$/.test(text)) {
+    throw new LegionError("usage", `Not a message id: ${JSON.stringify(text)}`, {
+      hint: "ids are 32 hex characters, as printed by send and inbox",
+    });
+  }
+  return fromHex(text);
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

@@ -1,0 +1,139 @@
+/**
+ * Delivering one contact's queue: dial its onion, send the queued ciphertexts in windows (so a
+ * slow circuit costs one round trip per window, not per message), and drop each item only on the
+ * peer's ack. Any failure reschedules what is left with backoff; other contacts are unaffected.
+ */
+import type { Transport } from "../transport/transport.ts";
+import type { FramedStream } from "../transport/framed_stream.ts";
+import { AckStatus, decodeDelivery, encodeDelivery } from "../protocol/delivery.ts";
+import {
+  contactsWithDueItems,
+  itemsFor,
+  recordFailure,
+  removeFromOutbox,
+} from "../store/outbox.ts";
+import { setMessageState } from "../store/messages.ts";
+import { toHex } from "../crypto/hex.ts";
+import type { NodeEvent } from "./events.ts";
+import type { Messenger } from "./messenger.ts";
+
+/** Items in flight on one stream before waiting for their acks. */
+export const DELIVERY_WINDOW = 32;
+/** How long to wait for an ack (the receiver commits to disk first). */
+export const ACK_TIMEOUT_MS = 60_000;
+/** Contacts delivered to at once. */
+export const DELIVERY_CONCURRENCY = 8;
+
+export class Deliverer {
+  readonly #inFlight = new Map<number, Promise<boolean>>();
+  readonly #again = new Set<number>();
+
+  constructor(private readonly messenger: Messenger, private readonly transport: Transport) {}
+
+  /** Delivers every contact with due items; with `ignoreBackoff` (cron runs) all of them. */
+  async deliverDue(options: { ignoreBackoff?: boolean } = {}): Promise<void> {
+    const due = contactsWithDueItems(
+      this.messenger.store.db,
+      this.messenger.now(),
+      options.ignoreBackoff,
+    );
+    const workers = Array.from({ length: Math.min(DELIVERY_CONCURRENCY, due.length) }, async () => {
+      for (let contactId = due.shift(); contactId !== undefined; contactId = due.shift()) {
+        await this.deliverTo(contactId);
+      }
+    });
+    await Promise.all(workers);
+  }
+
+  /**
+   * Delivers one contact's queue; resolves true when it drained. A call while a delivery to the
+   * same contact runs makes that delivery look again before it finishes.
+   */
+  deliverTo(contactId: number): Promise<boolean> {
+    const running = this.#inFlight.get(contactId);
+    if (running) {
+      this.#again.add(contactId);
+      return running;
+    }
+    const run = this.#deliver(contactId).finally(() => this.#inFlight.delete(contactId));
+    this.#inFlight.set(contactId, run);
+    return run;
+  }
+
+  /** Resolves when every running delivery has finished. */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  async #deliver(contactId: number): Promise<boolean> {
+    const { messenger } = this;
+    const contact = messenger.signal.contactById(contactId);
+    if (!contact) return false;
+    let stream: FramedStream | undefined;
+    try {
+      do {
+        this.#again.delete(contactId);
+        for (;;) {
+          const items = itemsFor(
+            messenger.store.db,
+            messenger.store.sealer,
+            contactId,
+            messenger.now(),
+            DELIVERY_WINDOW,
+          );
+          if (items.length === 0) break;
+          stream ??= await this.transport.dial(contact.onion);
+          for (const item of items) {
+            await stream.send(
+              encodeDelivery({ kind: "deliver", id: item.id, ciphertext: item.ciphertext }),
+            );
+          }
+          const sent = await messenger.write(() =>
+            items.filter((item) =>
+              item.kind === "message" && setMessageState(messenger.store.db, item.id, "sent")
+            )
+          );
+          for (const item of sent) {
+            messenger.emit({ type: "sent", id: toHex(item.id), to: contact.name });
+          }
+          const pending = new Map(items.map((item) => [toHex(item.id), item]));
+          while (pending.size > 0) {
+            const ack = decodeDelivery(await stream.receive({ timeoutMs: ACK_TIMEOUT_MS }));
+            const item = ack.kind === "ack" ? pending.get(toHex(ack.id)) : undefined;
+            if (!item || ack.kind !== "ack") throw new Error("unexpected reply from the peer");
+            pending.delete(toHex(ack.id));
+            const event = await messenger.write((): NodeEvent | undefined => {
+              removeFromOutbox(messenger.store.db, item.id);
+              if (item.kind !== "message") return undefined;
+              const delivered = ack.status !== AckStatus.rejected;
+              setMessageState(messenger.store.db, item.id, delivered ? "delivered" : "failed");
+              return delivered ? { type: "delivered", id: toHex(item.id), to: contact.name } : {
+                type: "failed",
+                id: toHex(item.id),
+                to: contact.name,
+                reason: "the peer could not decrypt it",
+              };
+            });
+            if (event) messenger.emit(event);
+          }
+        }
+      } while (this.#again.has(contactId));
+      return true;
+    } catch (err) {
+      const error = (err as Error).message;
+      await messenger.write(() =>
+        recordFailure(messenger.store.db, contactId, error, messenger.now(), messenger.random)
+      );
+      const attempts = Number(
+        (messenger.store.db.prepare("SELECT max(attempts) AS n FROM outbox WHERE contact_id = ?")
+          .get(contactId) as {
+            n: number | null;
+          }).n ?? 0,
+      );
+      messenger.emit({ type: "retry", to: contact.name, attempts, error });
+      return false;
+    } finally {
+      stream?.close();
+    }
+  }
+}
