@@ -1,0 +1,50 @@
+/**
+ * Where the Semaphore v4 depth-20 circuit artifacts live: the wasm witness generator (≈1.8 MB),
+ * the Groth16 proving key (`.zkey`, ≈3.9 MB) and the verification key (`.json`, 3.7 KB) from PSE's
+ * multi-party trusted-setup ceremony, shipped in the npm package `@zk-kit/semaphore-artifacts`.
+ *
+ * They are resolved from the installed package, never downloaded. A build that embeds them
+ * elsewhere (the single binary) points `LEGION_ZK_ARTIFACTS` (or `dir`) at a folder holding the
+ * same three file names.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { LegionError } from "../errors.ts";
+import { TREE_DEPTH } from "./constants.ts";
+import type { VerificationKeyJson } from "./groth16.ts";
+
+export const ARTIFACTS_PACKAGE = "@zk-kit/semaphore-artifacts";
+
+export interface ArtifactPaths {
+  wasm: string;
+  zkey: string;
+  vkey: string;
+}
+
+/** Paths of the depth-20 artifacts, from `dir` when given, else from the installed package. */
+export function artifactPaths(dir?: string): ArtifactPaths {
+  const name = (ext: string) => `semaphore-${TREE_DEPTH}.${ext}`;
+  const locate = (file: string) =>
+    dir ? join(dir, file) : fileURLToPath(import.meta.resolve(`${ARTIFACTS_PACKAGE}/${file}`));
+  const paths = {
+    wasm: locate(name("wasm")),
+    zkey: locate(name("zkey")),
+    vkey: locate(name("json")),
+  };
+  for (const path of Object.values(paths)) {
+    if (!existsSync(path)) {
+      throw new LegionError("config", `Missing zero-knowledge artifact ${path}`, {
+        hint: dir
+          ? "check LEGION_ZK_ARTIFACTS"
+          : `reinstall dependencies (deno install) so ${ARTIFACTS_PACKAGE} is present`,
+      });
+    }
+  }
+  return paths;
+}
+
+/** The ceremony's depth-20 verification key. */
+export function loadVerificationKey(dir?: string): VerificationKeyJson {
+  return JSON.parse(readFileSync(artifactPaths(dir).vkey, "utf8")) as VerificationKeyJson;
+}
