@@ -155,7 +155,7 @@ async function groupCreate(inv: Invocation, file: string, options: CreateOptions
     window: { seconds: options.windowSeconds, roots: options.windowRoots },
   });
   writeGroupFile(file, group, { create: true });
-  await printGroup(inv, file, group);
+  printGroup(inv, file, group);
 }
 
 async function groupAdd(inv: Invocation, file: string, commitments: string[]): Promise<void> {
@@ -165,7 +165,7 @@ async function groupAdd(inv: Invocation, file: string, commitments: string[]): P
   const group = readGroupFile(file);
   group.add(values, inv.ctx.now());
   writeGroupFile(file, group);
-  await printGroup(inv, file, group);
+  printGroup(inv, file, group);
 }
 
 async function groupRemove(inv: Invocation, file: string, commitment: string): Promise<void> {
@@ -175,19 +175,19 @@ async function groupRemove(inv: Invocation, file: string, commitment: string): P
   const group = readGroupFile(file);
   group.remove(value, inv.ctx.now());
   writeGroupFile(file, group);
-  await printGroup(inv, file, group);
+  printGroup(inv, file, group);
 }
 
 async function groupShow(inv: Invocation, file: string): Promise<void> {
   const { readGroupFile } = await import("../zk/group_file.ts");
-  await printGroup(inv, file, readGroupFile(file));
+  printGroup(inv, file, readGroupFile(file));
 }
 
-async function printGroup(
+function printGroup(
   inv: Invocation,
   file: string,
   group: import("../zk/group.ts").ZkGroup,
-): Promise<void> {
+): void {
   const now = inv.ctx.now();
   const recent = group.recentRoots.map((r) => ({
     root: String(r.root),
