@@ -13,7 +13,7 @@
  *
  * Root window: a proof made just before the group changed should still verify for a while, so a
  * root replaced by an addition stays accepted for `window.seconds` (at most `window.roots` of
- * them). A removal clears the recent roots: revocation is immediate, and every accepted root
+ * them; the last 64 are kept to tell stale roots from unknown ones). A removal clears them: revocation is immediate, and every accepted root
  * then commits to a subset of the current members.
  *
  * On parse the root is recomputed from the members and must match, so a hand-edited member list
@@ -28,6 +28,11 @@ export const GROUP_FILE_TYPE = "legion-zk-group";
 export const GROUP_FILE_VERSION = 1;
 export const DEFAULT_WINDOW_SECONDS = 3600;
 export const DEFAULT_WINDOW_ROOTS = 16;
+/**
+ * Replaced roots kept in the file (window or not), so a verifier can tell a stale root ("the group
+ * changed since") from one the group never had. Also the largest allowed `window.roots`.
+ */
+export const KEPT_ROOTS = 64;
 /** Upper bound on a group file: 2^20 members of ≤ 78 digits. */
 export const MAX_GROUP_FILE_BYTES = 96 * 1024 * 1024;
 
@@ -70,6 +75,9 @@ export class ZkGroup {
       seconds: options.window?.seconds ?? DEFAULT_WINDOW_SECONDS,
       roots: options.window?.roots ?? DEFAULT_WINDOW_ROOTS,
     };
+    if (this.window.roots > KEPT_ROOTS) {
+      throw new LegionError("usage", `The root window holds at most ${KEPT_ROOTS} roots`);
+    }
     this.#members = [...members];
     this.#tree = new LeanIMT(hashPair, this.#members);
     this.#recent = [...(options.recentRoots ?? [])];
@@ -162,7 +170,7 @@ export class ZkGroup {
 
   #remember(root: bigint, now: number): void {
     this.#recent.unshift({ root, replacedAt: now });
-    this.#recent.length = Math.min(this.#recent.length, this.window.roots);
+    this.#recent.length = Math.min(this.#recent.length, KEPT_ROOTS);
   }
 }
 
@@ -218,7 +226,9 @@ export function parseGroupText(text: string): ZkGroup {
   const window = file.window as Record<string, unknown> | undefined;
   const seconds = window?.seconds;
   const roots = window?.roots;
-  if (!isCount(seconds) || !isCount(roots)) bad("window must hold counts seconds and roots");
+  if (!isCount(seconds) || !isCount(roots) || roots > KEPT_ROOTS) {
+    bad(`window must hold counts seconds and roots (at most ${KEPT_ROOTS})`);
+  }
   if (!Array.isArray(file.members) || file.members.length > MAX_GROUP_SIZE) {
     bad("members must be a list");
   }
@@ -231,7 +241,9 @@ export function parseGroupText(text: string): ZkGroup {
   });
   const active = members.filter((m) => m !== 0n);
   if (new Set(active).size !== active.length) bad("a member appears twice");
-  if (!Array.isArray(file.recentRoots)) bad("recentRoots must be a list");
+  if (!Array.isArray(file.recentRoots) || file.recentRoots.length > KEPT_ROOTS) {
+    bad(`recentRoots must be a list of at most ${KEPT_ROOTS}`);
+  }
   const recentRoots = file.recentRoots.map((r, i) => {
     const entry = r as Record<string, unknown> | null;
     const root = entry?.root;
