@@ -259,7 +259,8 @@ async function verify(inv: Invocation, proofPath: string | undefined, options: V
   const { semaphoreValue, shortText } = await import("../zk/semaphore_value.ts");
   const { ZkVerifier } = await import("../zk/verifier.ts");
 
-  const group = readGroupFile(options.group);
+  // The verifier needs the stated roots only; members are hashed (and checked) by group commands.
+  const group = readGroupFile(options.group, { lazy: true });
   const scope = options.scope === undefined
     ? undefined
     : valueOf(semaphoreValue, options.scope, "--scope");

@@ -64,12 +64,21 @@ const hashPair = (a: bigint, b: bigint) => poseidon2([a, b]);
 export class ZkGroup {
   readonly window: RootWindow;
   #members: bigint[];
-  #tree: LeanIMT<bigint>;
+  #tree?: LeanIMT<bigint>;
+  #claimedRoot?: bigint;
   #recent: RecentRoot[];
 
+  /**
+   * With `root`, the tree is built only when needed (witness, add, remove) and must then match
+   * it: a verifier, which needs only the roots, skips hashing every member (≈0.15 s per 1,000).
+   */
   constructor(
     members: readonly bigint[] = [],
-    options: { window?: Partial<RootWindow>; recentRoots?: readonly RecentRoot[] } = {},
+    options: {
+      window?: Partial<RootWindow>;
+      recentRoots?: readonly RecentRoot[];
+      root?: bigint;
+    } = {},
   ) {
     this.window = {
       seconds: options.window?.seconds ?? DEFAULT_WINDOW_SECONDS,
@@ -79,12 +88,29 @@ export class ZkGroup {
       throw new LegionError("usage", `The root window holds at most ${KEPT_ROOTS} roots`);
     }
     this.#members = [...members];
-    this.#tree = new LeanIMT(hashPair, this.#members);
+    this.#claimedRoot = options.root;
     this.#recent = [...(options.recentRoots ?? [])];
   }
 
   get root(): bigint {
-    return this.#tree.root ?? 0n;
+    if (this.#tree === undefined && this.#claimedRoot !== undefined) return this.#claimedRoot;
+    return this.#buildTree().root ?? 0n;
+  }
+
+  /** Hashes the members and checks they give the stated root. @throws LegionError `bad_data` */
+  checkRoot(): void {
+    this.#buildTree();
+  }
+
+  /** Builds the tree (once) and checks it against the claimed root. @throws `bad_data` */
+  #buildTree(): LeanIMT<bigint> {
+    if (this.#tree) return this.#tree;
+    const tree = new LeanIMT(hashPair, this.#members);
+    if (this.#claimedRoot !== undefined && (tree.root ?? 0n) !== this.#claimedRoot) {
+      bad("root does not match the members");
+    }
+    this.#tree = tree;
+    return tree;
   }
 
   /** Number of slots, removed members included (the tree's leaf count). */
@@ -127,7 +153,7 @@ export class ZkGroup {
     }
     if (commitments.length === 0) return;
     const previous = this.root;
-    this.#tree.insertMany([...commitments]);
+    this.#buildTree().insertMany([...commitments]);
     this.#members.push(...commitments);
     if (previous !== 0n) this.#remember(previous, now);
   }
@@ -141,7 +167,7 @@ export class ZkGroup {
     if (index === -1) {
       throw new LegionError("no_input", `Commitment ${commitment} is not in the group`);
     }
-    this.#tree.update(index, 0n);
+    this.#buildTree().update(index, 0n);
     this.#members[index] = 0n;
     this.#recent = [];
   }
@@ -164,7 +190,7 @@ export class ZkGroup {
         hint: "ask the group's admin to add your commitment (legion auth id)",
       });
     }
-    const proof = this.#tree.generateProof(index);
+    const proof = this.#buildTree().generateProof(index);
     return { root: proof.root, index: proof.index, siblings: proof.siblings };
   }
 
@@ -210,8 +236,12 @@ export function groupToText(group: ZkGroup): string {
   return JSON.stringify(file, null, 2) + "\n";
 }
 
-/** Parses and checks a group file. @throws LegionError `bad_data` */
-export function parseGroupText(text: string): ZkGroup {
+/**
+ * Parses and checks a group file. With `lazy`, the members are hashed only when the tree is
+ * needed (not for verifying: the stated root and recent roots are what a verifier accepts).
+ * @throws LegionError `bad_data`
+ */
+export function parseGroupText(text: string, options: { lazy?: boolean } = {}): ZkGroup {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -253,8 +283,13 @@ export function parseGroupText(text: string): ZkGroup {
     }
     return { root: BigInt(root), replacedAt: at };
   });
-  const group = new ZkGroup(members, { window: { seconds, roots }, recentRoots });
-  if (String(group.root) !== file.root) bad("root does not match the members");
+  if (typeof file.root !== "string" || !/^(0|[1-9][0-9]{0,76})$/.test(file.root)) {
+    bad("root must be a decimal string");
+  }
+  const root = BigInt(file.root);
+  if (root >= SNARK_SCALAR_FIELD) bad("root is out of range");
+  const group = new ZkGroup(members, { window: { seconds, roots }, recentRoots, root });
+  if (!options.lazy) group.checkRoot();
   return group;
 }
 

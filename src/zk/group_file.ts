@@ -4,8 +4,12 @@ import { randomBytes } from "node:crypto";
 import { LegionError } from "../errors.ts";
 import { groupToText, MAX_GROUP_FILE_BYTES, parseGroupText, type ZkGroup } from "./group.ts";
 
-/** @throws LegionError `no_input` when unreadable, `bad_data` when not a valid group file. */
-export function readGroupFile(path: string): ZkGroup {
+/**
+ * Reads a group file; `lazy` defers hashing the members until the tree is needed (see
+ * parseGroupText).
+ * @throws LegionError `no_input` when unreadable, `bad_data` when not a valid group file.
+ */
+export function readGroupFile(path: string, options: { lazy?: boolean } = {}): ZkGroup {
   let text: string;
   try {
     if (statSync(path).size > MAX_GROUP_FILE_BYTES) {
@@ -16,7 +20,7 @@ export function readGroupFile(path: string): ZkGroup {
     if (err instanceof LegionError) throw err;
     throw new LegionError("no_input", `Cannot read group file ${path}: ${(err as Error).message}`);
   }
-  return parseGroupText(text);
+  return parseGroupText(text, options);
 }
 
 /** Writes the group atomically; with `create`, refuses to replace an existing file. */

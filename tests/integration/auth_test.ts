@@ -362,10 +362,12 @@ Deno.test("malformed proof JSON is bad data (65)", async () => {
 });
 
 Deno.test("a malformed group file is bad data (65) and a missing one is missing input (66)", async () => {
-  const group = await groupCopy((g) => ((g.members as string[])[3] = "77"));
+  const edited = await groupCopy((g) => ((g.members as string[])[3] = "77"));
+  malformed(await runLegion(["auth", "group", "show", edited]), /root does not match the members/);
+  const badRoot = await groupCopy((g) => (g.root = "0x12"));
   malformed(
-    await runLegion(["auth", "verify", "--group", group, PROOF]),
-    /root does not match the members/,
+    await runLegion(["auth", "verify", "--group", badRoot, PROOF]),
+    /root must be a decimal string/,
   );
   const missing = await runLegion(["auth", "verify", "--group", at("nope.json"), PROOF]);
   assert.equal(missing.code, 66);
