@@ -151,6 +151,7 @@ async function newAuthIdentity(inv: Invocation, options: { phraseOut: string }):
 async function groupCreate(inv: Invocation, file: string, options: CreateOptions): Promise<void> {
   const { ZkGroup } = await import("../zk/group.ts");
   const { writeGroupFile } = await import("../zk/group_file.ts");
+  await (await import("../zk/group_hash.ts")).loadGroupHasher();
   const group = new ZkGroup([], {
     window: { seconds: options.windowSeconds, roots: options.windowRoots },
   });
@@ -162,7 +163,7 @@ async function groupAdd(inv: Invocation, file: string, commitments: string[]): P
   const { parseCommitment } = await import("../zk/group.ts");
   const { readGroupFile, writeGroupFile } = await import("../zk/group_file.ts");
   const values = commitments.map(parseCommitment);
-  const group = readGroupFile(file);
+  const group = await readGroupFile(file);
   group.add(values, inv.ctx.now());
   writeGroupFile(file, group);
   printGroup(inv, file, group);
@@ -172,7 +173,7 @@ async function groupRemove(inv: Invocation, file: string, commitment: string): P
   const { parseCommitment } = await import("../zk/group.ts");
   const { readGroupFile, writeGroupFile } = await import("../zk/group_file.ts");
   const value = parseCommitment(commitment);
-  const group = readGroupFile(file);
+  const group = await readGroupFile(file);
   group.remove(value, inv.ctx.now());
   writeGroupFile(file, group);
   printGroup(inv, file, group);
@@ -180,7 +181,7 @@ async function groupRemove(inv: Invocation, file: string, commitment: string): P
 
 async function groupShow(inv: Invocation, file: string): Promise<void> {
   const { readGroupFile } = await import("../zk/group_file.ts");
-  printGroup(inv, file, readGroupFile(file));
+  printGroup(inv, file, await readGroupFile(file));
 }
 
 function printGroup(
@@ -223,7 +224,7 @@ async function prove(inv: Invocation, options: ProveOptions): Promise<void> {
   const { proofToJson } = await import("../zk/proof.ts");
   const { createProver } = await import("../zk/prover.ts");
 
-  const group = readGroupFile(options.group);
+  const group = await readGroupFile(options.group);
   const scope = valueOf(semaphoreValue, options.scope, "--scope");
   const message = await messageValue(inv, options) ?? 0n;
   const secret = await zkSecret(inv, options);
@@ -260,7 +261,7 @@ async function verify(inv: Invocation, proofPath: string | undefined, options: V
   const { ZkVerifier } = await import("../zk/verifier.ts");
 
   // The verifier needs the stated roots only; members are hashed (and checked) by group commands.
-  const group = readGroupFile(options.group, { lazy: true });
+  const group = await readGroupFile(options.group, { lazy: true });
   const scope = options.scope === undefined
     ? undefined
     : valueOf(semaphoreValue, options.scope, "--scope");

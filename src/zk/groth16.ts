@@ -123,7 +123,14 @@ function g1Point(coords: readonly bigint[], name: string): G1Point {
   return point;
 }
 
-function g2Point(xc0: bigint, xc1: bigint, yc0: bigint, yc1: bigint, name: string): G2Point {
+function g2Point(
+  xc0: bigint,
+  xc1: bigint,
+  yc0: bigint,
+  yc1: bigint,
+  name: string,
+  checkSubgroup = true,
+): G2Point {
   if (xc0 === 0n && xc1 === 0n && yc0 === 0n && yc1 === 0n) {
     invalid(`${name} is the point at infinity`);
   }
@@ -138,15 +145,20 @@ function g2Point(xc0: bigint, xc1: bigint, yc0: bigint, yc1: bigint, name: strin
     Fp2.add(Fp2.mul(Fp2.sqr(x), x), bn254.G2.Point.CURVE().b),
   );
   if (!onCurve) invalid(`${name} is not on the curve`);
-  if (!point.isTorsionFree()) invalid(`${name} is not in the prime-order subgroup`);
+  if (checkSubgroup && !point.isTorsionFree()) {
+    invalid(`${name} is not in the prime-order subgroup`);
+  }
   return point;
 }
 
-/** A G2 point from a snarkjs key: [[x.c0, x.c1], [y.c0, y.c1], [1, 0]]. */
+/**
+ * A G2 point from a snarkjs key: [[x.c0, x.c1], [y.c0, y.c1], [1, 0]]. The key is trusted (it
+ * ships with the ceremony artifacts), so only the cheap curve check runs, not the subgroup one.
+ */
 function g2FromSnarkjs(coords: string[][], name: string): G2Point {
   const [[xc0, xc1], [yc0, yc1], [z0, z1]] = coords.map((pair) => pair.map(BigInt));
   if (z0 !== 1n || z1 !== 0n) throw new TypeError(`${name}: not affine`);
-  return g2Point(xc0, xc1, yc0, yc1, name);
+  return g2Point(xc0, xc1, yc0, yc1, name, false);
 }
 
 function invalid(reason: string): never {

@@ -17,12 +17,14 @@
  * then commits to a subset of the current members.
  *
  * On parse the root is recomputed from the members and must match, so a hand-edited member list
- * cannot silently disagree with the advertised root.
+ * cannot silently disagree with the advertised root (unless `lazy`, for verifiers).
+ *
+ * Building a tree needs Poseidon: `await loadGroupHasher()` first (see group_hash.ts).
  */
 import { LeanIMT } from "@zk-kit/lean-imt";
-import { poseidon2 } from "poseidon-lite/poseidon2";
 import { LegionError } from "../errors.ts";
 import { MAX_GROUP_SIZE, SNARK_SCALAR_FIELD, TREE_DEPTH } from "./constants.ts";
+import { groupHash } from "./group_hash.ts";
 
 export const GROUP_FILE_TYPE = "legion-zk-group";
 export const GROUP_FILE_VERSION = 1;
@@ -58,8 +60,6 @@ export interface MembershipWitness {
   index: number;
   siblings: bigint[];
 }
-
-const hashPair = (a: bigint, b: bigint) => poseidon2([a, b]);
 
 export class ZkGroup {
   readonly window: RootWindow;
@@ -105,7 +105,7 @@ export class ZkGroup {
   /** Builds the tree (once) and checks it against the claimed root. @throws `bad_data` */
   #buildTree(): LeanIMT<bigint> {
     if (this.#tree) return this.#tree;
-    const tree = new LeanIMT(hashPair, this.#members);
+    const tree = new LeanIMT(groupHash(), this.#members);
     if (this.#claimedRoot !== undefined && (tree.root ?? 0n) !== this.#claimedRoot) {
       bad("root does not match the members");
     }

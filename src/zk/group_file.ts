@@ -2,6 +2,7 @@
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { LegionError } from "../errors.ts";
+import { loadGroupHasher } from "./group_hash.ts";
 import { groupToText, MAX_GROUP_FILE_BYTES, parseGroupText, type ZkGroup } from "./group.ts";
 
 /**
@@ -9,7 +10,11 @@ import { groupToText, MAX_GROUP_FILE_BYTES, parseGroupText, type ZkGroup } from 
  * parseGroupText).
  * @throws LegionError `no_input` when unreadable, `bad_data` when not a valid group file.
  */
-export function readGroupFile(path: string, options: { lazy?: boolean } = {}): ZkGroup {
+export async function readGroupFile(
+  path: string,
+  options: { lazy?: boolean } = {},
+): Promise<ZkGroup> {
+  if (!options.lazy) await loadGroupHasher();
   let text: string;
   try {
     if (statSync(path).size > MAX_GROUP_FILE_BYTES) {
