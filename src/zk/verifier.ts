@@ -131,7 +131,8 @@ export class ZkVerifier {
 }
 
 function toProof(input: unknown): ZkProof {
-  if (typeof input === "object" && input !== null && "root" in input && "points" in input) {
+  const maybe = input as Partial<ZkProof> | null;
+  if (typeof maybe === "object" && maybe !== null && typeof maybe.root === "bigint") {
     // A ZkProof object: re-check it through its JSON form so no unchecked value slips through.
     const p = input as ZkProof;
     return parseProof({

@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isLegionError } from "../../../src/errors.ts";
-import { NullifierStore, ZkGroup, ZkVerifier } from "../../../src/zk/mod.ts";
+import {
+  NullifierStore,
+  packProof,
+  parseProof,
+  unpackProof,
+  ZkGroup,
+  ZkVerifier,
+} from "../../../src/zk/mod.ts";
 import { validProof, VECTORS } from "./_vectors.ts";
 
 const members = () => VECTORS.group.members.map(BigInt);
@@ -67,4 +74,14 @@ Deno.test("ZkVerifier reports malformed input as bad_data, never as a rejection"
   for (const input of ["{", "null", "[]", '{"merkleTreeDepth":20}']) {
     assert.throws(() => verifier.verify(input), (e) => isLegionError(e, "bad_data"), input);
   }
+});
+
+Deno.test("ZkVerifier accepts a parsed ZkProof, e.g. from the packed binary form", () => {
+  const verifier = new ZkVerifier({ group: new ZkGroup(members()) });
+  const proof = unpackProof(packProof(parseProof(validProof())));
+  assert.equal(reason(verifier.verify(proof)), "valid");
+  assert.throws(
+    () => verifier.verify({ ...proof, nullifier: -1n }),
+    (e) => isLegionError(e, "bad_data"),
+  );
 });
