@@ -6,6 +6,7 @@
  *
  *   deno run -A bench/zk_report.ts [--runs 5] [--json]
  */
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -33,6 +34,7 @@ const MAIN = fileURLToPath(new URL("../main.ts", import.meta.url));
 const SEED = { proveS: 30, verifyMs: 108, proofBytes: 3.2 * 1024 };
 
 const log = (msg: string) => console.error(`bench: ${msg}`);
+const loadAtStart = loadavg()[0];
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
@@ -182,6 +184,7 @@ async function run(args: string[]): Promise<string> {
 const jsonBytes = new TextEncoder().encode(proofText).length;
 const figures = {
   runs: RUNS,
+  loadAverage: [loadAtStart, loadavg()[0]],
   cores: navigator.hardwareConcurrency,
   groupBuildMs: groupMs,
   vkLoadMs,
