@@ -277,7 +277,8 @@ const rows: string[][] = [
   ],
 ];
 console.log(
-  `Legion auth (Semaphore v4, depth 20, 1,000 members), median of ${RUNS}, ${figures.cores} cores\n`,
+  `Legion auth (Semaphore v4, depth 20, 1,000 members), median of ${RUNS}, ${figures.cores} cores, ` +
+    `load average ${loadAtStart.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end\n`,
 );
 console.log("| step | Legion | seed (Halo2 k=12) | ratio | target |");
 console.log("|---|---|---|---|---|");
