@@ -25,8 +25,7 @@ export interface ArtifactPaths {
 /** Paths of the depth-20 artifacts, from `dir` when given, else from the installed package. */
 export function artifactPaths(dir?: string): ArtifactPaths {
   const name = (ext: string) => `semaphore-${TREE_DEPTH}.${ext}`;
-  const locate = (file: string) =>
-    dir ? join(dir, file) : fileURLToPath(import.meta.resolve(`${ARTIFACTS_PACKAGE}/${file}`));
+  const locate = (file: string) => dir ? join(dir, file) : resolveInPackage(file);
   const paths = {
     wasm: locate(name("wasm")),
     zkey: locate(name("zkey")),
@@ -42,6 +41,17 @@ export function artifactPaths(dir?: string): ArtifactPaths {
     }
   }
   return paths;
+}
+
+function resolveInPackage(file: string): string {
+  try {
+    return fileURLToPath(import.meta.resolve(`${ARTIFACTS_PACKAGE}/${file}`));
+  } catch (err) {
+    throw new LegionError("config", `Cannot locate ${ARTIFACTS_PACKAGE}/${file}`, {
+      cause: err,
+      hint: "set LEGION_ZK_ARTIFACTS to a folder with the depth-20 artifacts",
+    });
+  }
 }
 
 /** The ceremony's depth-20 verification key. */

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { isLegionError } from "../../../src/errors.ts";
 import {
+  artifactPaths,
   NullifierStore,
   packProof,
   parseProof,
@@ -83,5 +84,12 @@ Deno.test("ZkVerifier accepts a parsed ZkProof, e.g. from the packed binary form
   assert.throws(
     () => verifier.verify({ ...proof, nullifier: -1n }),
     (e) => isLegionError(e, "bad_data"),
+  );
+});
+
+Deno.test("artifactPaths() names a missing artifact folder as a config error", () => {
+  assert.throws(
+    () => artifactPaths("/nonexistent/legion-artifacts"),
+    (e) => isLegionError(e, "config") && /semaphore-20\.wasm/.test(e.message),
   );
 });
