@@ -262,6 +262,11 @@ async function verify(inv: Invocation, proofPath: string | undefined, options: V
 
   // The verifier needs the stated roots only; members are hashed (and checked) by group commands.
   const group = await readGroupFile(options.group, { lazy: true });
+  if (options.message === "-" && (proofPath === undefined || proofPath === "-")) {
+    throw new LegionError("usage", "stdin cannot carry both the proof and the message", {
+      hint: "pass the proof as a file, or the message with --message-file",
+    });
+  }
   const scope = options.scope === undefined
     ? undefined
     : valueOf(semaphoreValue, options.scope, "--scope");
