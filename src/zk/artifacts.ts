@@ -24,23 +24,34 @@ export interface ArtifactPaths {
 
 /** Paths of the depth-20 artifacts, from `dir` when given, else from the installed package. */
 export function artifactPaths(dir?: string): ArtifactPaths {
-  const name = (ext: string) => `semaphore-${TREE_DEPTH}.${ext}`;
-  const locate = (file: string) => dir ? join(dir, file) : resolveInPackage(file);
-  const paths = {
-    wasm: locate(name("wasm")),
-    zkey: locate(name("zkey")),
-    vkey: locate(name("json")),
+  return {
+    wasm: locate(`semaphore-${TREE_DEPTH}.wasm`, dir),
+    zkey: locate(`semaphore-${TREE_DEPTH}.zkey`, dir),
+    vkey: locate(`semaphore-${TREE_DEPTH}.json`, dir),
   };
-  for (const path of Object.values(paths)) {
-    if (!existsSync(path)) {
-      throw new LegionError("config", `Missing zero-knowledge artifact ${path}`, {
-        hint: dir
-          ? "check LEGION_ZK_ARTIFACTS"
-          : `reinstall dependencies (deno install) so ${ARTIFACTS_PACKAGE} is present`,
-      });
-    }
+}
+
+/**
+ * The ceremony's verification key for a circuit depth (default 20). Legion proves at depth 20
+ * only, but verifies any depth from 1 to 32 whose key is present, because Semaphore's
+ * `generateProof` picks the smallest depth that fits the group unless told otherwise.
+ */
+export function loadVerificationKey(dir?: string, depth = TREE_DEPTH): VerificationKeyJson {
+  if (!Number.isInteger(depth) || depth < 1 || depth > 32) throw new RangeError("depth 1–32");
+  const path = locate(`semaphore-${depth}.json`, dir);
+  return JSON.parse(readFileSync(path, "utf8")) as VerificationKeyJson;
+}
+
+function locate(file: string, dir?: string): string {
+  const path = dir ? join(dir, file) : resolveInPackage(file);
+  if (!existsSync(path)) {
+    throw new LegionError("config", `Missing zero-knowledge artifact ${path}`, {
+      hint: dir
+        ? "check LEGION_ZK_ARTIFACTS"
+        : `reinstall dependencies (deno install) so ${ARTIFACTS_PACKAGE} is present`,
+    });
   }
-  return paths;
+  return path;
 }
 
 function resolveInPackage(file: string): string {
@@ -52,9 +63,4 @@ function resolveInPackage(file: string): string {
       hint: "set LEGION_ZK_ARTIFACTS to a folder with the depth-20 artifacts",
     });
   }
-}
-
-/** The ceremony's depth-20 verification key. */
-export function loadVerificationKey(dir?: string): VerificationKeyJson {
-  return JSON.parse(readFileSync(artifactPaths(dir).vkey, "utf8")) as VerificationKeyJson;
 }

@@ -4,7 +4,7 @@
  * Order of checks — cheap first, so junk costs microseconds and only plausible proofs reach the
  * ≈10–30 ms pairing:
  *   1. format (parseProof): canonical decimals, ranges          → throws `bad_data`
- *   2. depth is 20                                              → throws `bad_data`
+ *   2. a key for the depth (1–32; Legion itself proves at 20)     → throws `bad_data`
  *   3. root is the group's current root or a recent one         → rejected `unknown_root`/`stale_root`
  *   4. scope (and message) are the expected ones, when given    → rejected `wrong_scope`/`wrong_message`
  *   5. nullifier not already spent                              → rejected `nullifier_spent`
@@ -45,7 +45,7 @@ export interface ZkVerifierOptions {
   group: ZkGroup;
   /** Spent nullifiers; without it, replays are not detected. */
   nullifiers?: NullifierStore;
-  /** Defaults to the ceremony's depth-20 key from the installed artifacts. */
+  /** The depth-20 key; defaults to the ceremony's from the installed artifacts. */
   verificationKey?: VerificationKeyJson;
   artifactsDir?: string;
   /** Precompute tables (≈0.2 s once) for faster verifications; for long-lived verifiers. */
@@ -57,15 +57,23 @@ export interface ZkVerifierOptions {
 export class ZkVerifier {
   #group: ZkGroup;
   readonly #nullifiers?: NullifierStore;
-  readonly #groth16: Groth16Verifier;
+  /** One verifier per circuit depth, loaded on first use (depth 20 at construction). */
+  readonly #groth16 = new Map<number, Groth16Verifier>();
+  readonly #artifactsDir?: string;
+  readonly #warm: boolean;
   readonly #now: () => number;
 
   constructor(options: ZkVerifierOptions) {
     this.#group = options.group;
     this.#nullifiers = options.nullifiers;
-    this.#groth16 = new Groth16Verifier(
-      options.verificationKey ?? loadVerificationKey(options.artifactsDir),
-      { warm: options.warm },
+    this.#artifactsDir = options.artifactsDir;
+    this.#warm = options.warm ?? false;
+    this.#groth16.set(
+      TREE_DEPTH,
+      new Groth16Verifier(
+        options.verificationKey ?? loadVerificationKey(options.artifactsDir),
+        { warm: this.#warm },
+      ),
     );
     this.#now = options.now ?? Date.now;
   }
@@ -82,11 +90,7 @@ export class ZkVerifier {
    */
   verify(input: string | ZkProof | unknown, policy: VerifyPolicy = {}): VerifyOutcome {
     const proof = typeof input === "string" ? parseProofText(input) : toProof(input);
-    if (proof.depth !== TREE_DEPTH) {
-      throw new LegionError("bad_data", `Unsupported proof depth ${proof.depth}`, {
-        hint: `Legion verifies Semaphore proofs of depth ${TREE_DEPTH}`,
-      });
-    }
+    const groth16 = this.#verifierFor(proof.depth);
     const reject = (reason: RejectReason, detail: string): VerifyOutcome => ({
       ok: false,
       reason,
@@ -114,7 +118,7 @@ export class ZkVerifier {
       hashToField(proof.message),
       hashToField(proof.scope),
     ];
-    if (!this.#groth16.verify(signals, proof.points)) {
+    if (!groth16.verify(signals, proof.points)) {
       return reject("invalid_proof", "the proof does not verify");
     }
     if (this.#nullifiers) {
@@ -127,6 +131,24 @@ export class ZkVerifier {
       if (!fresh) return reject("nullifier_spent", "the nullifier was already used");
     }
     return { ok: true, proof, root: status };
+  }
+
+  #verifierFor(depth: number): Groth16Verifier {
+    let verifier = this.#groth16.get(depth);
+    if (!verifier) {
+      let key: VerificationKeyJson;
+      try {
+        key = loadVerificationKey(this.#artifactsDir, depth);
+      } catch (err) {
+        throw new LegionError("bad_data", `Unsupported proof depth ${depth}`, {
+          cause: err,
+          hint: `no verification key for depth ${depth} is installed`,
+        });
+      }
+      verifier = new Groth16Verifier(key, { warm: this.#warm });
+      this.#groth16.set(depth, verifier);
+    }
+    return verifier;
   }
 }
 

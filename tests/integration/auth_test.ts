@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { Group } from "@semaphore-protocol/group";
 import { Identity } from "@semaphore-protocol/identity";
 import { generateProof, verifyProof } from "@semaphore-protocol/proof";
@@ -199,6 +200,28 @@ Deno.test("a proof from Semaphore's generateProof verifies with `legion auth ver
   }
   await Deno.writeTextFile(at("semaphore-proof.json"), JSON.stringify(proof));
   ok(await verify(at("semaphore-proof.json"), "--scope", "poll", "--message", "hi"), "verify");
+});
+
+Deno.test("a Semaphore proof at the depth generateProof picks by default (10 for 1,000) verifies too", async () => {
+  const secret = deriveKey(parsePhrase(await Deno.readTextFile(memberPhrase)), TAG_ZK_IDENTITY);
+  const group = new Group(commitments.map(BigInt));
+  assert.equal(group.depth, 10);
+  const artifact = (ext: string) =>
+    fileURLToPath(import.meta.resolve(`@zk-kit/semaphore-artifacts/semaphore-10.${ext}`));
+  let proof;
+  try {
+    proof = await generateProof(new Identity(secret), group, "hi", "poll", undefined, {
+      wasm: artifact("wasm"),
+      zkey: artifact("zkey"),
+    });
+  } finally {
+    await terminateSnarkjs();
+  }
+  assert.equal(proof.merkleTreeDepth, 10);
+  await Deno.writeTextFile(at("semaphore-proof-10.json"), JSON.stringify(proof));
+  ok(await verify(at("semaphore-proof-10.json"), "--scope", "poll"), "verify depth 10");
+  const lied = await mutated((p) => Object.assign(p, { ...proof, merkleTreeDepth: 20 }));
+  rejected(await verify(lied), /proof does not verify/);
 });
 
 async function terminateSnarkjs(): Promise<void> {

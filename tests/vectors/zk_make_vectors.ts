@@ -86,7 +86,11 @@ add("leading zero in a number", "bad_data", (p) => ({ ...p, nullifier: "0" + p.n
 add("number instead of string", "bad_data", (p) => ({ ...p, scope: Number(p.scope) }));
 add("seven points", "bad_data", (p) => ({ ...p, points: p.points.slice(0, 7) }));
 add("missing nullifier", "bad_data", ({ nullifier: _, ...rest }) => rest);
-add("depth 16", "bad_data", (p) => ({ ...p, merkleTreeDepth: 16 }));
+add("depth 16: checked with the depth-16 key, which it fails", "invalid_proof", (p) => ({
+  ...p,
+  merkleTreeDepth: 16,
+}));
+add("depth 33", "bad_data", (p) => ({ ...p, merkleTreeDepth: 33 }));
 add("not an object", "bad_data", () => ["semaphore-proof"]);
 
 /** A point on E'(Fp²): y² = x³ + 3/(u+9) that is not in the order-r subgroup. */
