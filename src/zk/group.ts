@@ -87,6 +87,7 @@ export class ZkGroup {
     if (this.window.roots > KEPT_ROOTS) {
       throw new LegionError("usage", `The root window holds at most ${KEPT_ROOTS} roots`);
     }
+    for (const m of members) if (m !== 0n) checkCommitment(m);
     this.#members = [...members];
     this.#claimedRoot = options.root;
     this.#recent = [...(options.recentRoots ?? [])];
