@@ -54,7 +54,7 @@ export function baseTorrc(dataDir: string, ownerPid: number): string {
   return [
     `DataDirectory ${torrcQuote(dataDir)}`,
     `PidFile ${torrcQuote(join(dataDir, "pid"))}`,
-    "SocksPort 127.0.0.1:auto ExtendedErrors",
+    "SocksPort 127.0.0.1:auto",
     "ControlPort 127.0.0.1:auto",
     `ControlPortWriteToFile ${torrcQuote(join(dataDir, "control_port"))}`,
     "CookieAuthentication 1",
