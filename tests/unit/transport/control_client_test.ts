@@ -7,7 +7,7 @@ import { isLegionError } from "../../../src/errors.ts";
 type Script = (line: string, send: (text: string) => Promise<void>) => Promise<void> | void;
 
 /** A one-connection fake control port; records the commands it receives. */
-async function fakeControlPort(script: Script) {
+function fakeControlPort(script: Script) {
   const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const received: string[] = [];
   const done = (async () => {
