@@ -23,6 +23,8 @@ export interface TorInstance {
   control: TorControl;
   /** Where to dial SOCKS5. */
   socks: PortAddress;
+  /** Where the control port is (for another controller to attach). */
+  controlAddress: PortAddress;
   /** PID of the tor Legion spawned; `undefined` when attached to an existing tor. */
   pid?: number;
   /** Closes the control connection and, for a spawned tor, stops that process. Idempotent. */
@@ -130,7 +132,7 @@ export async function launchTor(options: LaunchTorOptions): Promise<TorInstance>
       return progress.percent >= 100 ? true : undefined;
     });
     const socks = await socksAddress(control);
-    return { control, socks, pid: child.pid, stop };
+    return { control, socks, controlAddress, pid: child.pid, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -150,7 +152,12 @@ export async function attachTor(options: {
   try {
     await control.authenticate({ password: options.password });
     const socks = options.socks ?? await socksAddress(control);
-    return { control, socks, stop: once(() => control.close().catch(() => {})) };
+    return {
+      control,
+      socks,
+      controlAddress: options.control,
+      stop: once(() => control.close().catch(() => {})),
+    };
   } catch (err) {
     await control.close();
     throw err;

@@ -63,6 +63,38 @@ async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): 
   }
 }
 
+/** Starts `legion --json listen …` and resolves with its first stdout record once it is ready. */
+async function startListen(home: string, args: string[], env: Record<string, string> = {}) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", MAIN, "--home", home, "--json", "listen", ...args],
+    env: { LEGION_PASSPHRASE: TEST_PASSPHRASE, NO_COLOR: "1", ...env },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  while (!buffered.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffered += value;
+  }
+  reader.releaseLock();
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    const status = await child.status;
+    await child.stdout.cancel().catch(() => {});
+    return { code: status.code, stderr: await stderr };
+  };
+  try {
+    return { ready: JSON.parse(buffered.split("\n")[0]), stop };
+  } catch {
+    throw new Error(`listen printed no ready line: ${(await stop()).stderr}`);
+  }
+}
+
 Deno.test({
   name: "transport over a private Tor network",
   sanitizeOps: false,
@@ -215,54 +247,46 @@ Deno.test({
         async () => {
           const home = `${work}/cli-home`;
           const { onion } = await initIdentity(home, `${work}/phrase.txt`);
-          const child = new Deno.Command(Deno.execPath(), {
-            args: [
-              "run",
-              "--allow-all",
-              "--quiet",
-              MAIN,
-              "--home",
-              home,
-              "--json",
-              "listen",
-              "--torrc-extra",
-              torrcFile,
-            ],
-            env: { LEGION_PASSPHRASE: TEST_PASSPHRASE, NO_COLOR: "1" },
-            stdout: "piped",
-            stderr: "piped",
-          }).spawn();
-          const stderr = new Response(child.stderr).text();
-          const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+          const listen = await startListen(home, ["--torrc-extra", torrcFile]);
           let torPid = 0;
           try {
-            let buffered = "";
-            while (!buffered.includes("\n")) {
-              const { value, done } = await reader.read();
-              if (done) break;
-              buffered += value;
-            }
-            const ready = JSON.parse(buffered.split("\n")[0]);
-            assert.deepEqual(ready.type, "ready");
-            assert.deepEqual(ready.onion, onion);
-            torPid = ready.torPid;
+            assert.deepEqual(listen.ready.type, "ready");
+            assert.deepEqual(listen.ready.onion, onion);
+            torPid = listen.ready.torPid;
             pids.push(torPid);
             assert(isAlive(torPid), "its tor runs while it listens");
             // The service is reachable through Tor; it knows nobody yet, so our hello is dropped.
             const err = await rejection(() => nodeA.dial(onion));
             assert(isLegionError(err, "peer_unavailable"), String(err));
           } finally {
-            child.kill("SIGTERM");
+            const { code, stderr } = await listen.stop();
+            assert.deepEqual(code, 0, stderr);
+            assert(stderr.includes("bootstrapped 100%"), stderr);
           }
-          const status = await child.status;
-          reader.releaseLock();
-          await child.stdout.cancel().catch(() => {});
-          const log = await stderr;
-          assert.deepEqual(status.code, 0, log);
-          assert(log.includes("bootstrapped 100%"), log);
           await waitFor("its tor to exit", () => !isAlive(torPid), 10_000);
         },
       );
+
+      await t.step("legion listen attaches to a running tor and leaves it running", async () => {
+        const home = `${work}/cli-attach`;
+        const { onion } = await initIdentity(home, `${work}/phrase-attach.txt`);
+        const control = torB.controlAddress as { host: string; port: number };
+        const listen = await startListen(home, [], {
+          LEGION_TOR_CONTROL: `${control.host}:${control.port}`,
+        });
+        try {
+          assert.deepEqual(listen.ready, { type: "ready", onion });
+          const err = await rejection(() => nodeA.dial(onion));
+          assert(isLegionError(err, "peer_unavailable"), String(err));
+        } finally {
+          const { code, stderr } = await listen.stop();
+          assert.deepEqual(code, 0, stderr);
+        }
+        assert(isAlive(torB.pid!), "the attached tor keeps running");
+        // Our own service on that tor still works.
+        const stream = await nodeA.dial(nodeB.onion);
+        stream.close();
+      });
     } finally {
       for (const listener of listeners) await listener.close().catch(() => {});
       for (const tor of tors) await tor.stop();
