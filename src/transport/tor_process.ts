@@ -234,10 +234,15 @@ class LogTail {
     if (this.#lines.length > 40) this.#lines.splice(0, this.#lines.length - 40);
   }
 
-  /** The last error or warning line, without tor's timestamp. */
+  /**
+   * The line that explains a failed start, without tor's timestamp: the last warning (tor's final
+   * `[err]` usually just says "see warnings above"), else the last error.
+   */
   lastProblem(): string | undefined {
-    const line = [...this.#lines].reverse().find((l) => /\[(err|warn)\]/.test(l));
-    return line?.replace(/^.*?\[(err|warn)\]\s*/, "");
+    const reversed = [...this.#lines].reverse();
+    const line = reversed.find((l) => l.includes("[warn]")) ??
+      reversed.find((l) => l.includes("[err]"));
+    return line?.replace(/^.*?\[(err|warn)\]\s*/, "").trim();
   }
 }
 

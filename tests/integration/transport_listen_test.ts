@@ -89,3 +89,12 @@ Deno.test("legion listen refuses --tor-socks without --tor-control (usage, exit 
   assert.equal(result.code, 2, result.stderr);
   assert.match(result.stderr, /--tor-socks needs --tor-control/);
 });
+
+Deno.test("legion listen exits 69 and quotes tor's complaint about a bad torrc-extra line", async () => {
+  await identity;
+  const torrc = `${work.path}/bogus.torrc`;
+  await Deno.writeTextFile(torrc, "BogusOption 1\n");
+  const result = await runLegion(["--home", home, "listen", "--torrc-extra", torrc]);
+  assert.equal(result.code, 69, result.stderr);
+  assert.match(result.stderr, /legion: error: Tor failed to start: .*BogusOption/);
+});
