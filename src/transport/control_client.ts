@@ -5,6 +5,7 @@
 import { connect, type Socket } from "node:net";
 import { readFile } from "node:fs/promises";
 import { Buffer } from "node:buffer";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { type ControlReply, ControlReplyParser, parseKeyValues, quote } from "./control_reply.ts";
 import { TorControlError } from "./control_error.ts";
 import { formatPortAddress, type PortAddress } from "./address.ts";
@@ -130,7 +131,8 @@ export class TorControl {
 
   /**
    * Authenticates with a password when one is given, else with the cookie file named by
-   * PROTOCOLINFO (or none, when tor allows that).
+   * PROTOCOLINFO — by SAFECOOKIE when offered, so a process squatting on the port never learns the
+   * cookie — or with nothing, when tor allows that.
    * @throws {LegionError} `tor_unavailable` when tor rejects the credentials or needs ones we lack
    */
   async authenticate(options: { password?: string } = {}): Promise<ProtocolInfo> {
@@ -149,7 +151,14 @@ export class TorControl {
           { hint: "run Legion as a user that can read it, or give a control password" },
         );
       });
-      argument = " " + Buffer.from(cookie).toString("hex");
+      try {
+        argument = " " +
+          (info.authMethods.includes("SAFECOOKIE")
+            ? await this.#safeCookie(new Uint8Array(cookie))
+            : Buffer.from(cookie).toString("hex"));
+      } finally {
+        cookie.fill(0);
+      }
     } else if (info.authMethods.includes("NULL")) {
       argument = "";
     } else {
@@ -170,6 +179,29 @@ export class TorControl {
       throw err;
     }
     return info;
+  }
+
+  /**
+   * SAFECOOKIE (control-spec §3.24): proves tor knows the cookie before we prove we do.
+   *   ServerHash = HMAC-SHA256("Tor safe cookie authentication server-to-controller hash",
+   *                            cookie || client_nonce || server_nonce); ClientHash likewise with
+   *   "…controller-to-server hash". Returns the hex ClientHash for AUTHENTICATE.
+   */
+  async #safeCookie(cookie: Uint8Array): Promise<string> {
+    const clientNonce = randomBytes(32);
+    const reply = await this.command(`AUTHCHALLENGE SAFECOOKIE ${clientNonce.toString("hex")}`);
+    const fields = parseKeyValues(reply.lines[0].text.replace(/^AUTHCHALLENGE\s*/, ""));
+    const serverHash = Buffer.from(fields.SERVERHASH ?? "", "hex");
+    const serverNonce = Buffer.from(fields.SERVERNONCE ?? "", "hex");
+    const message = Buffer.concat([cookie, clientNonce, serverNonce]);
+    const expected = createHmac("sha256", SAFECOOKIE_SERVER_KEY).update(message).digest();
+    if (serverHash.length !== expected.length || !timingSafeEqual(serverHash, expected)) {
+      throw new LegionError(
+        "tor_unavailable",
+        "The control port failed the SAFECOOKIE challenge: it is not the tor owning that cookie",
+      );
+    }
+    return createHmac("sha256", SAFECOOKIE_CLIENT_KEY).update(message).digest("hex");
   }
 
   /** GETINFO for one or more keys; multi-line values come back joined with "\n". */
@@ -249,6 +281,9 @@ export class TorControl {
     for (const pending of this.#pending.splice(0)) pending.reject(this.#closedError);
   }
 }
+
+const SAFECOOKIE_SERVER_KEY = "Tor safe cookie authentication server-to-controller hash";
+const SAFECOOKIE_CLIENT_KEY = "Tor safe cookie authentication controller-to-server hash";
 
 function torDown(err: Error): LegionError {
   return new LegionError("tor_unavailable", `Tor control connection failed: ${err.message}`);

@@ -1,5 +1,7 @@
 /** The control client against a scripted fake control port (no tor needed). */
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { createHmac } from "node:crypto";
 import { TorControl } from "../../../src/transport/control_client.ts";
 import { TorControlError } from "../../../src/transport/control_error.ts";
 import { isLegionError } from "../../../src/errors.ts";
@@ -46,14 +48,14 @@ function fakeControlPort(script: Script) {
   };
 }
 
-Deno.test("TorControl authenticates with the cookie file PROTOCOLINFO names", async () => {
+Deno.test("TorControl authenticates with the COOKIE file PROTOCOLINFO names", async () => {
   const dir = await Deno.makeTempDir();
   const cookie = new Uint8Array(32).map((_, i) => i);
   await Deno.writeFile(`${dir}/cookie`, cookie);
   const fake = await fakeControlPort(async (line, send) => {
     if (line === "PROTOCOLINFO 1") {
       await send(
-        `250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE,SAFECOOKIE COOKIEFILE="${dir}/cookie"\r\n` +
+        `250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE COOKIEFILE="${dir}/cookie"\r\n` +
           '250-VERSION Tor="0.4.9.11"\r\n250 OK\r\n',
       );
     } else if (line.startsWith("AUTHENTICATE ")) await send("250 OK\r\n");
@@ -61,11 +63,67 @@ Deno.test("TorControl authenticates with the cookie file PROTOCOLINFO names", as
   const control = await TorControl.connect(fake.address);
   const info = await control.authenticate();
   assert.equal(info.torVersion, "0.4.9.11");
-  assert.deepEqual(info.authMethods, ["COOKIE", "SAFECOOKIE"]);
+  assert.deepEqual(info.authMethods, ["COOKIE"]);
   assert.equal(
     fake.received[1],
     "AUTHENTICATE 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
   );
+  await control.close();
+  await fake.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** A fake tor answering SAFECOOKIE; `honest: false` pretends not to know the cookie. */
+async function safeCookieTor(cookie: Uint8Array, honest: boolean) {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/cookie`, cookie);
+  const serverNonce = new Uint8Array(32).fill(0xab);
+  let clientHash = "";
+  const fake = await fakeControlPort(async (line, send) => {
+    if (line === "PROTOCOLINFO 1") {
+      await send(
+        `250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE,SAFECOOKIE COOKIEFILE="${dir}/cookie"\r\n` +
+          "250 OK\r\n",
+      );
+    } else if (line.startsWith("AUTHCHALLENGE SAFECOOKIE ")) {
+      const clientNonce = Buffer.from(line.split(" ")[2], "hex");
+      const message = Buffer.concat([
+        honest ? cookie : new Uint8Array(32),
+        clientNonce,
+        serverNonce,
+      ]);
+      const hmac = (key: string) => createHmac("sha256", key).update(message).digest("hex");
+      clientHash = hmac("Tor safe cookie authentication controller-to-server hash");
+      await send(
+        `250 AUTHCHALLENGE SERVERHASH=${
+          hmac("Tor safe cookie authentication server-to-controller hash")
+        } SERVERNONCE=${Buffer.from(serverNonce).toString("hex")}\r\n`,
+      );
+    } else if (line === `AUTHENTICATE ${clientHash}`) await send("250 OK\r\n");
+    else await send("515 Authentication failed\r\n");
+  });
+  return { fake, dir };
+}
+
+Deno.test("TorControl prefers SAFECOOKIE and never sends the cookie itself", async () => {
+  const cookie = new Uint8Array(32).fill(7);
+  const { fake, dir } = await safeCookieTor(cookie, true);
+  const control = await TorControl.connect(fake.address);
+  await control.authenticate();
+  assert.equal(fake.received.length, 3);
+  assert.ok(!fake.received.join("\n").includes(Buffer.from(cookie).toString("hex")));
+  await control.close();
+  await fake.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("TorControl refuses a control port that fails the SAFECOOKIE challenge", async () => {
+  const { fake, dir } = await safeCookieTor(new Uint8Array(32).fill(7), false);
+  const control = await TorControl.connect(fake.address);
+  const err = await control.authenticate().catch((e) => e);
+  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.match(err.message, /SAFECOOKIE/);
+  assert.equal(fake.received.length, 2, "no AUTHENTICATE was sent");
   await control.close();
   await fake.close();
   await Deno.remove(dir, { recursive: true });
