@@ -31,6 +31,7 @@ globalThis.addEventListener("unload", () => {
 
 const net = await sharedTorNetwork();
 const work = await Deno.makeTempDir({ prefix: "legion-bench-" });
+globalThis.addEventListener("unload", () => Deno.removeSync(work, { recursive: true }));
 
 const bootstrap: number[] = [];
 for (let i = 0; i < SAMPLES; i++) {

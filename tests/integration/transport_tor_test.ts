@@ -106,7 +106,7 @@ Deno.test({
     const work = await Deno.makeTempDir({ prefix: "legion-transport-it-" });
     try {
       const net = await sharedTorNetwork();
-      pids.push(...net.pids);
+      if (net.owned) pids.push(...net.pids);
       const torrcFile = `${work}/torrc-extra`;
       await Deno.writeTextFile(torrcFile, net.torrcLines);
 

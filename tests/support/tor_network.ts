@@ -7,7 +7,10 @@
  *   lists all of them. `network.torrcLines` are what a node's own tor appends (`--torrc-extra`) to
  *   join it.
  * - `sharedTorNetwork()` starts one network lazily and hands the same one to every caller in this
- *   process (all tor tests live in one test module, so one network serves the whole run).
+ *   process (all tor tests live in one test module, so one network serves the whole run). With
+ *   `LEGION_TEST_TOR_NETWORK=DIR` it instead uses a network already running in DIR (started by
+ *   `deno run -A tests/support/tor_network.ts`, which prints that line and runs until Ctrl-C), so
+ *   several test processes or a demo can share one; such a network is never stopped by its users.
  * - Stopping is by PID (from each tor's PidFile), never by name. It runs from `stop()`, from an
  *   `unload` listener when the test process ends normally, and — if the process is killed — each
  *   tor exits by itself: `__OwningControllerProcess` names the test process.
@@ -25,6 +28,8 @@ export interface TorNetwork {
   pids: number[];
   /** Seconds from start to a full consensus. */
   consensusSeconds: number;
+  /** False when this process attached to a network it did not start (and must not stop). */
+  owned: boolean;
   stop(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -73,6 +78,7 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
     dirPort: authPorts[0].dir,
     pids: [],
     consensusSeconds: 0,
+    owned: true,
     stop: () => stopNetwork(network, startedPidFiles),
     [Symbol.asyncDispose]: () => network.stop(),
   };
@@ -202,6 +208,16 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
       await new Promise((r) => setTimeout(r, 500));
     }
     network.consensusSeconds = (performance.now() - started) / 1000;
+    await Deno.writeTextFile(join(dir, "torrc-extra"), network.torrcLines);
+    await Deno.writeTextFile(
+      join(dir, "network.json"),
+      JSON.stringify({
+        torrcLines: network.torrcLines,
+        dirPort: network.dirPort,
+        pids: network.pids,
+        consensusSeconds: network.consensusSeconds,
+      }),
+    );
     return network;
   } catch (err) {
     await network.stop();
@@ -213,8 +229,26 @@ let shared: Promise<TorNetwork> | undefined;
 
 /** One network per test process, started on first use; stopped when the process unloads. */
 export function sharedTorNetwork(): Promise<TorNetwork> {
-  shared ??= startTorNetwork();
+  const external = Deno.env.get("LEGION_TEST_TOR_NETWORK");
+  shared ??= external ? attachTorNetwork(external) : startTorNetwork();
   return shared;
+}
+
+/** Uses a network another process started in `dir`; `stop()` does nothing. */
+export async function attachTorNetwork(dir: string): Promise<TorNetwork> {
+  const info = JSON.parse(await Deno.readTextFile(join(dir, "network.json")));
+  const network: TorNetwork = {
+    dir,
+    torrcLines: info.torrcLines,
+    dirPort: info.dirPort,
+    pids: info.pids,
+    consensusSeconds: info.consensusSeconds,
+    owned: false,
+    stop: () => Promise.resolve(),
+    [Symbol.asyncDispose]: () => Promise.resolve(),
+  };
+  if (!network.pids.every(isAlive)) throw new Error(`The Tor network in ${dir} is not running`);
+  return network;
 }
 
 /** Stops the shared network now (idempotent); tests call it from their last step. */
@@ -256,7 +290,14 @@ const unloadRegistered = new Set<TorNetwork>();
 function registerUnload(network: TorNetwork): void {
   if (unloadRegistered.size === 0) {
     globalThis.addEventListener("unload", () => {
-      for (const net of unloadRegistered) killSync(net.pids, "SIGKILL");
+      for (const net of unloadRegistered) {
+        killSync(net.pids, "SIGKILL");
+        try {
+          Deno.removeSync(net.dir, { recursive: true });
+        } catch {
+          // best effort: a killed tor may still be releasing files
+        }
+      }
     });
   }
   unloadRegistered.add(network);
@@ -315,4 +356,17 @@ async function run(cmd: string, args: string[], stdin?: string): Promise<void> {
     const text = new TextDecoder().decode(stderr) || new TextDecoder().decode(stdout);
     throw new Error(`${cmd} failed (${code}): ${text.slice(-500)}`);
   }
+}
+
+if (import.meta.main) {
+  const network = await startTorNetwork();
+  console.log(`LEGION_TEST_TOR_NETWORK=${network.dir}`);
+  console.log(`# torrc lines for a node: ${join(network.dir, "torrc-extra")}`);
+  console.log(`# full consensus after ${network.consensusSeconds.toFixed(1)} s; Ctrl-C stops it`);
+  await new Promise<void>((resolve) => {
+    Deno.addSignalListener("SIGINT", resolve);
+    Deno.addSignalListener("SIGTERM", resolve);
+  });
+  await network.stop();
+  Deno.exit(0);
 }
