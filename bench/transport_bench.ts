@@ -1,8 +1,9 @@
 /**
  * Transport figures on a private Tor network (tests/support/tor_network.ts), all on 127.0.0.1:
  *
- * - set-up phase (printed as medians of several runs): network to full consensus, a node's tor
- *   from spawn to `Bootstrapped 100%`, onion publish (ADD_ONION → first HS_DESC UPLOADED);
+ * - printed as medians of several runs: network to full consensus, a node's tor from spawn to
+ *   `Bootstrapped 100%`, onion publish (ADD_ONION → first HS_DESC UPLOADED), SOCKS connect, dial
+ *   with hello, 64 B frame round trip;
  * - `Deno.bench` cases: SOCKS connect to a published onion, dial + hello, and a small frame round
  *   trip over Tor next to the same round trip in memory (baseline).
  *
@@ -59,10 +60,16 @@ const echo = async (stream: FramedStream) => {
   while (true) await stream.send(await stream.receive());
 };
 
+// Each sample publishes a fresh key, as a first `legion listen` would.
 const publish: number[] = [];
 for (let i = 0; i < SAMPLES - 1; i++) {
-  await (await nodeB.listen(echo)).close();
-  publish.push(nodeB.publishSeconds);
+  const fresh = new TorTransport({
+    identity: await keys(),
+    knownPeers: knownPeerSet([]),
+    tor: torB,
+  });
+  await (await fresh.listen(echo)).close();
+  publish.push(fresh.publishSeconds);
 }
 await nodeB.listen(echo);
 publish.push(nodeB.publishSeconds);
@@ -87,6 +94,37 @@ const memB: Transport = memory.transport({
 await memB.listen(echo);
 const memStream = await memA.dial(memB.onion);
 const small = new Uint8Array(64).fill(1);
+
+/** Median of `n` timed runs of `fn`, in milliseconds. */
+async function medianMs(n: number, fn: () => Promise<unknown>): Promise<string> {
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = performance.now();
+    await fn();
+    times.push(performance.now() - started);
+  }
+  return `median ${median(times).toFixed(1)} ms (min ${Math.min(...times).toFixed(1)}, max ${
+    Math.max(...times).toFixed(1)
+  }, n=${n})`;
+}
+console.log(
+  `SOCKS connect, published onion:     ${await medianMs(
+    10,
+    async () => (await dialSocks(torA.socks, nodeB.onion)).destroy(),
+  )}`,
+);
+console.log(
+  `dial + hello + ack:                 ${await medianMs(
+    10,
+    async () => (await nodeA.dial(nodeB.onion)).close(),
+  )}`,
+);
+console.log(
+  `64 B frame round trip over Tor:     ${await medianMs(30, async () => {
+    await torStream.send(small);
+    await torStream.receive();
+  })}`,
+);
 
 Deno.bench(
   { name: "SOCKS connect to a published onion", group: "connect", n: 10, warmup: 1 },

@@ -45,6 +45,7 @@ export class TorTransport implements Transport {
       ...this.options.socks,
       signal: options.signal,
     });
+    socket.setNoDelay(true);
     return await dialHandshake(socketChannel(socket), {
       identity: this.options.identity,
       recipientKey,
@@ -59,6 +60,7 @@ export class TorTransport implements Transport {
     const sockets = new Set<Socket>();
     const server = createServer({ pauseOnConnect: false }, (socket) => {
       sockets.add(socket);
+      socket.setNoDelay(true); // small frames must not wait for Nagle + delayed ACK (≈40 ms)
       socket.once("close", () => sockets.delete(socket));
       socket.on("error", () => {}); // reported through the channel
       void acceptor.accept(socketChannel(socket));
