@@ -4,6 +4,7 @@ import { registerAuth } from "./auth.ts";
 import { registerCard } from "./card.ts";
 import { registerContacts } from "./contacts.ts";
 import { registerInit } from "./init.ts";
+import { registerListen } from "./listen.ts";
 import { registerPanic } from "./panic.ts";
 import { registerWhoami } from "./whoami.ts";
 
@@ -12,6 +13,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerWhoami,
   registerCard,
   registerContacts,
+  registerListen,
   registerAuth,
   registerPanic,
 ];

@@ -1,0 +1,18 @@
+/**
+ * Why a byte stream is not a valid sequence of frames. Each reason is a distinct failure class so
+ * tests and callers can tell an oversize frame from bad padding or a stream cut mid-frame.
+ */
+export type FrameErrorReason =
+  | "oversize"
+  | "not_a_bucket"
+  | "bad_content_length"
+  | "bad_padding"
+  | "truncated"
+  | "content_too_large";
+
+export class FrameError extends Error {
+  override readonly name = "FrameError";
+  constructor(readonly reason: FrameErrorReason, message: string) {
+    super(message);
+  }
+}

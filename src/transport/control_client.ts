@@ -1,0 +1,290 @@
+/**
+ * A client for Tor's control protocol (control-spec.txt): commands are pipelined and their replies
+ * matched in order; 650 replies are asynchronous events, dispatched to listeners.
+ */
+import { connect, type Socket } from "node:net";
+import { readFile } from "node:fs/promises";
+import { Buffer } from "node:buffer";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { type ControlReply, ControlReplyParser, parseKeyValues, quote } from "./control_reply.ts";
+import { TorControlError } from "./control_error.ts";
+import { formatPortAddress, type PortAddress } from "./address.ts";
+import { LegionError } from "../errors.ts";
+
+export interface ProtocolInfo {
+  authMethods: string[];
+  cookieFile?: string;
+  torVersion?: string;
+}
+
+export interface AddOnionOptions {
+  /** `ED25519-V3:<base64 of the 64-byte expanded secret key>` or `NEW:ED25519-V3`. */
+  key: string;
+  /** `virtualPort,target` pairs, e.g. `80,127.0.0.1:4711`. */
+  ports: string[];
+  flags?: string[];
+}
+
+export type EventListener = (event: ControlReply) => void;
+
+interface Pending {
+  command: string;
+  resolve: (reply: ControlReply) => void;
+  reject: (err: Error) => void;
+}
+
+export class TorControl {
+  readonly #socket: Socket;
+  readonly #parser = new ControlReplyParser();
+  readonly #pending: Pending[] = [];
+  readonly #listeners = new Set<EventListener>();
+  #closedError: Error | undefined;
+  readonly closed: Promise<void>;
+
+  private constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.setEncoding("utf8");
+    socket.on("data", (text: string) => this.#onData(text));
+    this.closed = new Promise((resolve) => {
+      socket.on("close", () => {
+        this.#fail(new LegionError("tor_unavailable", "The Tor control connection closed"));
+        resolve();
+      });
+    });
+    socket.on("error", (err) => this.#fail(torDown(err)));
+  }
+
+  /**
+   * Connects to a control port.
+   * @throws {LegionError} `tor_unavailable` when nothing answers there within `timeoutMs`
+   */
+  static connect(address: PortAddress, options: { timeoutMs?: number } = {}): Promise<TorControl> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const socket = "path" in address
+        ? connect({ path: address.path })
+        : connect({ host: address.host, port: address.port });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(
+          new LegionError(
+            "tor_unavailable",
+            `Tor control port ${formatPortAddress(address)} did not answer`,
+          ),
+        );
+      }, timeoutMs);
+      socket.once("error", (err) => {
+        clearTimeout(timer);
+        reject(
+          new LegionError(
+            "tor_unavailable",
+            `Cannot reach the Tor control port ${formatPortAddress(address)}: ${err.message}`,
+            { hint: "is tor running with that ControlPort?" },
+          ),
+        );
+      });
+      socket.once("connect", () => {
+        clearTimeout(timer);
+        socket.removeAllListeners("error");
+        resolve(new TorControl(socket));
+      });
+    });
+  }
+
+  /**
+   * Sends one command line (no CRLF) and resolves with its reply.
+   * @throws {TorControlError} on a 4xx/5xx reply
+   */
+  command(line: string): Promise<ControlReply> {
+    if (/[\r\n]/.test(line)) throw new RangeError("control command must be a single line");
+    if (this.#closedError) return Promise.reject(this.#closedError);
+    const name = line.split(" ", 1)[0];
+    return new Promise((resolve, reject) => {
+      this.#pending.push({
+        command: name,
+        resolve: (reply) => {
+          if (reply.status >= 400) {
+            const last = reply.lines[reply.lines.length - 1];
+            reject(new TorControlError(reply.status, last.text, name));
+          } else resolve(reply);
+        },
+        reject,
+      });
+      this.#socket.write(line + "\r\n");
+    });
+  }
+
+  async protocolInfo(): Promise<ProtocolInfo> {
+    const reply = await this.command("PROTOCOLINFO 1");
+    const info: ProtocolInfo = { authMethods: [] };
+    for (const line of reply.lines) {
+      if (line.text.startsWith("AUTH ")) {
+        const fields = parseKeyValues(line.text.slice(5));
+        info.authMethods = (fields.METHODS ?? "").split(",").filter(Boolean);
+        if (fields.COOKIEFILE) info.cookieFile = fields.COOKIEFILE;
+      } else if (line.text.startsWith("VERSION ")) {
+        info.torVersion = parseKeyValues(line.text.slice(8)).Tor;
+      }
+    }
+    return info;
+  }
+
+  /**
+   * Authenticates with a password when one is given, else with the cookie file named by
+   * PROTOCOLINFO — by SAFECOOKIE when offered, so a process squatting on the port never learns the
+   * cookie — or with nothing, when tor allows that.
+   * @throws {LegionError} `tor_unavailable` when tor rejects the credentials or needs ones we lack
+   */
+  async authenticate(options: { password?: string } = {}): Promise<ProtocolInfo> {
+    const info = await this.protocolInfo();
+    let argument: string;
+    if (options.password !== undefined) {
+      argument = " " + quote(options.password);
+    } else if (
+      (info.authMethods.includes("COOKIE") || info.authMethods.includes("SAFECOOKIE")) &&
+      info.cookieFile
+    ) {
+      const cookie = await readFile(info.cookieFile).catch((err) => {
+        throw new LegionError(
+          "tor_unavailable",
+          `Cannot read Tor's control cookie ${info.cookieFile}: ${err.message}`,
+          { hint: "run Legion as a user that can read it, or give a control password" },
+        );
+      });
+      try {
+        argument = " " +
+          (info.authMethods.includes("SAFECOOKIE")
+            ? await this.#safeCookie(new Uint8Array(cookie))
+            : Buffer.from(cookie).toString("hex"));
+      } finally {
+        cookie.fill(0);
+      }
+    } else if (info.authMethods.includes("NULL")) {
+      argument = "";
+    } else {
+      throw new LegionError(
+        "tor_unavailable",
+        `Tor's control port wants ${info.authMethods.join(", ") || "unknown"} authentication`,
+        { hint: "set LEGION_TOR_CONTROL_PASSWORD for a HashedControlPassword" },
+      );
+    }
+    try {
+      await this.command("AUTHENTICATE" + argument);
+    } catch (err) {
+      if (err instanceof TorControlError) {
+        throw new LegionError("tor_unavailable", `Tor rejected authentication: ${err.replyText}`, {
+          cause: err,
+        });
+      }
+      throw err;
+    }
+    return info;
+  }
+
+  /**
+   * SAFECOOKIE (control-spec §3.24): proves tor knows the cookie before we prove we do.
+   *   ServerHash = HMAC-SHA256("Tor safe cookie authentication server-to-controller hash",
+   *                            cookie || client_nonce || server_nonce); ClientHash likewise with
+   *   "…controller-to-server hash". Returns the hex ClientHash for AUTHENTICATE.
+   */
+  async #safeCookie(cookie: Uint8Array): Promise<string> {
+    const clientNonce = randomBytes(32);
+    const reply = await this.command(`AUTHCHALLENGE SAFECOOKIE ${clientNonce.toString("hex")}`);
+    const fields = parseKeyValues(reply.lines[0].text.replace(/^AUTHCHALLENGE\s*/, ""));
+    const serverHash = Buffer.from(fields.SERVERHASH ?? "", "hex");
+    const serverNonce = Buffer.from(fields.SERVERNONCE ?? "", "hex");
+    const message = Buffer.concat([cookie, clientNonce, serverNonce]);
+    const expected = createHmac("sha256", SAFECOOKIE_SERVER_KEY).update(message).digest();
+    if (serverHash.length !== expected.length || !timingSafeEqual(serverHash, expected)) {
+      throw new LegionError(
+        "tor_unavailable",
+        "The control port failed the SAFECOOKIE challenge: it is not the tor owning that cookie",
+      );
+    }
+    return createHmac("sha256", SAFECOOKIE_CLIENT_KEY).update(message).digest("hex");
+  }
+
+  /** GETINFO for one or more keys; multi-line values come back joined with "\n". */
+  async getInfo(...keys: string[]): Promise<Record<string, string>> {
+    const reply = await this.command("GETINFO " + keys.join(" "));
+    const out: Record<string, string> = {};
+    for (const line of reply.lines) {
+      const eq = line.text.indexOf("=");
+      if (eq === -1) continue;
+      const key = line.text.slice(0, eq);
+      out[key] = line.data ?? line.text.slice(eq + 1);
+    }
+    return out;
+  }
+
+  async setEvents(events: readonly string[]): Promise<void> {
+    await this.command(["SETEVENTS", ...events].join(" "));
+  }
+
+  /** Makes tor exit when this control connection closes (used for a tor we spawned). */
+  async takeOwnership(): Promise<void> {
+    await this.command("TAKEOWNERSHIP");
+  }
+
+  /** ADD_ONION; resolves with the ServiceID (the address without `.onion`). */
+  async addOnion(options: AddOnionOptions): Promise<string> {
+    const parts = ["ADD_ONION", options.key];
+    if (options.flags?.length) parts.push("Flags=" + options.flags.join(","));
+    for (const port of options.ports) parts.push("Port=" + port);
+    const reply = await this.command(parts.join(" "));
+    for (const line of reply.lines) {
+      if (line.text.startsWith("ServiceID=")) return line.text.slice("ServiceID=".length);
+    }
+    throw new TorControlError(reply.status, "no ServiceID in reply", "ADD_ONION");
+  }
+
+  async delOnion(serviceId: string): Promise<void> {
+    await this.command("DEL_ONION " + serviceId);
+  }
+
+  /** Subscribes to 650 events; returns the unsubscribe function. */
+  onEvent(listener: EventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get isClosed(): boolean {
+    return this.#closedError !== undefined;
+  }
+
+  close(): Promise<void> {
+    this.#socket.end();
+    this.#socket.destroy();
+    return this.closed;
+  }
+
+  #onData(text: string): void {
+    let replies: ControlReply[];
+    try {
+      replies = this.#parser.push(text);
+    } catch (err) {
+      this.#fail(err as Error);
+      this.#socket.destroy();
+      return;
+    }
+    for (const reply of replies) {
+      if (reply.status === 650) {
+        for (const listener of this.#listeners) listener(reply);
+      } else {
+        this.#pending.shift()?.resolve(reply);
+      }
+    }
+  }
+
+  #fail(err: Error): void {
+    this.#closedError ??= err;
+    for (const pending of this.#pending.splice(0)) pending.reject(this.#closedError);
+  }
+}
+
+const SAFECOOKIE_SERVER_KEY = "Tor safe cookie authentication server-to-controller hash";
+const SAFECOOKIE_CLIENT_KEY = "Tor safe cookie authentication controller-to-server hash";
+
+function torDown(err: Error): LegionError {
+  return new LegionError("tor_unavailable", `Tor control connection failed: ${err.message}`);
+}

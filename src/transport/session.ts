@@ -1,0 +1,119 @@
+/**
+ * The hello exchange on a fresh channel (format: src/protocol/hello.ts).
+ *
+ * Dialer: send hello, wait for the ack echoing its nonce. Listener: read one frame with the body cap
+ * lowered to the smallest bucket (256 B — a stranger cannot make it buffer more), verify it, and
+ * either answer with the ack or destroy the channel without a word.
+ */
+import { randomBytes } from "node:crypto";
+import type { ByteChannel } from "./byte_channel.ts";
+import { FramedStream, type FramedStreamOptions } from "./framed_stream.ts";
+import { StreamError } from "./stream_error.ts";
+import {
+  createAck,
+  createHello,
+  type HelloRejection,
+  isAckFor,
+  NONCE_BYTES,
+  type Signer,
+  verifyHello,
+} from "../protocol/hello.ts";
+import { BUCKETS, MAX_BODY } from "../protocol/padding.ts";
+import type { KnownPeers } from "../protocol/known_peers.ts";
+import type { ReplayCache } from "../protocol/replay_cache.ts";
+import { LegionError } from "../errors.ts";
+
+export const DEFAULT_HELLO_TIMEOUT_MS = 30_000;
+
+export interface DialHandshakeOptions {
+  identity: Signer;
+  /** The Ed25519 key inside the recipient's onion address. */
+  recipientKey: Uint8Array;
+  now: number;
+  /** Fresh random nonce unless given (tests). */
+  nonce?: Uint8Array;
+  timeoutMs?: number;
+  stream?: FramedStreamOptions;
+}
+
+/**
+ * Runs the dialer's side and returns the stream, ready for frames.
+ * @throws {LegionError} `peer_unavailable` when the peer drops the hello or does not answer
+ */
+export async function dialHandshake(
+  channel: ByteChannel,
+  options: DialHandshakeOptions,
+): Promise<FramedStream> {
+  const stream = new FramedStream(channel, options.stream);
+  const nonce = options.nonce ?? new Uint8Array(randomBytes(NONCE_BYTES));
+  try {
+    await stream.send(
+      await createHello(options.identity, options.recipientKey, {
+        nonce,
+        timestampMs: options.now,
+      }),
+    );
+    const ack = await stream.receive({
+      timeoutMs: options.timeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS,
+    });
+    if (!isAckFor(ack, nonce)) throw new StreamError("protocol", "The peer sent no valid ack");
+    return stream;
+  } catch (err) {
+    stream.destroy();
+    const detail = err instanceof StreamError && err.reason === "timeout"
+      ? "it did not answer our hello"
+      : "it dropped our hello (are we its contact? are the clocks right?)";
+    throw new LegionError("peer_unavailable", `The peer refused the stream: ${detail}`, {
+      cause: err,
+    });
+  }
+}
+
+export interface AcceptHandshakeOptions {
+  selfKey: Uint8Array;
+  knownPeers: KnownPeers;
+  now: () => number;
+  windowMs?: number;
+  replay?: ReplayCache;
+  timeoutMs?: number;
+  stream?: FramedStreamOptions;
+}
+
+export type AcceptResult =
+  | { ok: true; stream: FramedStream; peerKey: Uint8Array }
+  | { ok: false; reason: HelloRejection | "timeout" };
+
+/** Runs the listener's side; on rejection the channel is already destroyed. */
+export async function acceptHandshake(
+  channel: ByteChannel,
+  options: AcceptHandshakeOptions,
+): Promise<AcceptResult> {
+  const stream = new FramedStream(channel, { ...options.stream, maxBody: BUCKETS[0] });
+  let hello: Uint8Array;
+  try {
+    hello = await stream.receive({ timeoutMs: options.timeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS });
+  } catch (err) {
+    stream.destroy();
+    const timedOut = err instanceof StreamError && err.reason === "timeout";
+    return { ok: false, reason: timedOut ? "timeout" : "malformed" };
+  }
+  const verdict = await verifyHello(hello, {
+    selfKey: options.selfKey,
+    knownPeers: options.knownPeers,
+    now: options.now(),
+    windowMs: options.windowMs,
+    replay: options.replay,
+  });
+  if (!verdict.ok) {
+    stream.destroy();
+    return verdict;
+  }
+  stream.setMaxBody(options.stream?.maxBody ?? MAX_BODY);
+  try {
+    await stream.send(createAck(verdict.nonce));
+  } catch {
+    stream.destroy();
+    return { ok: false, reason: "timeout" };
+  }
+  return { ok: true, stream, peerKey: verdict.peerKey };
+}

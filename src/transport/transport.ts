@@ -1,0 +1,70 @@
+/**
+ * The transport seam messaging (issue 5) builds on. A real implementation (TorTransport) and an
+ * in-memory one (MemoryNetwork) share it and the hello logic behind it.
+ *
+ * @example
+ * ```ts
+ * const listener = await transport.listen(async (stream, peer) => {
+ *   const request = await stream.receive();
+ *   await stream.send(reply(request));
+ * }); // the stream is closed when the handler's promise settles
+ * const stream = await transport.dial(peerOnion); // hello sent and accepted
+ * await stream.send(bytes);
+ * ```
+ */
+import type { FramedStream, FramedStreamOptions } from "./framed_stream.ts";
+import type { KnownPeers } from "../protocol/known_peers.ts";
+import type { HelloRejection, Signer } from "../protocol/hello.ts";
+
+export interface PeerInfo {
+  /** The peer's Ed25519 public key, proven by its hello. */
+  publicKey: Uint8Array;
+  /** The peer's onion address (`….onion`), derived from that key. */
+  onion: string;
+}
+
+/** Handles one accepted inbound stream; the stream is closed when the returned promise settles. */
+export type InboundHandler = (stream: FramedStream, peer: PeerInfo) => void | Promise<void>;
+
+export interface Listener {
+  /** This node's onion address (`….onion`). */
+  readonly onion: string;
+  /** Stops accepting, tears down open inbound streams and unpublishes the service. */
+  close(): Promise<void>;
+}
+
+export interface DialOptions {
+  signal?: AbortSignal;
+}
+
+export interface Transport {
+  /** This node's onion address (`….onion`). */
+  readonly onion: string;
+  /**
+   * Opens a stream to `onion` and completes the hello.
+   * @throws {LegionError} `peer_unavailable` (unreachable, or it dropped our hello) or
+   * `tor_unavailable` (our tor is down)
+   */
+  dial(onion: string, options?: DialOptions): Promise<FramedStream>;
+  /** Publishes this node and hands every accepted stream to `handler`. One listener at a time. */
+  listen(handler: InboundHandler): Promise<Listener>;
+}
+
+export interface TransportOptions {
+  /** This node's Ed25519 identity (signs hellos; for Tor also the onion service key). */
+  identity: Signer;
+  /** Who may open streams to this node. */
+  knownPeers: KnownPeers;
+  /** Clock, ms since the epoch (default `Date.now`). */
+  now?: () => number;
+  /** Accepted hello clock difference, either direction (default 5 min). */
+  helloWindowMs?: number;
+  /** Time an inbound stream has to present its hello, and a dialer waits for the ack (default 30 s). */
+  helloTimeoutMs?: number;
+  /** Inbound streams open at once, including those still in their hello (default 32). */
+  maxInbound?: number;
+  /** Options for every stream after the hello. */
+  stream?: FramedStreamOptions;
+  /** Told why a hello was dropped (the peer is told nothing). For logs and tests. */
+  onReject?: (reason: HelloRejection | "timeout" | "busy") => void;
+}

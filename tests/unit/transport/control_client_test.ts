@@ -1,0 +1,230 @@
+/** The control client against a scripted fake control port (no tor needed). */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { createHmac } from "node:crypto";
+import { TorControl } from "../../../src/transport/control_client.ts";
+import { TorControlError } from "../../../src/transport/control_error.ts";
+import { isLegionError } from "../../../src/errors.ts";
+
+type Script = (line: string, send: (text: string) => Promise<void>) => Promise<void> | void;
+
+/** A one-connection fake control port; records the commands it receives. */
+function fakeControlPort(script: Script) {
+  const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const received: string[] = [];
+  const done = (async () => {
+    const conn = await server.accept();
+    const send = async (text: string) => void await conn.write(new TextEncoder().encode(text));
+    let buffer = "";
+    const chunk = new Uint8Array(4096);
+    try {
+      while (true) {
+        const n = await conn.read(chunk);
+        if (n === null) break;
+        buffer += new TextDecoder().decode(chunk.subarray(0, n));
+        let end;
+        while ((end = buffer.indexOf("\r\n")) !== -1) {
+          const line = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          received.push(line);
+          await script(line, send);
+        }
+      }
+    } catch {
+      // client went away
+    } finally {
+      try {
+        conn.close();
+      } catch { /* already closed */ }
+    }
+  })();
+  return {
+    address: { host: "127.0.0.1", port: (server.addr as Deno.NetAddr).port },
+    received,
+    async close() {
+      server.close();
+      await done;
+    },
+  };
+}
+
+Deno.test("TorControl authenticates with the COOKIE file PROTOCOLINFO names", async () => {
+  const dir = await Deno.makeTempDir();
+  const cookie = new Uint8Array(32).map((_, i) => i);
+  await Deno.writeFile(`${dir}/cookie`, cookie);
+  const fake = await fakeControlPort(async (line, send) => {
+    if (line === "PROTOCOLINFO 1") {
+      await send(
+        `250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE COOKIEFILE="${dir}/cookie"\r\n` +
+          '250-VERSION Tor="0.4.9.11"\r\n250 OK\r\n',
+      );
+    } else if (line.startsWith("AUTHENTICATE ")) await send("250 OK\r\n");
+  });
+  const control = await TorControl.connect(fake.address);
+  const info = await control.authenticate();
+  assert.equal(info.torVersion, "0.4.9.11");
+  assert.deepEqual(info.authMethods, ["COOKIE"]);
+  assert.equal(
+    fake.received[1],
+    "AUTHENTICATE 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
+  );
+  await control.close();
+  await fake.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+/** A fake tor answering SAFECOOKIE; `honest: false` pretends not to know the cookie. */
+async function safeCookieTor(cookie: Uint8Array, honest: boolean) {
+  const dir = await Deno.makeTempDir();
+  await Deno.writeFile(`${dir}/cookie`, cookie);
+  const serverNonce = new Uint8Array(32).fill(0xab);
+  let clientHash = "";
+  const fake = await fakeControlPort(async (line, send) => {
+    if (line === "PROTOCOLINFO 1") {
+      await send(
+        `250-PROTOCOLINFO 1\r\n250-AUTH METHODS=COOKIE,SAFECOOKIE COOKIEFILE="${dir}/cookie"\r\n` +
+          "250 OK\r\n",
+      );
+    } else if (line.startsWith("AUTHCHALLENGE SAFECOOKIE ")) {
+      const clientNonce = Buffer.from(line.split(" ")[2], "hex");
+      const message = Buffer.concat([
+        honest ? cookie : new Uint8Array(32),
+        clientNonce,
+        serverNonce,
+      ]);
+      const hmac = (key: string) => createHmac("sha256", key).update(message).digest("hex");
+      clientHash = hmac("Tor safe cookie authentication controller-to-server hash");
+      await send(
+        `250 AUTHCHALLENGE SERVERHASH=${
+          hmac("Tor safe cookie authentication server-to-controller hash")
+        } SERVERNONCE=${Buffer.from(serverNonce).toString("hex")}\r\n`,
+      );
+    } else if (line === `AUTHENTICATE ${clientHash}`) await send("250 OK\r\n");
+    else await send("515 Authentication failed\r\n");
+  });
+  return { fake, dir };
+}
+
+Deno.test("TorControl prefers SAFECOOKIE and never sends the cookie itself", async () => {
+  const cookie = new Uint8Array(32).fill(7);
+  const { fake, dir } = await safeCookieTor(cookie, true);
+  const control = await TorControl.connect(fake.address);
+  await control.authenticate();
+  assert.equal(fake.received.length, 3);
+  assert.ok(!fake.received.join("\n").includes(Buffer.from(cookie).toString("hex")));
+  await control.close();
+  await fake.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("TorControl refuses a control port that fails the SAFECOOKIE challenge", async () => {
+  const { fake, dir } = await safeCookieTor(new Uint8Array(32).fill(7), false);
+  const control = await TorControl.connect(fake.address);
+  const err = await control.authenticate().catch((e) => e);
+  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.match(err.message, /SAFECOOKIE/);
+  assert.equal(fake.received.length, 2, "no AUTHENTICATE was sent");
+  await control.close();
+  await fake.close();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("TorControl sends a quoted password when given one, and maps 515 to tor_unavailable", async () => {
+  const fake = await fakeControlPort(async (line, send) => {
+    if (line === "PROTOCOLINFO 1") {
+      await send("250-PROTOCOLINFO 1\r\n250-AUTH METHODS=HASHEDPASSWORD\r\n250 OK\r\n");
+    } else await send("515 Authentication failed: Password did not match\r\n");
+  });
+  const control = await TorControl.connect(fake.address);
+  const err = await control.authenticate({ password: 'se"cret' }).catch((e) => e);
+  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.equal(fake.received[1], 'AUTHENTICATE "se\\"cret"');
+  await control.close();
+  await fake.close();
+});
+
+Deno.test("TorControl refuses when tor wants a password we do not have", async () => {
+  const fake = await fakeControlPort(async (_line, send) => {
+    await send("250-PROTOCOLINFO 1\r\n250-AUTH METHODS=HASHEDPASSWORD\r\n250 OK\r\n");
+  });
+  const control = await TorControl.connect(fake.address);
+  const err = await control.authenticate().catch((e) => e);
+  assert.ok(isLegionError(err, "tor_unavailable"));
+  assert.match(err.message, /HASHEDPASSWORD/);
+  await control.close();
+  await fake.close();
+});
+
+Deno.test("TorControl matches pipelined replies in order and routes 650 events aside", async () => {
+  const fake = await fakeControlPort(async (line, send) => {
+    if (line.startsWith("GETINFO version")) {
+      await send("650 HS_DESC UPLOAD abc UNKNOWN x\r\n");
+      await send("250-version=0.4.9.11\r\n250 OK\r\n");
+    } else if (line.startsWith("GETINFO config-text")) {
+      await send("250+config-text=\r\nLog notice stdout\r\n.\r\n250 OK\r\n");
+    } else if (line.startsWith("GETINFO nope")) {
+      await send('552 Unrecognized key "nope"\r\n');
+    }
+  });
+  const control = await TorControl.connect(fake.address);
+  const events: string[] = [];
+  control.onEvent((event) => events.push(event.lines[0].text));
+  const [version, config, missing] = await Promise.all([
+    control.getInfo("version"),
+    control.getInfo("config-text"),
+    control.getInfo("nope").catch((e) => e),
+  ]);
+  assert.deepEqual(version, { version: "0.4.9.11" });
+  assert.deepEqual(config, { "config-text": "Log notice stdout" });
+  assert.ok(missing instanceof TorControlError);
+  assert.equal(missing.status, 552);
+  assert.deepEqual(events, ["HS_DESC UPLOAD abc UNKNOWN x"]);
+  await control.close();
+  await fake.close();
+});
+
+Deno.test("TorControl.addOnion() sends the key, flags and ports and returns the ServiceID", async () => {
+  const fake = await fakeControlPort(async (_line, send) => {
+    await send("250-ServiceID=abcdef\r\n250 OK\r\n");
+  });
+  const control = await TorControl.connect(fake.address);
+  const id = await control.addOnion({
+    key: "ED25519-V3:AAAA",
+    flags: ["DiscardPK"],
+    ports: ["80,127.0.0.1:4711"],
+  });
+  assert.equal(id, "abcdef");
+  assert.equal(
+    fake.received[0],
+    "ADD_ONION ED25519-V3:AAAA Flags=DiscardPK Port=80,127.0.0.1:4711",
+  );
+  await control.close();
+  await fake.close();
+});
+
+Deno.test("TorControl rejects pending commands when the connection drops", async () => {
+  const fake = await fakeControlPort(() => {
+    throw new Error("hang up");
+  });
+  const control = await TorControl.connect(fake.address);
+  const err = await control.getInfo("version").catch((e) => e);
+  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  await control.closed;
+  await fake.close();
+});
+
+Deno.test("TorControl.connect() reports a closed port as tor_unavailable", async () => {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  const err = await TorControl.connect({ host: "127.0.0.1", port }).catch((e) => e);
+  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+});
+
+Deno.test("TorControl.command() refuses a line break inside a command", async () => {
+  const fake = await fakeControlPort(() => {});
+  const control = await TorControl.connect(fake.address);
+  assert.throws(() => control.command("GETINFO version\r\nSIGNAL HALT"), RangeError);
+  await control.close();
+  await fake.close();
+});

@@ -1,0 +1,21 @@
+import assert from "node:assert/strict";
+import { baseTorrc } from "../../../src/transport/tor_process.ts";
+
+Deno.test("baseTorrc() keeps tor on loopback, cookie-authenticated, GeoIP-free and owned", () => {
+  const lines = baseTorrc("/home/u/.local/share/legion/tor", 4242).split("\n");
+  for (
+    const expected of [
+      'DataDirectory "/home/u/.local/share/legion/tor"',
+      "SocksPort 127.0.0.1:auto",
+      "ControlPort 127.0.0.1:auto",
+      "CookieAuthentication 1",
+      "GeoIPFile /dev/null",
+      "GeoIPv6File /dev/null",
+      "__OwningControllerProcess 4242",
+    ]
+  ) assert.ok(lines.includes(expected), expected);
+});
+
+Deno.test("baseTorrc() quotes a data dir with spaces and quotes", () => {
+  assert.match(baseTorrc('/tmp/a "b"', 1), /^DataDirectory "\/tmp\/a \\"b\\""$/m);
+});
