@@ -159,13 +159,17 @@ export class Messenger {
    * tells its sender to delete theirs; `markRead` sends read receipts (off by default: receipts
    * leak when you read).
    */
-  async inbox(options: { name?: string; unreadOnly?: boolean; markRead?: boolean } = {}) {
+  async inbox(
+    options: { name?: string; unreadOnly?: boolean; markRead?: boolean; includeSent?: boolean } =
+      {},
+  ) {
     const contactId = options.name === undefined ? undefined : this.signal.contact(options.name).id;
     const burnedBy = new Map<number, Uint8Array[]>();
     const records = await this.write(async () => {
       const messages = listMessages(this.store.db, this.store.sealer, {
         contactId,
         unreadOnly: options.unreadOnly,
+        direction: options.includeSent ? undefined : "in",
       });
       const readBy = new Map<number, Uint8Array[]>();
       for (const message of messages) {

@@ -61,8 +61,10 @@ export const SERVICES: Readonly<Record<string, Service>> = {
   },
   "send": (host, p: { to: string; text: string; ttlSeconds?: number; burn?: boolean }) =>
     host.messenger.sendText(p.to, p.text, p),
-  "inbox": (host, p: { name?: string; unreadOnly?: boolean; markRead?: boolean }) =>
-    host.messenger.inbox(p),
+  "inbox": (
+    host,
+    p: { name?: string; unreadOnly?: boolean; markRead?: boolean; includeSent?: boolean },
+  ) => host.messenger.inbox(p),
   "queue.list": (host) => host.messenger.queueList(),
   "queue.cancel": (host, p: { id: string }) => host.messenger.cancel(p.id),
   "burn": (host, p: { ids: string[] } | { conversation: string }) => host.messenger.burn(p),
