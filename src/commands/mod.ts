@@ -1,11 +1,15 @@
 /** Every command group, in the order `legion --help` lists them. */
 import type { CommandRegistrar } from "../cli/program.ts";
 import { registerAuth } from "./auth.ts";
+import { registerBurn } from "./burn.ts";
 import { registerCard } from "./card.ts";
 import { registerContacts } from "./contacts.ts";
+import { registerInbox } from "./inbox.ts";
 import { registerInit } from "./init.ts";
 import { registerListen } from "./listen.ts";
 import { registerPanic } from "./panic.ts";
+import { registerQueue } from "./queue.ts";
+import { registerSend } from "./send.ts";
 import { registerWhoami } from "./whoami.ts";
 
 export const COMMANDS: readonly CommandRegistrar[] = [
@@ -13,7 +17,11 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerWhoami,
   registerCard,
   registerContacts,
+  registerSend,
+  registerInbox,
   registerListen,
+  registerQueue,
+  registerBurn,
   registerAuth,
   registerPanic,
 ];

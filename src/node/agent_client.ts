@@ -9,6 +9,7 @@ export class AgentClient {
   #nextId = 1;
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>();
   readonly #eventListeners = new Set<(event: Record<string, unknown>) => void>();
+  readonly #closeListeners = new Set<() => void>();
   #closed = false;
 
   private constructor(private readonly socket: Socket) {
@@ -25,6 +26,8 @@ export class AgentClient {
     });
     const failAll = () => {
       this.#closed = true;
+      for (const listener of this.#closeListeners) listener();
+      this.#closeListeners.clear();
       for (const { reject } of this.#pending.values()) {
         reject(new LegionError("retry_later", "The running node closed the connection"));
       }
@@ -61,6 +64,12 @@ export class AgentClient {
   /** Receives the node's events (after `subscribe()`). */
   onEvent(listener: (event: Record<string, unknown>) => void): void {
     this.#eventListeners.add(listener);
+  }
+
+  /** Called once when the node closes the connection (it stopped). */
+  onClose(listener: () => void): void {
+    if (this.#closed) listener();
+    else this.#closeListeners.add(listener);
   }
 
   async subscribe(): Promise<void> {

@@ -93,6 +93,10 @@ export class Messenger {
     this.#emit(event);
   }
 
+  get eventSink(): EventSink {
+    return this.#emit;
+  }
+
   setEventSink(sink: EventSink): void {
     this.#emit = sink;
   }

@@ -8,10 +8,15 @@ import type { Contact } from "../store/contacts.ts";
 import { importCard, markVerified, renameContact } from "../store/contacts_import.ts";
 import { toHex } from "../crypto/hex.ts";
 import type { Messenger } from "./messenger.ts";
+import type { Deliverer } from "./outbound.ts";
+import { flushQueue } from "./queue_run.ts";
+import { LegionError } from "../errors.ts";
 
 export interface ServiceHost {
   signal: SignalContext;
   messenger: Messenger;
+  /** Present inside a running node only. */
+  deliverer?: Deliverer;
 }
 
 // deno-lint-ignore no-explicit-any
@@ -67,6 +72,10 @@ export const SERVICES: Readonly<Record<string, Service>> = {
   ) => host.messenger.inbox(p),
   "queue.list": (host) => host.messenger.queueList(),
   "queue.cancel": (host, p: { id: string }) => host.messenger.cancel(p.id),
+  "queue.flush": (host, p: { timeoutMs?: number }) => {
+    if (!host.deliverer) throw new LegionError("config", "Only a running node can flush its queue");
+    return flushQueue(host.messenger, host.deliverer, p.timeoutMs ?? 120_000);
+  },
   "burn": (host, p: { ids: string[] } | { conversation: string }) => host.messenger.burn(p),
 };
 

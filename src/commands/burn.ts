@@ -1,0 +1,35 @@
+/**
+ * `legion burn ID… | --conversation NAME`: deletes messages here (secure_delete, then the WAL is
+ * checkpointed and truncated), cancels queued copies, and asks the peer to delete them too.
+ */
+import type { Command } from "commander";
+import type { ActionRunner } from "../cli/program.ts";
+import type { Invocation } from "../cli/invocation.ts";
+import { LegionError } from "../errors.ts";
+
+export function registerBurn(program: Command, run: ActionRunner): void {
+  program.command("burn")
+    .description("delete messages on both devices")
+    .argument("[ids...]", "message ids (as printed by send and inbox)")
+    .option("--conversation <name>", "burn the whole conversation with a contact")
+    .addHelpText("after", "\nExamples:\n  legion burn 3f2a…\n  legion burn --conversation bob\n")
+    .action(run(burn));
+}
+
+async function burn(
+  inv: Invocation,
+  ids: string[],
+  options: { conversation?: string },
+): Promise<void> {
+  if ((ids.length === 0) === (options.conversation === undefined)) {
+    throw new LegionError("usage", "Give message ids or --conversation NAME (not both)");
+  }
+  const target = options.conversation === undefined
+    ? { ids }
+    : { conversation: options.conversation };
+  const result = await inv.service<{ deleted: number; conversations: number }>("burn", target);
+  inv.out.result(
+    { type: "burned", ...result },
+    `burned ${result.deleted} message(s); asked ${result.conversations} peer(s) to burn theirs`,
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * `legion inbox [NAME]`: received messages, oldest first. Showing a burn-after-reading message
+ * deletes it here and tells its sender to delete theirs. `--follow` keeps printing new messages as
+ * the running node receives them.
+ */
+import type { Command } from "commander";
+import type { ActionRunner } from "../cli/program.ts";
+import type { Invocation } from "../cli/invocation.ts";
+import type { MessageRecord } from "../node/messenger.ts";
+import { LegionError } from "../errors.ts";
+
+interface InboxOptions {
+  unread?: boolean;
+  follow?: boolean;
+  markRead?: boolean;
+  all?: boolean;
+}
+
+export function registerInbox(program: Command, run: ActionRunner): void {
+  program.command("inbox")
+    .description("show received messages (burn-after-reading ones are deleted once shown)")
+    .argument("[name]", "only this contact's messages")
+    .option("--unread", "only messages not marked read")
+    .option("--mark-read", "mark them read and send read receipts (off by default: timing leaks)")
+    .option("--all", "include the messages you sent, with their delivery state")
+    .option("--follow", "keep printing messages as they arrive (needs a running node)")
+    .addHelpText("after", "\nExample:\n  legion inbox bob --json | jq -r .text\n")
+    .action(run(inbox));
+}
+
+async function inbox(
+  inv: Invocation,
+  name: string | undefined,
+  options: InboxOptions,
+): Promise<void> {
+  const params = {
+    name,
+    unreadOnly: options.unread ?? false,
+    markRead: options.markRead ?? false,
+    includeSent: options.all ?? false,
+  };
+  if (!options.follow) {
+    const messages = await inv.service<MessageRecord[]>("inbox", params);
+    for (const message of messages) print(inv, message);
+    if (messages.length === 0 && !inv.out.json) inv.out.note("no messages");
+    return;
+  }
+  const { agentFor } = await import("../node/service_call.ts");
+  const agent = await agentFor(inv);
+  if (!agent) {
+    throw new LegionError("config", "--follow needs a running node", {
+      hint: "start `legion listen` first",
+    });
+  }
+  // Subscribe first so nothing arriving between the listing and the subscription is missed.
+  const arrived: string[] = [];
+  let wake = () => {};
+  agent.onEvent((event) => {
+    if (event.type === "message" && (name === undefined || event.from === name)) {
+      arrived.push(String(event.id));
+      wake();
+    }
+  });
+  await agent.subscribe();
+  const shown = new Set<string>();
+  const show = (messages: MessageRecord[]) => {
+    for (const message of messages) {
+      if (shown.has(message.id)) continue;
+      shown.add(message.id);
+      print(inv, message);
+    }
+  };
+  show(await agent.call<MessageRecord[]>("inbox", params));
+  const closed = new Promise<void>((resolve) => agent.onClose(resolve));
+  for (;;) {
+    const woke = new Promise<void>((resolve) => wake = resolve);
+    if (
+      arrived.length === 0 && await Promise.race([woke.then(() => false), closed.then(() => true)])
+    ) {
+      return;
+    }
+    arrived.length = 0;
+    show(await agent.call<MessageRecord[]>("inbox", { ...params, unreadOnly: true }));
+  }
+}
+
+function print(inv: Invocation, message: MessageRecord): void {
+  const arrow = message.direction === "in"
+    ? `${message.contact}`
+    : `→ ${message.contact} [${message.state}]`;
+  inv.out.result(
+    { type: "message", ...message },
+    `${message.createdAt} ${arrow}${message.burn ? " (burn after reading)" : ""}: ${message.text}`,
+  );
+}

@@ -1,0 +1,93 @@
+/**
+ * `legion queue list | cancel ID | run`: the outbound queue. `run` is the one-shot for cron:
+ * bring tor up, deliver everything that can be delivered, and say with the exit code what is left
+ * (0 drained · 75 items remain · 69 tor could not start).
+ */
+import type { Command } from "commander";
+import { Option } from "commander";
+import type { ActionRunner } from "../cli/program.ts";
+import type { Invocation } from "../cli/invocation.ts";
+import { addTorOptions, type TorOptions } from "../node/tor_setup.ts";
+import { describeEvent } from "../node/events.ts";
+import { LegionError } from "../errors.ts";
+
+interface QueueItem {
+  id: string;
+  to: string;
+  kind: string;
+  attempts: number;
+  nextAttemptAt: string;
+  expiresAt: string;
+  lastError: string | null;
+}
+
+export function registerQueue(program: Command, run: ActionRunner): void {
+  const queue = program.command("queue").description("list, cancel or deliver queued messages");
+  queue.command("list")
+    .description("show what waits for delivery, with attempts and the last error")
+    .action(run(list));
+  queue.command("cancel")
+    .description("cancel a queued message")
+    .argument("<id>", "message id (as printed by send)")
+    .action(run(cancel));
+  addTorOptions(
+    queue.command("run")
+      .description("deliver what can be delivered now, then exit (for cron)")
+      .addOption(
+        new Option("--timeout <seconds>", "stop trying after this long").default(120).argParser(
+          (value) => {
+            const seconds = Number(value);
+            if (!(seconds > 0)) throw new LegionError("usage", `Not a number of seconds: ${value}`);
+            return seconds;
+          },
+        ),
+      ),
+  )
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 the queue drained · 75 items remain · 69 tor could not start\n" +
+        "Example (crontab):\n  */15 * * * * legion queue run --passphrase-file ~/.legion-pass\n",
+    )
+    .action(run(runQueue));
+}
+
+async function list(inv: Invocation): Promise<void> {
+  const items = await inv.service<QueueItem[]>("queue.list");
+  for (const item of items) {
+    inv.out.result(
+      { type: "queued", ...item },
+      `${item.id}  ${item.to}  ${item.kind}  attempts ${item.attempts}  next ${item.nextAttemptAt}` +
+        (item.lastError ? `  (${item.lastError})` : ""),
+    );
+  }
+  if (items.length === 0 && !inv.out.json) inv.out.note("the queue is empty");
+}
+
+async function cancel(inv: Invocation, id: string): Promise<void> {
+  const result = await inv.service<{ id: string; state: string }>("queue.cancel", { id });
+  inv.out.result({ type: "cancelled", id: result.id }, `cancelled ${result.id}`);
+}
+
+async function runQueue(inv: Invocation, options: TorOptions & { timeout: number }): Promise<void> {
+  const { agentFor } = await import("../node/service_call.ts");
+  const agent = await agentFor(inv);
+  const summary = agent
+    ? await agent.call<{ delivered: number; remaining: number }>("queue.flush", {
+      timeoutMs: options.timeout * 1000,
+    })
+    : await (await import("../node/queue_run.ts")).runQueueOnce(
+      inv,
+      options,
+      options.timeout * 1000,
+      (event) => inv.out.result(event, describeEvent(event)),
+    );
+  inv.out.result(
+    { type: "queue_run", ...summary },
+    `delivered ${summary.delivered}, ${summary.remaining} remaining`,
+  );
+  if (summary.remaining > 0) {
+    throw new LegionError("retry_later", `${summary.remaining} item(s) are still queued`, {
+      hint: "the contacts may be offline; run again later",
+    });
+  }
+}

@@ -1,0 +1,74 @@
+/** One pass over the whole queue with this process's own tor (`legion queue run` without a node). */
+import type { Invocation } from "../cli/invocation.ts";
+import { TorTransport } from "../transport/tor_transport.ts";
+import { loadIdentity } from "../store/identity_store.ts";
+import { outboxCount } from "../store/outbox.ts";
+import { localHost } from "./service_call.ts";
+import { bringUpTor, type TorOptions } from "./tor_setup.ts";
+import { contactPeers } from "./known_contacts.ts";
+import { Deliverer } from "./outbound.ts";
+import type { Messenger } from "./messenger.ts";
+import type { EventSink } from "./events.ts";
+
+export interface QueueRunSummary {
+  delivered: number;
+  remaining: number;
+}
+
+export async function runQueueOnce(
+  inv: Invocation,
+  tor: TorOptions,
+  timeoutMs: number,
+  emit: EventSink,
+): Promise<QueueRunSummary> {
+  const host = await localHost(inv);
+  const { messenger } = host;
+  const store = messenger.store;
+  await messenger.sweep();
+  if (outboxCount(store.db) === 0) return { delivered: 0, remaining: 0 };
+  const identity = loadIdentity(store.db, store.sealer);
+  let pass: Promise<unknown> = Promise.resolve();
+  inv.onCleanup(async () => void await pass); // after tor stops (registered before it), so failures get recorded
+  inv.onCleanup(() => {
+    identity.seed.fill(0);
+    identity.zkSecret.fill(0);
+  });
+  const instance = await bringUpTor(inv, tor);
+  const transport = new TorTransport({
+    identity: { seed: identity.seed, publicKey: identity.publicKey },
+    knownPeers: contactPeers(host.signal),
+    now: inv.ctx.now,
+    tor: instance,
+  });
+  const deliverer = new Deliverer(messenger, transport);
+  const flush = flushQueue(messenger, deliverer, timeoutMs, emit);
+  pass = flush.catch(() => {});
+  return await flush;
+}
+
+/** Delivers every due item (ignoring backoff) within `timeoutMs`; counts what was delivered. */
+export async function flushQueue(
+  messenger: Messenger,
+  deliverer: Deliverer,
+  timeoutMs: number,
+  emit?: EventSink,
+): Promise<QueueRunSummary> {
+  let delivered = 0;
+  const previous = messenger.eventSink;
+  messenger.setEventSink((event) => {
+    if (event.type === "delivered") delivered++;
+    previous(event);
+    emit?.(event);
+  });
+  try {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      deliverer.deliverDue({ ignoreBackoff: true }),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
+    ]);
+    clearTimeout(timer);
+  } finally {
+    messenger.setEventSink(previous);
+  }
+  return { delivered, remaining: outboxCount(messenger.store.db) };
+}

@@ -1,0 +1,99 @@
+/**
+ * `send --wait`: queue a message and wait until the peer acks it. Through the running node when
+ * there is one (its events tell us); otherwise this process brings tor up and delivers itself.
+ */
+import type { Invocation } from "../cli/invocation.ts";
+import { TorTransport } from "../transport/tor_transport.ts";
+import { loadIdentity } from "../store/identity_store.ts";
+import { getMessage } from "../store/messages.ts";
+import { fromHex } from "../crypto/hex.ts";
+import { agentFor, localHost } from "./service_call.ts";
+import { runService } from "./services.ts";
+import { bringUpTor, type TorOptions } from "./tor_setup.ts";
+import { contactPeers } from "./known_contacts.ts";
+import { Deliverer } from "./outbound.ts";
+
+export interface WaitOutcome {
+  id: string;
+  state: "delivered" | "failed" | "queued";
+}
+
+interface Queued {
+  id: string;
+  to: string;
+  ttlSeconds: number;
+  burn: boolean;
+  expiresAt: string;
+}
+
+export async function sendAndWait(
+  inv: Invocation,
+  params: { to: string; text: string; ttlSeconds?: number; burn: boolean },
+  waitMs: number,
+  tor: TorOptions,
+  onQueued: (queued: Queued) => void,
+): Promise<WaitOutcome> {
+  const agent = await agentFor(inv);
+  if (agent) {
+    const seen = new Map<string, "delivered" | "failed">();
+    let wake = () => {};
+    agent.onEvent((event) => {
+      if (event.type === "delivered" || event.type === "failed") {
+        seen.set(String(event.id), event.type);
+        wake();
+      }
+    });
+    await agent.subscribe();
+    const queued = await agent.call<Queued>("send", params);
+    onQueued(queued);
+    const deadline = Date.now() + waitMs;
+    while (!seen.has(queued.id) && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      });
+    }
+    return { id: queued.id, state: seen.get(queued.id) ?? "queued" };
+  }
+
+  const host = await localHost(inv);
+  const queued = await runService(host, "send", params) as Queued;
+  onQueued(queued);
+  const store = host.messenger.store;
+  const identity = loadIdentity(store.db, store.sealer);
+  // Registered before tor comes up, so it runs after tor is stopped (cleanups run in reverse):
+  // the interrupted delivery then records its failure while the store is still open.
+  let delivery: Promise<void> = Promise.resolve();
+  inv.onCleanup(() => delivery);
+  inv.onCleanup(() => {
+    identity.seed.fill(0);
+    identity.zkSecret.fill(0);
+  });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, waitMs));
+  delivery = (async () => {
+    const instance = await bringUpTor(inv, tor);
+    const transport = new TorTransport({
+      identity: { seed: identity.seed, publicKey: identity.publicKey },
+      knownPeers: contactPeers(host.signal),
+      now: inv.ctx.now,
+      tor: instance,
+    });
+    await new Deliverer(host.messenger, transport).deliverTo(host.signal.contact(params.to).id);
+  })();
+  try {
+    await Promise.race([deadline, delivery]);
+  } finally {
+    clearTimeout(timer);
+    delivery = delivery.catch(() => {});
+  }
+  const state = getMessage(store.db, store.sealer, fromHex(queued.id))?.state;
+  return {
+    id: queued.id,
+    state: state === "delivered" || state === "read"
+      ? "delivered"
+      : state === "failed"
+      ? "failed"
+      : "queued",
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * The tor options every command that brings tor up accepts (`listen`, `queue run`, `send --wait`
+ * with no node running), and bringing tor up from them: attach to a running tor when
+ * `--tor-control` is given, else start our own in `<data dir>/tor`.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { type Command, Option } from "commander";
+import type { Invocation } from "../cli/invocation.ts";
+import { attachTor, launchTor, type TorInstance } from "../transport/tor_process.ts";
+import { parsePortAddress } from "../transport/address.ts";
+import { LegionError } from "../errors.ts";
+
+export interface TorOptions {
+  torBin?: string;
+  torControl?: string;
+  torSocks?: string;
+  torrcExtra?: string;
+  torTimeout: number;
+}
+
+export function addTorOptions(command: Command): Command {
+  return command
+    .option("--tor-bin <path>", "tor executable to start (default: tor on PATH)")
+    .addOption(
+      new Option("--tor-control <addr>", "attach to a running tor's ControlPort (HOST:PORT)")
+        .env("LEGION_TOR_CONTROL"),
+    )
+    .addOption(
+      new Option("--tor-socks <addr>", "with --tor-control: its SocksPort (default: asked)")
+        .env("LEGION_TOR_SOCKS"),
+    )
+    .addOption(
+      new Option("--torrc-extra <file>", "append these torrc lines to the tor Legion starts")
+        .env("LEGION_TORRC_EXTRA"),
+    )
+    .addOption(
+      new Option("--tor-timeout <seconds>", "give up when tor has not bootstrapped by then")
+        .default(180).argParser(parseSeconds),
+    );
+}
+
+/** Starts or attaches to tor; the invocation's cleanup stops a tor we started. */
+export async function bringUpTor(inv: Invocation, options: TorOptions): Promise<TorInstance> {
+  const env = inv.ctx.env;
+  const controlText = options.torControl ?? env.LEGION_TOR_CONTROL;
+  const socksText = options.torSocks ?? env.LEGION_TOR_SOCKS;
+  const extraFile = options.torrcExtra ?? env.LEGION_TORRC_EXTRA;
+  if (socksText && !controlText) {
+    throw new LegionError("usage", "--tor-socks needs --tor-control", {
+      hint: "give both to attach to a running tor, or neither to start one",
+    });
+  }
+  const extraTorrc = extraFile ? readExtraTorrc(extraFile) : undefined;
+  let tor: TorInstance;
+  if (controlText) {
+    tor = await attachTor({
+      control: parsePortAddress(controlText, "control"),
+      socks: socksText ? parsePortAddress(socksText, "SOCKS") : undefined,
+      password: env.LEGION_TOR_CONTROL_PASSWORD,
+    });
+  } else {
+    inv.out.note("starting tor");
+    tor = await launchTor({
+      dataDir: join(inv.home, "tor"),
+      torBin: options.torBin,
+      extraTorrc,
+      bootstrapTimeoutMs: options.torTimeout * 1000,
+      onProgress: (p) => inv.out.note(`tor: bootstrapped ${p.percent}% (${p.summary})`),
+    });
+  }
+  inv.onCleanup(() => tor.stop());
+  return tor;
+}
+
+function readExtraTorrc(path: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (err) {
+    throw new LegionError(
+      "no_input",
+      `Cannot read the torrc-extra file: ${(err as Error).message}`,
+    );
+  }
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new LegionError("usage", `Not a number of seconds: ${value}`);
+  }
+  return seconds;
+}
