@@ -116,8 +116,9 @@ async function apply(
           }
         }
       } else {
-        const deleted = deleteMessages(db, ids, contact.id);
-        if (deleted > 0) events.push({ type: "burned", ids: ids.map(toHex), by: contact.name });
+        // The peer confirms it burned these; drop our copies too (if any are left).
+        deleteMessages(db, ids, contact.id);
+        events.push({ type: "burned", ids: ids.map(toHex), by: contact.name });
       }
       return false;
     }

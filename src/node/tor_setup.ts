@@ -10,6 +10,7 @@ import type { Invocation } from "../cli/invocation.ts";
 import { attachTor, launchTor, type TorInstance } from "../transport/tor_process.ts";
 import { parsePortAddress } from "../transport/address.ts";
 import { LegionError } from "../errors.ts";
+import { runningNodePid, stopProcess, torProcessesUsingDir } from "./processes.ts";
 
 export interface TorOptions {
   torBin?: string;
@@ -60,6 +61,14 @@ export async function bringUpTor(inv: Invocation, options: TorOptions): Promise<
       password: env.LEGION_TOR_CONTROL_PASSWORD,
     });
   } else {
+    if (runningNodePid(inv.home) !== undefined) {
+      throw new LegionError("config", "A node is running for this data dir but not answering yet", {
+        hint: "wait for `legion listen` to be ready, or stop it",
+      });
+    }
+    // A tor left behind by a node that was killed still holds the data dir's lock: stop it (only a
+    // process named tor whose command line points into this data dir qualifies).
+    for (const pid of torProcessesUsingDir(join(inv.home, "tor"))) await stopProcess(pid);
     inv.out.note("starting tor");
     tor = await launchTor({
       dataDir: join(inv.home, "tor"),
