@@ -45,6 +45,7 @@ export async function serveInbound(messenger: Messenger, stream: FramedStream, p
       message.id,
       message.ciphertext,
     );
+    if (events.some((event) => event.type === "burned")) await messenger.checkpoint();
     for (const event of events) messenger.emit(event);
     if (queued) messenger.onQueued(contact.id);
     try {

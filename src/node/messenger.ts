@@ -191,7 +191,7 @@ export class Messenger {
       for (const [id, ids] of readBy) await this.#queueReceipt(id, ReceiptKind.read, ids);
       return messages.map((m) => this.record(m));
     });
-    if (burnedBy.size > 0) this.checkpoint();
+    if (burnedBy.size > 0) await this.checkpoint();
     for (const id of burnedBy.keys()) this.onQueued(id);
     if (options.markRead) { for (const record of records) this.#kickByName(record.contact); }
     return records;
@@ -241,7 +241,7 @@ export class Messenger {
         }
       }
     });
-    this.checkpoint();
+    await this.checkpoint();
     for (const contactId of byContact.keys()) this.onQueued(contactId);
     return { deleted, conversations: byContact.size };
   }
@@ -263,7 +263,7 @@ export class Messenger {
         events.push({ type: "expired", id: hex, direction: incoming.has(hex) ? "in" : "out" });
       }
     });
-    if (events.length > 0) this.checkpoint();
+    if (events.length > 0) await this.checkpoint();
     for (const event of events) this.emit(event);
   }
 
@@ -294,9 +294,13 @@ export class Messenger {
     };
   }
 
-  /** Moves deleted pages out of the WAL too (secure_delete zeroed them in the database). */
-  checkpoint(): void {
-    this.store.db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  /**
+   * Copies the WAL into the database and truncates it, so the zeroed pages that secure_delete left
+   * replace the old ones in the database file and nothing deleted lingers in the WAL. Runs under
+   * the write lock (a checkpoint cannot run inside another write's transaction).
+   */
+  checkpoint(): Promise<void> {
+    return this.#lock.run(() => void this.store.db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
   }
 
   async #queueReceipt(contactId: number, kind: ReceiptKind, ids: Uint8Array[]): Promise<void> {
