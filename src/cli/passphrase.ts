@@ -4,7 +4,6 @@
  * then a hidden prompt on a TTY. Never taken from argv.
  */
 import { readFileSync } from "node:fs";
-import { password } from "@inquirer/prompts";
 import type { Context } from "./context.ts";
 import { LegionError } from "../errors.ts";
 
@@ -53,6 +52,7 @@ async function readFromSource(
       hint: "use --passphrase-file FILE, --passphrase-fd N or LEGION_PASSPHRASE",
     });
   }
+  const { password } = await import("@inquirer/prompts");
   const io = { input: ctx.stdin, output: ctx.stderr };
   const first = await password({ message: "Passphrase:", mask: "*" }, io);
   if (!confirm) return first;

@@ -1,6 +1,5 @@
 /** Reads a secret text (a recovery phrase): from a file, a hidden prompt on a TTY, or all of stdin. */
 import { readFileSync } from "node:fs";
-import { password } from "@inquirer/prompts";
 import type { Context } from "./context.ts";
 import { LegionError } from "../errors.ts";
 
@@ -19,6 +18,7 @@ export async function readSecretText(
     }
   }
   if (ctx.stdin.isTTY) {
+    const { password } = await import("@inquirer/prompts");
     return await password({ message: options.prompt, mask: "*" }, {
       input: ctx.stdin,
       output: ctx.stderr,

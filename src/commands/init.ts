@@ -13,7 +13,7 @@ import type { Invocation } from "../cli/invocation.ts";
 import { readPassphrase } from "../cli/passphrase.ts";
 import { readSecretText } from "../cli/secret_input.ts";
 import { DB_FILE } from "../cli/paths.ts";
-import { deriveIdentity, keyFingerprint, newPhrase, parsePhrase } from "../crypto/identity.ts";
+import { keyFingerprint } from "../crypto/fingerprint.ts";
 import { onionAddress } from "../crypto/onion.ts";
 import { toHex } from "../crypto/hex.ts";
 import { databaseExists, databasePath, ensureDataDir, openDatabase } from "../store/db.ts";
@@ -49,6 +49,7 @@ async function init(inv: Invocation, options: InitOptions): Promise<void> {
   }
   if (!options.restore) checkPhraseDestination(inv, options);
 
+  const { deriveIdentity, newPhrase, parsePhrase } = await import("../crypto/identity.ts");
   const phrase = options.restore
     ? parsePhrase(
       await readSecretText(ctx, { file: options.phraseFile, prompt: "Recovery phrase:" }),

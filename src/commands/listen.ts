@@ -8,11 +8,7 @@ import process from "node:process";
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { addTorOptions, bringUpTor, type TorOptions } from "../node/tor_setup.ts";
-import { startNode } from "../node/node.ts";
-import { describeEvent } from "../node/events.ts";
-import { writePidFile } from "../node/processes.ts";
-import { AgentClient } from "../node/agent_client.ts";
+import { addTorOptions, type TorOptions } from "../node/tor_options.ts";
 import { LegionError } from "../errors.ts";
 
 export function registerListen(program: Command, run: ActionRunner): void {
@@ -29,6 +25,14 @@ export function registerListen(program: Command, run: ActionRunner): void {
 }
 
 async function listen(inv: Invocation, options: TorOptions): Promise<void> {
+  const [{ AgentClient }, { writePidFile }, { bringUpTor }, { startNode }, { describeEvent }] =
+    await Promise.all([
+      import("../node/agent_client.ts"),
+      import("../node/processes.ts"),
+      import("../node/tor_setup.ts"),
+      import("../node/node.ts"),
+      import("../node/events.ts"),
+    ]);
   const running = await AgentClient.connect(inv.home);
   if (running) {
     running.close();

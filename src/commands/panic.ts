@@ -7,7 +7,6 @@ import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { DatabaseSync } from "node:sqlite";
 import type { Command } from "commander";
-import { confirm } from "@inquirer/prompts";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { formatDuration, parseDuration } from "../cli/duration.ts";
@@ -105,6 +104,7 @@ async function confirmWipe(inv: Invocation): Promise<void> {
       hint: "run on a terminal, or pass --yes",
     });
   }
+  const { confirm } = await import("@inquirer/prompts");
   const ok = await confirm(
     { message: `Destroy everything in ${home}? This cannot be undone.`, default: false },
     { input: ctx.stdin, output: ctx.stderr },

@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { addTorOptions, type TorOptions } from "../node/tor_setup.ts";
+import { addTorOptions, type TorOptions } from "../node/tor_options.ts";
 import { describeEvent } from "../node/events.ts";
 import { LegionError } from "../errors.ts";
 

@@ -9,7 +9,7 @@ import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { parseDuration } from "../cli/duration.ts";
 import { readAll } from "../cli/secret_input.ts";
-import { addTorOptions, type TorOptions } from "../node/tor_setup.ts";
+import { addTorOptions, type TorOptions } from "../node/tor_options.ts";
 import { MAX_TEXT_BYTES } from "../node/messenger.ts";
 import { LegionError } from "../errors.ts";
 

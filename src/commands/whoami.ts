@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { keyFingerprint } from "../crypto/identity.ts";
+import { keyFingerprint } from "../crypto/fingerprint.ts";
 import { toHex } from "../crypto/hex.ts";
 import { onionAddress } from "../crypto/onion.ts";
 import { loadIdentity } from "../store/identity_store.ts";

@@ -9,7 +9,8 @@ import { getMessage } from "../store/messages.ts";
 import { fromHex } from "../crypto/hex.ts";
 import { agentFor, localHost } from "./service_call.ts";
 import { runService } from "./services.ts";
-import { bringUpTor, type TorOptions } from "./tor_setup.ts";
+import { bringUpTor } from "./tor_setup.ts";
+import type { TorOptions } from "./tor_options.ts";
 import { contactPeers } from "./known_contacts.ts";
 import { Deliverer } from "./outbound.ts";
 

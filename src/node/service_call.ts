@@ -4,8 +4,7 @@
  */
 import type { Invocation } from "../cli/invocation.ts";
 import { AgentClient } from "./agent_client.ts";
-import { openHost } from "./host.ts";
-import { runService, type ServiceHost } from "./services.ts";
+import type { ServiceHost } from "./services.ts";
 
 const hosts = new WeakMap<Invocation, Promise<ServiceHost>>();
 const agents = new WeakMap<Invocation, Promise<AgentClient | undefined>>();
@@ -27,7 +26,10 @@ export function agentFor(inv: Invocation): Promise<AgentClient | undefined> {
 export function localHost(inv: Invocation): Promise<ServiceHost> {
   let host = hosts.get(inv);
   if (!host) {
-    host = inv.unlock().then((store) => openHost(store, inv.ctx.now));
+    // libsignal loads only here: commands served by a running node never pay for it.
+    host = Promise.all([inv.unlock(), import("./host.ts")]).then(([store, { openHost }]) =>
+      openHost(store, inv.ctx.now)
+    );
     hosts.set(inv, host);
   }
   return host;
@@ -36,5 +38,6 @@ export function localHost(inv: Invocation): Promise<ServiceHost> {
 export async function callService<T>(inv: Invocation, method: string, params: unknown): Promise<T> {
   const agent = await agentFor(inv);
   if (agent) return await agent.call<T>(method, params);
+  const { runService } = await import("./services.ts");
   return await runService(await localHost(inv), method, params) as T;
 }

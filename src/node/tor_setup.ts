@@ -1,45 +1,15 @@
 /**
- * The tor options every command that brings tor up accepts (`listen`, `queue run`, `send --wait`
- * with no node running), and bringing tor up from them: attach to a running tor when
+ * Bringing tor up from the tor options (tor_options.ts): attach to a running tor when
  * `--tor-control` is given, else start our own in `<data dir>/tor`.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Command, Option } from "commander";
 import type { Invocation } from "../cli/invocation.ts";
 import { attachTor, launchTor, type TorInstance } from "../transport/tor_process.ts";
 import { parsePortAddress } from "../transport/address.ts";
 import { LegionError } from "../errors.ts";
+import type { TorOptions } from "./tor_options.ts";
 import { runningNodePid, stopProcess, torProcessesUsingDir } from "./processes.ts";
-
-export interface TorOptions {
-  torBin?: string;
-  torControl?: string;
-  torSocks?: string;
-  torrcExtra?: string;
-  torTimeout: number;
-}
-
-export function addTorOptions(command: Command): Command {
-  return command
-    .option("--tor-bin <path>", "tor executable to start (default: tor on PATH)")
-    .addOption(
-      new Option("--tor-control <addr>", "attach to a running tor's ControlPort (HOST:PORT)")
-        .env("LEGION_TOR_CONTROL"),
-    )
-    .addOption(
-      new Option("--tor-socks <addr>", "with --tor-control: its SocksPort (default: asked)")
-        .env("LEGION_TOR_SOCKS"),
-    )
-    .addOption(
-      new Option("--torrc-extra <file>", "append these torrc lines to the tor Legion starts")
-        .env("LEGION_TORRC_EXTRA"),
-    )
-    .addOption(
-      new Option("--tor-timeout <seconds>", "give up when tor has not bootstrapped by then")
-        .default(180).argParser(parseSeconds),
-    );
-}
 
 /** Starts or attaches to tor; the invocation's cleanup stops a tor we started. */
 export async function bringUpTor(inv: Invocation, options: TorOptions): Promise<TorInstance> {
@@ -91,12 +61,4 @@ function readExtraTorrc(path: string): string {
       `Cannot read the torrc-extra file: ${(err as Error).message}`,
     );
   }
-}
-
-function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new LegionError("usage", `Not a number of seconds: ${value}`);
-  }
-  return seconds;
 }

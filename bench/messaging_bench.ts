@@ -1,0 +1,54 @@
+/**
+ * Messaging on real SQLite + libsignal over the in-memory transport (the Tor hop is measured in
+ * bench/messaging_tor.ts): encrypt+queue, and queue→delivered→stored per message; burning a
+ * 1,000-message conversation (issue 7 target: fast enough to be interactive).
+ * Run: deno task bench
+ */
+import { MemoryNetwork } from "../src/transport/memory_transport.ts";
+import { messagingNode } from "../tests/support/messaging.ts";
+import { introduce, T0 } from "../tests/support/signal.ts";
+
+const dir = await Deno.makeTempDir({ prefix: "legion-messaging-bench-" });
+const network = new MemoryNetwork();
+const clock = { now: T0 };
+const alice = await messagingNode(network, dir, "alice", clock);
+const bob = await messagingNode(network, dir, "bob", clock);
+await introduce(alice.node, bob.node);
+await bob.listen();
+const bobId = alice.node.signal.contact("bob").id;
+const text = "x".repeat(1024);
+
+Deno.bench({
+  name: "send (encrypt + seal + queue), 1 KiB",
+  group: "messaging",
+  baseline: true,
+  async fn() {
+    await alice.messenger.sendText("bob", text);
+  },
+});
+
+Deno.bench({
+  name: "send + deliver + ack (store sealed at the peer), 1 KiB, batches of 32",
+  group: "messaging",
+  async fn(b) {
+    for (let i = 0; i < 32; i++) await alice.messenger.sendText("bob", text);
+    b.start();
+    await alice.deliverer.deliverTo(bobId);
+    b.end();
+  },
+});
+
+Deno.bench({
+  name: "burn --conversation with 1,000 messages",
+  group: "burn",
+  n: 5,
+  warmup: 0,
+  async fn(b) {
+    for (let i = 0; i < 1000; i++) await alice.messenger.sendText("bob", `burn me ${i}`);
+    b.start();
+    const result = await alice.messenger.burn({ conversation: "bob" });
+    b.end();
+    if (result.deleted < 1000) throw new Error(`deleted ${result.deleted}`);
+    await alice.deliverer.deliverTo(bobId);
+  },
+});

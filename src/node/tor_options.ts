@@ -1,0 +1,43 @@
+/**
+ * The tor options every command that brings tor up accepts (`listen`, `queue run`, `send --wait`
+ * with no node running). Kept apart from tor_setup.ts so registering them loads no transport code.
+ */
+import { type Command, Option } from "commander";
+import { LegionError } from "../errors.ts";
+
+export interface TorOptions {
+  torBin?: string;
+  torControl?: string;
+  torSocks?: string;
+  torrcExtra?: string;
+  torTimeout: number;
+}
+
+export function addTorOptions(command: Command): Command {
+  return command
+    .option("--tor-bin <path>", "tor executable to start (default: tor on PATH)")
+    .addOption(
+      new Option("--tor-control <addr>", "attach to a running tor's ControlPort (HOST:PORT)")
+        .env("LEGION_TOR_CONTROL"),
+    )
+    .addOption(
+      new Option("--tor-socks <addr>", "with --tor-control: its SocksPort (default: asked)")
+        .env("LEGION_TOR_SOCKS"),
+    )
+    .addOption(
+      new Option("--torrc-extra <file>", "append these torrc lines to the tor Legion starts")
+        .env("LEGION_TORRC_EXTRA"),
+    )
+    .addOption(
+      new Option("--tor-timeout <seconds>", "give up when tor has not bootstrapped by then")
+        .default(180).argParser(parseSeconds),
+    );
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new LegionError("usage", `Not a number of seconds: ${value}`);
+  }
+  return seconds;
+}
