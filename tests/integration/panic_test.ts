@@ -1,7 +1,10 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { runLegion, tempDir } from "../support/cli.ts";
+import { runLegion, tempDir, TEST_PASSPHRASE } from "../support/cli.ts";
+import { unlockStore } from "../../src/store/open_store.ts";
+import { insertMessage } from "../../src/store/messages.ts";
+import { PayloadType } from "../../src/protocol/payload.ts";
 import { findInFiles, listFiles } from "../support/scan.ts";
 import { plantRows } from "../support/fill_home.ts";
 import { deriveIdentity, newPhrase } from "../../src/crypto/identity.ts";
@@ -17,10 +20,42 @@ async function homeWithIdentity(dir: string): Promise<{ home: string; phrase: st
   return { home, phrase };
 }
 
-Deno.test("panic --yes leaves no marker or key byte in the former files' blocks, and no data dir", async () => {
+Deno.test("panic --yes on 10,000 messages leaves no marker, sealed byte or key byte in the former files' blocks, and no data dir", async () => {
   await using dir = await tempDir();
   const { home, phrase } = await homeWithIdentity(dir.path);
   const { markers } = await plantRows(home, 10_000, 100);
+  // And 10,000 real messages through the store API (sealed), as messaging writes them.
+  const store = await unlockStore(home, TEST_PASSPHRASE, Date.now());
+  const sealedNonces: Uint8Array[] = [];
+  try {
+    store.db.exec("BEGIN");
+    for (let i = 0; i < 10_000; i++) {
+      const payload = {
+        type: PayloadType.text,
+        id: crypto.getRandomValues(new Uint8Array(16)),
+        createdAt: Date.now(),
+        ttlSeconds: 3600,
+        burn: false,
+        body: text(`message ${i} ${markers[i % 100]}`),
+      };
+      insertMessage(store.db, store.sealer, {
+        payload,
+        contactId: 1,
+        direction: "in",
+        state: "received",
+      }, Date.now());
+    }
+    store.db.exec("COMMIT");
+    for (
+      const row of store.db.prepare("SELECT body_sealed FROM messages LIMIT 100").all() as Array<
+        { body_sealed: Uint8Array }
+      >
+    ) {
+      sealedNonces.push(new Uint8Array(row.body_sealed).slice(1, 25));
+    }
+  } finally {
+    store.close();
+  }
   const keys = await deriveIdentity(phrase);
   const db = new DatabaseSync(join(home, "legion.db"));
   const wrapped =
@@ -40,6 +75,7 @@ Deno.test("panic --yes leaves no marker or key byte in the former files' blocks,
     phraseStart: text(phrase.split(" ").slice(0, 4).join(" ")),
   };
   markers.forEach((marker, i) => needles[`marker${i}`] = text(marker));
+  sealedNonces.forEach((nonce, i) => needles[`sealed${i}`] = nonce);
   assert(
     (await findInFiles(links, needles)).length > 0,
     "the planted data is visible before panic",
@@ -52,7 +88,7 @@ Deno.test("panic --yes leaves no marker or key byte in the former files' blocks,
   const record = JSON.parse(result.stdout);
   assertEquals(record.wiped, true);
   assertEquals(record.failures, []);
-  assert(record.rows >= 10_002, `rows deleted: ${record.rows}`);
+  assert(record.rows >= 20_002, `rows deleted: ${record.rows}`);
 
   assertEquals(await findInFiles(links, needles), []);
   assertEquals(await exists(home), false, "the data dir is gone");
