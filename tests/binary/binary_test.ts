@@ -20,7 +20,7 @@ async function exec(binary: string, args: string[], cwd: string) {
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
-Deno.test("dist/legion runs --version, init and whoami from an empty directory", async () => {
+Deno.test("dist/legion runs --version, init, whoami, card export and auth id from an empty directory", async () => {
   const build = await new Deno.Command(Deno.execPath(), { args: ["task", "compile"], cwd: root })
     .output();
   assertEquals(build.code, 0, new TextDecoder().decode(build.stderr));
@@ -47,4 +47,13 @@ Deno.test("dist/legion runs --version, init and whoami from an empty directory",
   const who = await exec(binary, ["--home", home, "--json", "whoami"], dir.path);
   assertEquals(who.code, 0, who.stderr);
   assertEquals(JSON.parse(who.stdout).onion, init.stdout.trim());
+
+  // libsignal's native addon is embedded and loads from inside the binary.
+  const card = await exec(binary, ["--home", home, "card", "export"], dir.path);
+  assertEquals(card.code, 0, card.stderr);
+  assertEquals(JSON.parse(card.stdout).onion, init.stdout.trim());
+  // The zero-knowledge identity (Poseidon) works too.
+  const auth = await exec(binary, ["--home", home, "auth", "id"], dir.path);
+  assertEquals(auth.code, 0, auth.stderr);
+  assertMatch(auth.stdout.trim(), /^\d{20,78}$/);
 });
