@@ -48,12 +48,32 @@ try {
     await aliceNode.waitFor((e) => e.type === "delivered" && e.id === id);
     ack.push(performance.now() - t);
   }
+  // The single binary (deno task compile), when built: same command, no `deno run` start-up.
+  const binary = join(import.meta.dirname!, "..", "dist", "legion");
+  const binaryWall: number[] = [];
+  if (await Deno.stat(binary).then(() => true, () => false)) {
+    for (let i = 0; i < RUNS; i++) {
+      const t = performance.now();
+      const out = await new Deno.Command(binary, {
+        args: ["--home", alice, "send", "bob", `binary ${i}`],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (out.code === 0) binaryWall.push(performance.now() - t);
+    }
+  }
   const rows = [
     ["tor network to full consensus", `${network.consensusSeconds.toFixed(1)} s`],
     [
       `legion send via the agent (median of ${RUNS})`,
       `${median(wall).toFixed(0)} ms (target ≤ 150 ms)`,
     ],
+    ...(binaryWall.length
+      ? [[
+        `dist/legion send via the agent (median of ${binaryWall.length})`,
+        `${median(binaryWall).toFixed(0)} ms`,
+      ]]
+      : []),
     ["legion send unlocking itself (median of 3)", `${median(unlocked).toFixed(0)} ms`],
     ["agent / unlocking", `${(median(wall) / median(unlocked)).toFixed(2)}×`],
     [
