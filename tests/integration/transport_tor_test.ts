@@ -5,11 +5,16 @@
  * frames are dropped; `legion listen` comes up and goes down cleanly. One network serves every step.
  */
 import assert from "node:assert/strict";
-import { isAlive, sharedTorNetwork, stopSharedTorNetwork } from "../support/tor_network.ts";
+import {
+  isAlive,
+  sharedTorNetwork,
+  startNodeTor,
+  stopSharedTorNetwork,
+} from "../support/tor_network.ts";
 import { initIdentity, MAIN, TEST_PASSPHRASE } from "../support/cli.ts";
 import { deriveIdentity, newPhrase } from "../../src/crypto/identity.ts";
 import { onionAddress } from "../../src/crypto/onion.ts";
-import { launchTor, type TorInstance } from "../../src/transport/tor_process.ts";
+import type { TorInstance } from "../../src/transport/tor_process.ts";
 import { TorTransport } from "../../src/transport/tor_transport.ts";
 import type { FramedStream } from "../../src/transport/framed_stream.ts";
 import type { Listener, PeerInfo } from "../../src/transport/transport.ts";
@@ -111,13 +116,7 @@ Deno.test({
       await Deno.writeTextFile(torrcFile, net.torrcLines);
 
       const [torA, torB] = await Promise.all(
-        ["a", "b"].map((name) =>
-          launchTor({
-            dataDir: `${work}/${name}/tor`,
-            extraTorrc: net.torrcLines,
-            bootstrapTimeoutMs: 120_000,
-          })
-        ),
+        ["a", "b"].map((name) => startNodeTor(net, `${work}/${name}/tor`)),
       );
       tors.push(torA, torB);
       pids.push(torA.pid!, torB.pid!);
