@@ -85,9 +85,9 @@ async function startListen(home: string, args: string[], env: Record<string, str
     buffered += value;
   }
   reader.releaseLock();
-  const stop = async () => {
+  const stop = async (signal: Deno.Signal = "SIGTERM") => {
     try {
-      child.kill("SIGTERM");
+      child.kill(signal);
     } catch { /* already gone */ }
     const status = await child.status;
     await child.stdout.cancel().catch(() => {});
@@ -266,26 +266,29 @@ Deno.test({
         },
       );
 
-      await t.step("legion listen attaches to a running tor and leaves it running", async () => {
-        const home = `${work}/cli-attach`;
-        const { onion } = await initIdentity(home, `${work}/phrase-attach.txt`);
-        const control = torB.controlAddress as { host: string; port: number };
-        const listen = await startListen(home, [], {
-          LEGION_TOR_CONTROL: `${control.host}:${control.port}`,
-        });
-        try {
-          assert.deepEqual(listen.ready, { type: "ready", onion });
-          const err = await rejection(() => nodeA.dial(onion));
-          assert(isLegionError(err, "peer_unavailable"), String(err));
-        } finally {
-          const { code, stderr } = await listen.stop();
-          assert.deepEqual(code, 0, stderr);
-        }
-        assert(isAlive(torB.pid!), "the attached tor keeps running");
-        // Our own service on that tor still works.
-        const stream = await nodeA.dial(nodeB.onion);
-        stream.close();
-      });
+      await t.step(
+        "legion listen attaches to a running tor, stops on SIGINT and leaves that tor running",
+        async () => {
+          const home = `${work}/cli-attach`;
+          const { onion } = await initIdentity(home, `${work}/phrase-attach.txt`);
+          const control = torB.controlAddress as { host: string; port: number };
+          const listen = await startListen(home, [], {
+            LEGION_TOR_CONTROL: `${control.host}:${control.port}`,
+          });
+          try {
+            assert.deepEqual(listen.ready, { type: "ready", onion });
+            const err = await rejection(() => nodeA.dial(onion));
+            assert(isLegionError(err, "peer_unavailable"), String(err));
+          } finally {
+            const { code, stderr } = await listen.stop("SIGINT");
+            assert.deepEqual(code, 0, stderr);
+          }
+          assert(isAlive(torB.pid!), "the attached tor keeps running");
+          // Our own service on that tor still works.
+          const stream = await nodeA.dial(nodeB.onion);
+          stream.close();
+        },
+      );
     } finally {
       for (const listener of listeners) await listener.close().catch(() => {});
       for (const tor of tors) await tor.stop();
