@@ -68,9 +68,6 @@ async function listen(inv: Invocation, options: ListenOptions): Promise<void> {
   });
 
   let tor: TorInstance;
-  if (controlText && (extraTorrc !== undefined || options.torBin)) {
-    inv.out.warn("--torrc-extra and --tor-bin apply only to a tor Legion starts; ignored");
-  }
   if (controlText) {
     tor = await attachTor({
       control: parsePortAddress(controlText, "control"),

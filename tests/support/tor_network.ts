@@ -126,6 +126,7 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
     }
     network.torrcLines = [
       "TestingTorNetwork 1",
+      "UseDefaultFallbackDirs 0", // belt and braces: never bootstrap from the public network
       "PathsNeededToBuildCircuits 0.67",
       ...dirAuthorities,
       "",
@@ -135,6 +136,7 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
     const common = (nick: string, d: string) =>
       [
         "TestingTorNetwork 1",
+        "UseDefaultFallbackDirs 0",
         "AssumeReachable 1",
         "PathsNeededToBuildCircuits 0.67",
         "TestingDirAuthVoteExit *",
