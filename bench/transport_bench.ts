@@ -10,8 +10,8 @@
  * Run: `deno task bench` (≈1 min; every tor is stopped by PID at the end).
  */
 import process from "node:process";
-import { sharedTorNetwork } from "../tests/support/tor_network.ts";
-import { launchTor, type TorInstance } from "../src/transport/tor_process.ts";
+import { sharedTorNetwork, startNodeTor } from "../tests/support/tor_network.ts";
+import type { TorInstance } from "../src/transport/tor_process.ts";
 import { TorTransport } from "../src/transport/tor_transport.ts";
 import { MemoryNetwork } from "../src/transport/memory_transport.ts";
 import { dialSocks } from "../src/transport/socks_dialer.ts";
@@ -37,7 +37,7 @@ globalThis.addEventListener("unload", () => Deno.removeSync(work, { recursive: t
 const bootstrap: number[] = [];
 for (let i = 0; i < SAMPLES; i++) {
   const started = performance.now();
-  tors.push(await launchTor({ dataDir: `${work}/tor${i}`, extraTorrc: net.torrcLines }));
+  tors.push(await startNodeTor(net, `${work}/tor${i}`, { attempts: 1 }));
   bootstrap.push((performance.now() - started) / 1000);
 }
 const [torA, torB] = tors;

@@ -20,6 +20,7 @@ async function deadNetworkTorrc(): Promise<string> {
     file,
     [
       "TestingTorNetwork 1",
+      "UseDefaultFallbackDirs 0",
       `DirAuthority dead orport=${orPort} v3ident=${"A".repeat(40)} 127.0.0.1:${dirPort} ${
         "B".repeat(40)
       }`,

@@ -5,11 +5,16 @@
  * frames are dropped; `legion listen` comes up and goes down cleanly. One network serves every step.
  */
 import assert from "node:assert/strict";
-import { isAlive, sharedTorNetwork, stopSharedTorNetwork } from "../support/tor_network.ts";
+import {
+  isAlive,
+  sharedTorNetwork,
+  startNodeTor,
+  stopSharedTorNetwork,
+} from "../support/tor_network.ts";
 import { initIdentity, MAIN, TEST_PASSPHRASE } from "../support/cli.ts";
 import { deriveIdentity, newPhrase } from "../../src/crypto/identity.ts";
 import { onionAddress } from "../../src/crypto/onion.ts";
-import { launchTor, type TorInstance } from "../../src/transport/tor_process.ts";
+import type { TorInstance } from "../../src/transport/tor_process.ts";
 import { TorTransport } from "../../src/transport/tor_transport.ts";
 import type { FramedStream } from "../../src/transport/framed_stream.ts";
 import type { Listener, PeerInfo } from "../../src/transport/transport.ts";
@@ -80,9 +85,9 @@ async function startListen(home: string, args: string[], env: Record<string, str
     buffered += value;
   }
   reader.releaseLock();
-  const stop = async () => {
+  const stop = async (signal: Deno.Signal = "SIGTERM") => {
     try {
-      child.kill("SIGTERM");
+      child.kill(signal);
     } catch { /* already gone */ }
     const status = await child.status;
     await child.stdout.cancel().catch(() => {});
@@ -111,13 +116,7 @@ Deno.test({
       await Deno.writeTextFile(torrcFile, net.torrcLines);
 
       const [torA, torB] = await Promise.all(
-        ["a", "b"].map((name) =>
-          launchTor({
-            dataDir: `${work}/${name}/tor`,
-            extraTorrc: net.torrcLines,
-            bootstrapTimeoutMs: 120_000,
-          })
-        ),
+        ["a", "b"].map((name) => startNodeTor(net, `${work}/${name}/tor`)),
       );
       tors.push(torA, torB);
       pids.push(torA.pid!, torB.pid!);
@@ -267,26 +266,29 @@ Deno.test({
         },
       );
 
-      await t.step("legion listen attaches to a running tor and leaves it running", async () => {
-        const home = `${work}/cli-attach`;
-        const { onion } = await initIdentity(home, `${work}/phrase-attach.txt`);
-        const control = torB.controlAddress as { host: string; port: number };
-        const listen = await startListen(home, [], {
-          LEGION_TOR_CONTROL: `${control.host}:${control.port}`,
-        });
-        try {
-          assert.deepEqual(listen.ready, { type: "ready", onion });
-          const err = await rejection(() => nodeA.dial(onion));
-          assert(isLegionError(err, "peer_unavailable"), String(err));
-        } finally {
-          const { code, stderr } = await listen.stop();
-          assert.deepEqual(code, 0, stderr);
-        }
-        assert(isAlive(torB.pid!), "the attached tor keeps running");
-        // Our own service on that tor still works.
-        const stream = await nodeA.dial(nodeB.onion);
-        stream.close();
-      });
+      await t.step(
+        "legion listen attaches to a running tor, stops on SIGINT and leaves that tor running",
+        async () => {
+          const home = `${work}/cli-attach`;
+          const { onion } = await initIdentity(home, `${work}/phrase-attach.txt`);
+          const control = torB.controlAddress as { host: string; port: number };
+          const listen = await startListen(home, [], {
+            LEGION_TOR_CONTROL: `${control.host}:${control.port}`,
+          });
+          try {
+            assert.deepEqual(listen.ready, { type: "ready", onion });
+            const err = await rejection(() => nodeA.dial(onion));
+            assert(isLegionError(err, "peer_unavailable"), String(err));
+          } finally {
+            const { code, stderr } = await listen.stop("SIGINT");
+            assert.deepEqual(code, 0, stderr);
+          }
+          assert(isAlive(torB.pid!), "the attached tor keeps running");
+          // Our own service on that tor still works.
+          const stream = await nodeA.dial(nodeB.onion);
+          stream.close();
+        },
+      );
     } finally {
       for (const listener of listeners) await listener.close().catch(() => {});
       for (const tor of tors) await tor.stop();

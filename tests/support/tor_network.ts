@@ -16,6 +16,7 @@
  *   tor exits by itself: `__OwningControllerProcess` names the test process.
  */
 import { join } from "node:path";
+import { launchTor, type TorInstance } from "../../src/transport/tor_process.ts";
 
 export interface TorNetwork {
   /** Temporary directory holding every node's data. */
@@ -125,6 +126,7 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
     }
     network.torrcLines = [
       "TestingTorNetwork 1",
+      "UseDefaultFallbackDirs 0", // belt and braces: never bootstrap from the public network
       "PathsNeededToBuildCircuits 0.67",
       ...dirAuthorities,
       "",
@@ -134,6 +136,7 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
     const common = (nick: string, d: string) =>
       [
         "TestingTorNetwork 1",
+        "UseDefaultFallbackDirs 0",
         "AssumeReachable 1",
         "PathsNeededToBuildCircuits 0.67",
         "TestingDirAuthVoteExit *",
@@ -222,6 +225,34 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
   } catch (err) {
     await network.stop();
     throw err;
+  }
+}
+
+/**
+ * Starts a node's own tor joined to `network` (as `legion listen --torrc-extra` would) and waits
+ * for it to bootstrap. On a loaded machine a fresh client occasionally sits at 95% ("Establishing a
+ * Tor circuit") for minutes; one retry with a clean data dir clears it, and is logged.
+ */
+export async function startNodeTor(
+  network: TorNetwork,
+  dataDir: string,
+  options: { bootstrapTimeoutMs?: number; attempts?: number } = {},
+): Promise<TorInstance> {
+  const attempts = options.attempts ?? 2;
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await launchTor({
+        dataDir,
+        extraTorrc: network.torrcLines,
+        bootstrapTimeoutMs: options.bootstrapTimeoutMs ?? 75_000,
+      });
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      console.error(
+        `tor_network: node tor in ${dataDir} failed (${(err as Error).message}); retrying`,
+      );
+      await Deno.remove(dataDir, { recursive: true }).catch(() => {});
+    }
   }
 }
 
