@@ -29,6 +29,14 @@ export async function readSecretText(
 
 /** Reads a stream to its end as UTF-8, refusing more than `limit` bytes. */
 export async function readAll(stream: AsyncIterable<unknown>, limit: number): Promise<string> {
+  return new TextDecoder().decode(await readAllBytes(stream, limit));
+}
+
+/** Reads a stream to its end as raw bytes, refusing more than `limit` bytes. */
+export async function readAllBytes(
+  stream: AsyncIterable<unknown>,
+  limit: number,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -43,5 +51,5 @@ export async function readAll(stream: AsyncIterable<unknown>, limit: number): Pr
     all.set(chunk, offset);
     offset += chunk.length;
   }
-  return new TextDecoder().decode(all);
+  return all;
 }

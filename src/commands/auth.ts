@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { readAll } from "../cli/secret_input.ts";
+import { readAll, readAllBytes } from "../cli/secret_input.ts";
 import { LegionError } from "../errors.ts";
 
 /** Largest message read from stdin or a file for `--message -`/`--message-file` (it is hashed). */
@@ -381,25 +381,6 @@ async function readProofText(inv: Invocation, path: string | undefined): Promise
   }
   const { MAX_PROOF_JSON_BYTES } = await import("../zk/proof.ts");
   return await readAll(inv.ctx.stdin, MAX_PROOF_JSON_BYTES);
-}
-
-/** Reads a stream to its end as raw bytes, refusing more than `limit` bytes. */
-async function readAllBytes(stream: AsyncIterable<unknown>, limit: number): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const bytes = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk as Uint8Array;
-    size += bytes.length;
-    if (size > limit) throw new LegionError("bad_data", `Input is larger than ${limit} bytes`);
-    chunks.push(bytes);
-  }
-  const all = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    all.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return all;
 }
 
 function valueOf(parse: (text: string) => bigint, text: string, name: string): bigint {

@@ -10,7 +10,7 @@
 import type { UnlockedStore } from "../store/open_store.ts";
 import type { SignalContext } from "../store/signal_context.ts";
 import type { Contact } from "../store/contacts.ts";
-import { withAsyncTransaction } from "../store/signal_transaction.ts";
+import { withAsyncTransaction } from "../store/transaction.ts";
 import {
   deleteMessages,
   getMessage,

@@ -12,7 +12,7 @@ import type { Contact } from "./contacts.ts";
 import { isValidName, verifyCard } from "../crypto/card.ts";
 import { CardError } from "../crypto/card_error.ts";
 import { LegionError } from "../errors.ts";
-import { withTransaction } from "./signal_transaction.ts";
+import { withTransaction } from "./transaction.ts";
 
 export type ImportStatus = "added" | "updated" | "unchanged" | "replaced";
 

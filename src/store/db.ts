@@ -9,6 +9,9 @@ import { DatabaseSync } from "node:sqlite";
 import { LegionError } from "../errors.ts";
 import { DB_FILE } from "../cli/paths.ts";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
+import { withTransaction } from "./transaction.ts";
+
+export { withTransaction as transaction };
 
 export type Database = DatabaseSync;
 
@@ -73,22 +76,9 @@ function migrate(db: Database, migrations: readonly Migration[]): void {
   }
   for (const migration of migrations) {
     if (migration.version <= current) continue;
-    transaction(db, () => {
+    withTransaction(db, () => {
       db.exec(migration.sql);
       db.exec(`PRAGMA user_version = ${migration.version}`);
     });
-  }
-}
-
-/** Runs `fn` in a transaction (BEGIN IMMEDIATE, so writers queue instead of failing late). */
-export function transaction<T>(db: Database, fn: () => T): T {
-  db.exec("BEGIN IMMEDIATE");
-  try {
-    const result = fn();
-    db.exec("COMMIT");
-    return result;
-  } catch (err) {
-    db.exec("ROLLBACK");
-    throw err;
   }
 }

@@ -37,7 +37,7 @@ import {
 import { SessionError } from "../crypto/session_error.ts";
 import { safetyNumber } from "../crypto/safety_number.ts";
 import { LegionError } from "../errors.ts";
-import { withAsyncTransaction, withTransaction } from "./signal_transaction.ts";
+import { withAsyncTransaction, withTransaction } from "./transaction.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Default validity of an exported card. */

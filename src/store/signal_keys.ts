@@ -20,7 +20,7 @@ import type { Database } from "./db.ts";
 import type { Sealer } from "./sealer.ts";
 import { generatePreKeys, generateSignalIdentity } from "../crypto/session_keys.ts";
 import { fromBase64, toBase64 } from "../crypto/base64.ts";
-import { withTransaction } from "./signal_transaction.ts";
+import { withTransaction } from "./transaction.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A new signed/Kyber prekey pair is made when the current one is this old. */
