@@ -18,6 +18,37 @@ async function legion(home: string, args: string[], options: RunOptions = {}) {
   return await runLegion(["--home", home, ...args], options);
 }
 
+/** `legion queue run` with its own tor; one retry with a clean tor dir if that tor stalls (69). */
+async function queueRun(home: string, torrc: string, extra: string[] = []) {
+  let result = await legion(home, [
+    "--json",
+    "queue",
+    "run",
+    "--torrc-extra",
+    torrc,
+    "--tor-timeout",
+    "90",
+    ...extra,
+  ]);
+  if (result.code === 69) {
+    console.error(
+      `queue run: tor stalled (${result.stderr.trim()}); retrying with a clean tor dir`,
+    );
+    await Deno.remove(join(home, "tor"), { recursive: true }).catch(() => {});
+    result = await legion(home, [
+      "--json",
+      "queue",
+      "run",
+      "--torrc-extra",
+      torrc,
+      "--tor-timeout",
+      "90",
+      ...extra,
+    ]);
+  }
+  return result;
+}
+
 /** Runs `count` commands with at most `width` at a time. */
 async function inBatches<T>(
   count: number,
@@ -89,7 +120,7 @@ Deno.test({
         async () => {
           const sent = json(await legion(alice, ["--json", "send", "bob", "hello over tor"]))[0];
           assertEquals(sent.type, "queued");
-          const run = await legion(alice, ["--json", "queue", "run", "--torrc-extra", torrc]);
+          const run = await queueRun(alice, torrc);
           assertEquals(run.code, 0, run.stderr);
           assertEquals(json(run).at(-1), { type: "queue_run", delivered: 1, remaining: 0 });
           const event = await bobNode.waitFor((e) => e.type === "message" && e.id === sent.id);
@@ -107,21 +138,14 @@ Deno.test({
           await stop(bobNode);
           const sent =
             json(await legion(alice, ["--json", "send", "bob", "while you were out"]))[0];
-          const offline = await legion(alice, [
-            "queue",
-            "run",
-            "--torrc-extra",
-            torrc,
-            "--timeout",
-            "20",
-          ]);
+          const offline = await queueRun(alice, torrc, ["--timeout", "20"]);
           assertEquals(offline.code, 75, offline.stderr);
           assertMatch(offline.stderr, /legion: error: 1 item\(s\) are still queued/);
           const listed = json(await legion(alice, ["--json", "queue", "list"]));
           assertEquals(listed.map((i) => i.id), [sent.id]);
           assert(listed[0].attempts >= 1 && listed[0].lastError, "the failure was recorded");
           bobNode = await start(bob);
-          const online = await legion(alice, ["queue", "run", "--torrc-extra", torrc]);
+          const online = await queueRun(alice, torrc);
           assertEquals(online.code, 0, online.stderr);
           await bobNode.waitFor((e) => e.type === "message" && e.id === sent.id);
         },

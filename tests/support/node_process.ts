@@ -13,10 +13,32 @@ export interface NodeProcess {
   stop(signal?: Deno.Signal): Promise<{ code: number; stderr: string }>;
 }
 
+/**
+ * Starts `legion listen` joined to the private network and waits for `ready`. A node tor that sits
+ * at 95% on a loaded machine (see startNodeTor) makes listen exit 69; one retry with a clean tor
+ * data dir clears it, and is logged.
+ */
 export async function startNode(
   home: string,
   torrcFile: string,
   env: Record<string, string> = {},
+  attempts = 2,
+): Promise<NodeProcess> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await spawnNode(home, torrcFile, env);
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      console.error(`node_process: listen in ${home} failed (${(err as Error).message}); retrying`);
+      await Deno.remove(`${home}/tor`, { recursive: true }).catch(() => {});
+    }
+  }
+}
+
+async function spawnNode(
+  home: string,
+  torrcFile: string,
+  env: Record<string, string>,
 ): Promise<NodeProcess> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
@@ -84,6 +106,11 @@ export async function startNode(
       return { code: status.code, stderr: await stderr };
     },
   };
-  await node.waitFor((e) => e.type === "ready", 180_000);
+  try {
+    await node.waitFor((e) => e.type === "ready", 120_000);
+  } catch (err) {
+    await node.stop("SIGKILL");
+    throw err;
+  }
   return node;
 }
