@@ -44,15 +44,18 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
   inv.onCleanup(writePidFile(inv.home));
   const tor = await bringUpTor(inv, options);
   inv.out.note("publishing the onion service");
+  let shutdown = () => {};
+  const requested = new Promise<"shutdown">((resolve) => shutdown = () => resolve("shutdown"));
   const node = await startNode(
     inv,
     store,
     tor,
     (event) => inv.out.result(event, describeEvent(event)),
+    () => shutdown(),
   );
   inv.onCleanup(() => node.close());
 
-  const outcome = await new Promise<"signal" | "tor">((resolve) => {
+  const outcome = await new Promise<"signal" | "tor" | "shutdown">((resolve) => {
     const onSignal = () => resolve("signal");
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
@@ -61,6 +64,7 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
       process.off("SIGTERM", onSignal);
     });
     tor.control.closed.then(() => resolve("tor"));
+    requested.then(resolve);
   });
   if (outcome === "tor") {
     throw new LegionError("tor_unavailable", "Lost the connection to tor", {

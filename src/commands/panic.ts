@@ -12,7 +12,13 @@ import type { Invocation } from "../cli/invocation.ts";
 import { formatDuration, parseDuration } from "../cli/duration.ts";
 import { databasePath } from "../store/db.ts";
 import { wipeDataDir } from "../store/wipe.ts";
-import { runningNodePid, stopProcess, torProcessesUsingDir } from "../node/processes.ts";
+import {
+  processStartTime,
+  runningNodePid,
+  stopProcess,
+  torProcessesUsingDir,
+} from "../node/processes.ts";
+import { AgentClient } from "../node/agent_client.ts";
 import { LegionError } from "../errors.ts";
 
 interface PanicOptions {
@@ -55,15 +61,15 @@ async function panic(inv: Invocation, options: PanicOptions): Promise<void> {
     return;
   }
   const started = performance.now();
-  const pids = new Set<number>();
-  const node = runningNodePid(home);
-  if (node !== undefined) pids.add(node);
-  // The node stops its own tor; whatever still points into the data dir is stopped next.
   let stopped = 0;
   const failures: string[] = [];
-  for (const pid of pids) {
-    (await stopProcess(pid)) ? stopped++ : failures.push(`process ${pid} did not stop`);
+  const node = runningNodePid(home);
+  if (node !== undefined) {
+    // Ask the node to stop through its agent socket (it then stops its own tor), else signal it.
+    if ((await askNodeToStop(home, node)) || (await stopProcess(node))) stopped++;
+    else failures.push(`process ${node} did not stop`);
   }
+  // Whatever tor still points into the data dir (the node's, or one left by a crash) goes next.
   for (const pid of torProcessesUsingDir(home)) {
     (await stopProcess(pid)) ? stopped++ : failures.push(`process ${pid} did not stop`);
   }
@@ -95,6 +101,24 @@ async function panic(inv: Invocation, options: PanicOptions): Promise<void> {
       hint: "see the warnings above; run panic again to retry what is left",
     });
   }
+}
+
+/** Asks a running node to shut down over the agent socket; true once its process has exited. */
+async function askNodeToStop(home: string, pid: number): Promise<boolean> {
+  const agent = await AgentClient.connect(home);
+  if (!agent) return false;
+  try {
+    await agent.call("node.shutdown");
+  } catch {
+    return false;
+  } finally {
+    agent.close();
+  }
+  for (let i = 0; i < 100; i++) {
+    if (processStartTime(pid) === undefined) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }
 
 async function confirmWipe(inv: Invocation): Promise<void> {

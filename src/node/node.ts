@@ -31,6 +31,7 @@ export async function startNode(
   store: UnlockedStore,
   tor: TorInstance,
   emit: EventSink,
+  onShutdown: () => void = () => {},
 ): Promise<RunningNode> {
   const now = inv.ctx.now;
   const host = openHost(store, now);
@@ -53,6 +54,11 @@ export async function startNode(
   for (const name of Object.keys(SERVICES)) {
     handlers[name] = (params) => runService(host, name, params);
   }
+  // `legion panic` asks the node to stop this way before it falls back to signals.
+  handlers["node.shutdown"] = () => {
+    setTimeout(onShutdown, 0);
+    return Promise.resolve({ stopping: true });
+  };
   const agent = await startAgentServer(store.home, handlers);
   const report = (event: NodeEvent) => {
     emit(event);
