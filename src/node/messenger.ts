@@ -169,13 +169,13 @@ export class Messenger {
   ) {
     const contactId = options.name === undefined ? undefined : this.signal.contact(options.name).id;
     const burnedBy = new Map<number, Uint8Array[]>();
+    const readBy = new Map<number, Uint8Array[]>();
     const records = await this.write(async () => {
       const messages = listMessages(this.store.db, this.store.sealer, {
         contactId,
         unreadOnly: options.unreadOnly,
         direction: options.includeSent ? undefined : "in",
       });
-      const readBy = new Map<number, Uint8Array[]>();
       for (const message of messages) {
         if (message.direction !== "in") continue;
         if (message.burn) push(burnedBy, message.contactId, message.id);
@@ -192,8 +192,7 @@ export class Messenger {
       return messages.map((m) => this.record(m));
     });
     if (burnedBy.size > 0) await this.checkpoint();
-    for (const id of burnedBy.keys()) this.onQueued(id);
-    if (options.markRead) { for (const record of records) this.#kickByName(record.contact); }
+    for (const id of new Set([...burnedBy.keys(), ...readBy.keys()])) this.onQueued(id);
     return records;
   }
 
@@ -313,11 +312,6 @@ export class Messenger {
         encodeReceipt(kind, ids.slice(i, i + 4096)),
       );
     }
-  }
-
-  #kickByName(name: string): void {
-    const contact = this.signal.contacts.byName(name);
-    if (contact) this.onQueued(contact.id);
   }
 
   #payload(type: PayloadType, body: Uint8Array, options: SendOptions): Payload {
