@@ -22,7 +22,7 @@ export async function startNode(
   home: string,
   torrcFile: string,
   env: Record<string, string> = {},
-  attempts = 2,
+  attempts = 3,
 ): Promise<NodeProcess> {
   for (let attempt = 1;; attempt++) {
     try {
@@ -52,6 +52,8 @@ async function spawnNode(
       "listen",
       "--torrc-extra",
       torrcFile,
+      "--tor-timeout",
+      "60",
     ],
     env: { LEGION_PASSPHRASE: TEST_PASSPHRASE, NO_COLOR: "1", ...env },
     stdin: "null",
@@ -107,7 +109,7 @@ async function spawnNode(
     },
   };
   try {
-    await node.waitFor((e) => e.type === "ready", 120_000);
+    await node.waitFor((e) => e.type === "ready", 90_000);
   } catch (err) {
     await node.stop("SIGKILL");
     throw err;

@@ -143,7 +143,9 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
         "TestingDirAuthVoteHSDir *",
         "TestingDirAuthVoteGuard *",
         "TestingMinExitFlagThreshold 0",
-        "V3AuthNIntervalsValid 2",
+        // A consensus stays valid for 6 voting intervals: on a loaded machine an authority may miss a
+        // vote, and clients with an expired consensus stall at 95% ("Establishing a Tor circuit").
+        "V3AuthNIntervalsValid 6",
         `DataDirectory ${d}`,
         `PidFile ${d}/pid`,
         `Nickname ${nick}`,
@@ -238,13 +240,13 @@ export async function startNodeTor(
   dataDir: string,
   options: { bootstrapTimeoutMs?: number; attempts?: number } = {},
 ): Promise<TorInstance> {
-  const attempts = options.attempts ?? 2;
+  const attempts = options.attempts ?? 3;
   for (let attempt = 1;; attempt++) {
     try {
       return await launchTor({
         dataDir,
         extraTorrc: network.torrcLines,
-        bootstrapTimeoutMs: options.bootstrapTimeoutMs ?? 75_000,
+        bootstrapTimeoutMs: options.bootstrapTimeoutMs ?? 60_000,
       });
     } catch (err) {
       if (attempt >= attempts) throw err;
