@@ -18,33 +18,16 @@ async function legion(home: string, args: string[], options: RunOptions = {}) {
   return await runLegion(["--home", home, ...args], options);
 }
 
-/** `legion queue run` with its own tor; one retry with a clean tor dir if that tor stalls (69). */
+/** `legion queue run` with its own tor; up to two retries with a clean tor dir if it stalls (69). */
 async function queueRun(home: string, torrc: string, extra: string[] = []) {
-  let result = await legion(home, [
-    "--json",
-    "queue",
-    "run",
-    "--torrc-extra",
-    torrc,
-    "--tor-timeout",
-    "90",
-    ...extra,
-  ]);
-  if (result.code === 69) {
+  const args = ["--json", "queue", "run", "--torrc-extra", torrc, "--tor-timeout", "60", ...extra];
+  let result = await legion(home, args);
+  for (let retry = 0; retry < 2 && result.code === 69; retry++) {
     console.error(
       `queue run: tor stalled (${result.stderr.trim()}); retrying with a clean tor dir`,
     );
     await Deno.remove(join(home, "tor"), { recursive: true }).catch(() => {});
-    result = await legion(home, [
-      "--json",
-      "queue",
-      "run",
-      "--torrc-extra",
-      torrc,
-      "--tor-timeout",
-      "90",
-      ...extra,
-    ]);
+    result = await legion(home, args);
   }
   return result;
 }
