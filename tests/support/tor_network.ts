@@ -173,6 +173,12 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
           `DirPort 127.0.0.1:${authPorts[i].dir}`,
           "AuthoritativeDirectory 1",
           "V3AuthoritativeDirectory 1",
+          // Every relay Stable and Fast from the start. Otherwise, after a minute or two, only the
+          // authorities earn Stable, vanguard paths can no longer be built, and every new client
+          // sits at "Bootstrapped 95%" for good.
+          "AuthDirVoteStableGuaranteeMinUptime 0",
+          "AuthDirVoteStableGuaranteeMTBF 0",
+          "AuthDirFastGuarantee 1",
           `TestingV3AuthInitialVotingInterval ${vi}`,
           "TestingV3AuthInitialVoteDelay 2",
           "TestingV3AuthInitialDistDelay 2",
@@ -255,13 +261,24 @@ export async function startNodeTor(
         bootstrapTimeoutMs: options.bootstrapTimeoutMs ?? 60_000,
       });
     } catch (err) {
-      if (attempt >= attempts) throw err;
+      const health = await describeHealth(network);
+      if (attempt >= attempts) {
+        throw new Error(`${(err as Error).message}; network: ${health}`, { cause: err });
+      }
       console.error(
-        `tor_network: node tor in ${dataDir} failed (${(err as Error).message}); retrying`,
+        `tor_network: node tor in ${dataDir} failed (${(err as Error).message}; ` +
+          `network: ${health}); retrying`,
       );
       await Deno.remove(dataDir, { recursive: true }).catch(() => {});
     }
   }
+}
+
+/** One line on the network's state, for failure messages: live processes and consensus size. */
+export async function describeHealth(network: TorNetwork): Promise<string> {
+  const alive = network.pids.filter(isAlive).length;
+  const relays = await countConsensusRelays(network.dirPort);
+  return `${alive}/${network.pids.length} tor processes alive, ${relays} relays in the consensus`;
 }
 
 let shared: Promise<TorNetwork> | undefined;
