@@ -185,12 +185,6 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
           `V3AuthVotingInterval ${vi}`,
           "V3AuthVoteDelay 2",
           "V3AuthDistDelay 2",
-          // Fresh relays earn Stable (and sometimes Fast) only after minutes of uptime, and until
-          // enough relays have both, vanguards-lite finds no layer-2 guard: onion-service clients
-          // stall at 95% ("Failed to find node for hop #2"). Vote them for every relay at once.
-          "AuthDirVoteStableGuaranteeMinUptime 0",
-          "AuthDirVoteStableGuaranteeMTBF 0",
-          "AuthDirFastGuarantee 1",
         ].join("\n") + "\n",
       );
       torrcs.push(torrc);
