@@ -143,8 +143,8 @@ export async function startTorNetwork(options: TorNetworkOptions = {}): Promise<
         "TestingDirAuthVoteHSDir *",
         "TestingDirAuthVoteGuard *",
         "TestingMinExitFlagThreshold 0",
-        // A consensus stays valid for 6 voting intervals: on a loaded machine an authority may miss a
-        // vote, and clients with an expired consensus stall at 95% ("Establishing a Tor circuit").
+        // A consensus stays valid for 6 voting intervals, so an authority that misses a vote on a
+        // loaded machine does not leave clients without a live consensus.
         "V3AuthNIntervalsValid 6",
         `DataDirectory ${d}`,
         `PidFile ${d}/pid`,
