@@ -28,8 +28,11 @@ export async function runQueueOnce(
   await messenger.sweep();
   if (outboxCount(store.db) === 0) return { delivered: 0, remaining: 0 };
   const identity = loadIdentity(store.db, store.sealer);
-  let pass: Promise<unknown> = Promise.resolve();
-  inv.onCleanup(async () => void await pass); // after tor stops (registered before it), so failures get recorded
+  // Registered before tor comes up, so it runs after tor is stopped (cleanups run in reverse):
+  // deliveries still in flight at the timeout then fail fast and record their failure (attempts,
+  // last error, backoff) while the store is still open.
+  let deliverer: Deliverer | undefined;
+  inv.onCleanup(async () => await deliverer?.idle());
   inv.onCleanup(() => {
     identity.seed.fill(0);
     identity.zkSecret.fill(0);
@@ -41,10 +44,8 @@ export async function runQueueOnce(
     now: inv.ctx.now,
     tor: instance,
   });
-  const deliverer = new Deliverer(messenger, transport);
-  const flush = flushQueue(messenger, deliverer, timeoutMs, emit);
-  pass = flush.catch(() => {});
-  return await flush;
+  deliverer = new Deliverer(messenger, transport);
+  return await flushQueue(messenger, deliverer, timeoutMs, emit);
 }
 
 /** Delivers every due item (ignoring backoff) within `timeoutMs`; counts what was delivered. */
