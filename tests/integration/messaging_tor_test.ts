@@ -6,7 +6,7 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { initIdentity, runLegion, type RunOptions, type RunResult } from "../support/cli.ts";
+import { initIdentity, MAIN, runLegion, type RunOptions, type RunResult } from "../support/cli.ts";
 import { isAlive, sharedTorNetwork, stopSharedTorNetwork } from "../support/tor_network.ts";
 import { type NodeProcess, startNode } from "../support/node_process.ts";
 import { findInFiles } from "../support/scan.ts";
@@ -207,6 +207,83 @@ Deno.test({
       );
 
       await t.step(
+        "send --wait through the node: 0 once acked, 75 when the peer is offline",
+        async () => {
+          const delivered = await legion(alice, [
+            "--json",
+            "send",
+            "bob",
+            "wait for it",
+            "--wait",
+            "60",
+          ], {
+            passphrase: null,
+          });
+          assertEquals(delivered.code, 0, delivered.stderr);
+          const [queued, done] = json(delivered);
+          assertEquals([queued.type, done.type, done.id], ["queued", "delivered", queued.id]);
+          const late = await legion(alice, [
+            "--json",
+            "send",
+            "carol",
+            "are you up?",
+            "--wait",
+            "3",
+          ], {
+            passphrase: null,
+          });
+          assertEquals(late.code, 75, late.stderr);
+          assertMatch(
+            late.stderr,
+            /legion: error: Not delivered within 3 s; [0-9a-f]{32} stays queued/,
+          );
+        },
+      );
+
+      await t.step("inbox --follow prints messages as the node receives them", async () => {
+        const follower = new Deno.Command(Deno.execPath(), {
+          args: [
+            "run",
+            "--allow-all",
+            "--quiet",
+            MAIN,
+            "--home",
+            bob,
+            "--json",
+            "inbox",
+            "alice",
+            "--follow",
+          ],
+          env: { NO_COLOR: "1" },
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        const lines = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
+        try {
+          const sent = json(
+            await legion(alice, ["--json", "send", "bob", "followed"], { passphrase: null }),
+          )[0];
+          let seen = "";
+          const deadline = Date.now() + 60_000;
+          while (!seen.includes(sent.id) && Date.now() < deadline) {
+            const { value, done } = await lines.read();
+            if (done) break;
+            seen += value;
+          }
+          const record = seen.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((m) =>
+            m.id === sent.id
+          );
+          assertEquals([record?.text, record?.contact], ["followed", "alice"]);
+        } finally {
+          follower.kill("SIGTERM");
+          await follower.status;
+          await lines.cancel().catch(() => {});
+          await follower.stderr.cancel().catch(() => {});
+        }
+      });
+
+      await t.step(
         "burn after reading: gone from B once read and, after the receipt, from A",
         async () => {
           const sent = json(
@@ -271,7 +348,7 @@ Deno.test({
           const queue = json(
             await legion(alice, ["--json", "queue", "list"], { passphrase: null }),
           );
-          assertEquals(queue.length, 1, "carol's message is still queued");
+          assertEquals(queue.map((i) => i.to), ["carol", "carol"], "carol's messages still wait");
         },
       );
 
