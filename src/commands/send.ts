@@ -11,20 +11,13 @@ import { parseDuration } from "../cli/duration.ts";
 import { readAll } from "../cli/secret_input.ts";
 import { addTorOptions, type TorOptions } from "../node/tor_options.ts";
 import { MAX_TEXT_BYTES } from "../node/messenger.ts";
+import type { Queued } from "../node/send_wait.ts";
 import { LegionError } from "../errors.ts";
 
 interface SendOptions extends TorOptions {
   ttl?: string;
   burn?: boolean;
   wait?: number | true;
-}
-
-interface Queued {
-  id: string;
-  to: string;
-  ttlSeconds: number;
-  burn: boolean;
-  expiresAt: string;
 }
 
 export const DEFAULT_WAIT_SECONDS = 60;

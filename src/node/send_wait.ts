@@ -19,7 +19,8 @@ export interface WaitOutcome {
   state: "delivered" | "failed" | "queued";
 }
 
-interface Queued {
+/** What `send` returns (Messenger.sendText), as JSON. */
+export interface Queued {
   id: string;
   to: string;
   ttlSeconds: number;
