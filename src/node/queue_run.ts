@@ -31,8 +31,8 @@ export async function runQueueOnce(
   // Registered before tor comes up, so it runs after tor is stopped (cleanups run in reverse):
   // deliveries still in flight at the timeout then fail fast and record their failure (attempts,
   // last error, backoff) while the store is still open.
-  let deliverer: Deliverer | undefined;
-  inv.onCleanup(async () => await deliverer?.idle());
+  const running: { deliverer?: Deliverer } = {};
+  inv.onCleanup(async () => await running.deliverer?.idle());
   inv.onCleanup(() => {
     identity.seed.fill(0);
     identity.zkSecret.fill(0);
@@ -44,8 +44,8 @@ export async function runQueueOnce(
     now: inv.ctx.now,
     tor: instance,
   });
-  deliverer = new Deliverer(messenger, transport);
-  return await flushQueue(messenger, deliverer, timeoutMs, emit);
+  running.deliverer = new Deliverer(messenger, transport);
+  return await flushQueue(messenger, running.deliverer, timeoutMs, emit);
 }
 
 /** Delivers every due item (ignoring backoff) within `timeoutMs`; counts what was delivered. */
