@@ -1,12 +1,9 @@
 /** One pass over the whole queue with this process's own tor (`legion queue run` without a node). */
 import type { Invocation } from "../cli/invocation.ts";
-import { TorTransport } from "../transport/tor_transport.ts";
-import { loadIdentity } from "../store/identity_store.ts";
 import { outboxCount } from "../store/outbox.ts";
 import { localHost } from "./service_call.ts";
-import { bringUpTor } from "./tor_setup.ts";
+import { torTransportFor } from "./tor_setup.ts";
 import type { TorOptions } from "./tor_options.ts";
-import { contactPeers } from "./known_contacts.ts";
 import { Deliverer } from "./outbound.ts";
 import type { Messenger } from "./messenger.ts";
 import type { EventSink } from "./events.ts";
@@ -27,23 +24,12 @@ export async function runQueueOnce(
   const store = messenger.store;
   await messenger.sweep();
   if (outboxCount(store.db) === 0) return { delivered: 0, remaining: 0 };
-  const identity = loadIdentity(store.db, store.sealer);
   // Registered before tor comes up, so it runs after tor is stopped (cleanups run in reverse):
   // deliveries still in flight at the timeout then fail fast and record their failure (attempts,
   // last error, backoff) while the store is still open.
   const running: { deliverer?: Deliverer } = {};
   inv.onCleanup(async () => await running.deliverer?.idle());
-  inv.onCleanup(() => {
-    identity.seed.fill(0);
-    identity.zkSecret.fill(0);
-  });
-  const instance = await bringUpTor(inv, tor);
-  const transport = new TorTransport({
-    identity: { seed: identity.seed, publicKey: identity.publicKey },
-    knownPeers: contactPeers(host.signal),
-    now: inv.ctx.now,
-    tor: instance,
-  });
+  const transport = await torTransportFor(inv, host, tor);
   running.deliverer = new Deliverer(messenger, transport);
   return await flushQueue(messenger, running.deliverer, timeoutMs, emit);
 }

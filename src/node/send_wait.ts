@@ -3,15 +3,12 @@
  * there is one (its events tell us); otherwise this process brings tor up and delivers itself.
  */
 import type { Invocation } from "../cli/invocation.ts";
-import { TorTransport } from "../transport/tor_transport.ts";
-import { loadIdentity } from "../store/identity_store.ts";
 import { getMessage } from "../store/messages.ts";
 import { fromHex } from "../crypto/hex.ts";
 import { agentFor, localHost } from "./service_call.ts";
 import { runService } from "./services.ts";
-import { bringUpTor } from "./tor_setup.ts";
+import { torTransportFor } from "./tor_setup.ts";
 import type { TorOptions } from "./tor_options.ts";
-import { contactPeers } from "./known_contacts.ts";
 import { Deliverer } from "./outbound.ts";
 
 export interface WaitOutcome {
@@ -62,25 +59,14 @@ export async function sendAndWait(
   const queued = await runService(host, "send", params) as Queued;
   onQueued(queued);
   const store = host.messenger.store;
-  const identity = loadIdentity(store.db, store.sealer);
   // Registered before tor comes up, so it runs after tor is stopped (cleanups run in reverse):
   // the interrupted delivery then records its failure while the store is still open.
   let delivery: Promise<void> = Promise.resolve();
   inv.onCleanup(() => delivery);
-  inv.onCleanup(() => {
-    identity.seed.fill(0);
-    identity.zkSecret.fill(0);
-  });
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, waitMs));
   delivery = (async () => {
-    const instance = await bringUpTor(inv, tor);
-    const transport = new TorTransport({
-      identity: { seed: identity.seed, publicKey: identity.publicKey },
-      knownPeers: contactPeers(host.signal),
-      now: inv.ctx.now,
-      tor: instance,
-    });
+    const transport = await torTransportFor(inv, host, tor);
     await new Deliverer(host.messenger, transport).deliverTo(host.signal.contact(params.to).id);
   })();
   try {

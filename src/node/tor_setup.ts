@@ -6,6 +6,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Invocation } from "../cli/invocation.ts";
 import { attachTor, launchTor, type TorInstance } from "../transport/tor_process.ts";
+import { TorTransport } from "../transport/tor_transport.ts";
+import { loadIdentity } from "../store/identity_store.ts";
+import { contactPeers } from "./known_contacts.ts";
+import type { ServiceHost } from "./services.ts";
 import { parsePortAddress } from "../transport/address.ts";
 import { LegionError } from "../errors.ts";
 import type { TorOptions } from "./tor_options.ts";
@@ -61,4 +65,28 @@ function readExtraTorrc(path: string): string {
       `Cannot read the torrc-extra file: ${(err as Error).message}`,
     );
   }
+}
+
+/**
+ * Brings tor up and returns a transport that signs hellos as this identity and admits contacts
+ * only. The invocation's cleanups wipe the seed and stop tor (in that order: reverse).
+ */
+export async function torTransportFor(
+  inv: Invocation,
+  host: ServiceHost,
+  options: TorOptions,
+): Promise<TorTransport> {
+  const { store } = host.messenger;
+  const identity = loadIdentity(store.db, store.sealer);
+  inv.onCleanup(() => {
+    identity.seed.fill(0);
+    identity.zkSecret.fill(0);
+  });
+  const tor = await bringUpTor(inv, options);
+  return new TorTransport({
+    identity: { seed: identity.seed, publicKey: identity.publicKey },
+    knownPeers: contactPeers(host.signal),
+    now: inv.ctx.now,
+    tor,
+  });
 }
