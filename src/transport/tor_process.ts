@@ -88,6 +88,7 @@ export async function launchTor(options: LaunchTorOptions): Promise<TorInstance>
 
   const child = spawn(torBin, ["-f", torrcPath, "--defaults-torrc", "/dev/null"], {
     stdio: ["ignore", "pipe", "pipe"],
+    env: torEnvironment(process.env),
   });
   const log = new LogTail();
   child.stdout!.setEncoding("utf8").on("data", (text: string) => log.push(text));
@@ -253,4 +254,13 @@ function torrcQuote(value: string): string {
 function once(fn: () => Promise<void>): () => Promise<void> {
   let promise: Promise<void> | undefined;
   return () => promise ??= fn();
+}
+
+/** Tor's environment: ours minus Legion's own variables, so no passphrase reaches another process. */
+export function torEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && !key.startsWith("LEGION_")) out[key] = value;
+  }
+  return out;
 }

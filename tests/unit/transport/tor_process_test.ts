@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { baseTorrc } from "../../../src/transport/tor_process.ts";
+import { baseTorrc, torEnvironment } from "../../../src/transport/tor_process.ts";
 
 Deno.test("baseTorrc() keeps tor on loopback, cookie-authenticated, GeoIP-free and owned", () => {
   const lines = baseTorrc("/home/u/.local/share/legion/tor", 4242).split("\n");
@@ -18,4 +18,9 @@ Deno.test("baseTorrc() keeps tor on loopback, cookie-authenticated, GeoIP-free a
 
 Deno.test("baseTorrc() quotes a data dir with spaces and quotes", () => {
   assert.match(baseTorrc('/tmp/a "b"', 1), /^DataDirectory "\/tmp\/a \\"b\\""$/m);
+});
+
+Deno.test("torEnvironment() keeps the environment but drops every LEGION_ variable (the passphrase)", () => {
+  const env = { PATH: "/usr/bin", HOME: "/root", LEGION_PASSPHRASE: "secret", LEGION_HOME: "/x" };
+  assert.deepEqual(torEnvironment(env), { PATH: "/usr/bin", HOME: "/root" });
 });
