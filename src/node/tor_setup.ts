@@ -29,6 +29,11 @@ export async function bringUpTor(inv: Invocation, options: TorOptions): Promise<
   const extraTorrc = extraFile ? readExtraTorrc(extraFile) : undefined;
   let tor: TorInstance;
   if (controlText) {
+    if (extraFile || options.torBin) {
+      inv.out.warn(
+        "--torrc-extra and --tor-bin apply only to a tor Legion starts; ignored when attaching",
+      );
+    }
     tor = await attachTor({
       control: parsePortAddress(controlText, "control"),
       socks: socksText ? parsePortAddress(socksText, "SOCKS") : undefined,

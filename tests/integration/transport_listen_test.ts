@@ -84,6 +84,21 @@ Deno.test("legion listen exits 69 when the tor to attach to is not there", async
   assert.match(result.stderr, /legion: error: Cannot reach the Tor control port 127\.0\.0\.1:/);
 });
 
+Deno.test("legion listen warns that --torrc-extra does not apply when attaching", async () => {
+  await identity;
+  const [port] = freePorts(1);
+  const torrc = `${work.path}/ignored.torrc`;
+  await Deno.writeTextFile(torrc, "TestingTorNetwork 1\n");
+  const result = await runLegion(["--home", home, "listen", "--torrc-extra", torrc], {
+    env: { LEGION_TOR_CONTROL: `127.0.0.1:${port}` },
+  });
+  assert.equal(result.code, 69, result.stderr);
+  assert.match(
+    result.stderr,
+    /legion: warning: --torrc-extra and --tor-bin apply only to a tor Legion starts/,
+  );
+});
+
 Deno.test("legion listen refuses --tor-socks without --tor-control (usage, exit 2)", async () => {
   await identity;
   const result = await runLegion(["--home", home, "listen", "--tor-socks", "127.0.0.1:9050"]);
