@@ -4,9 +4,9 @@
  * figures and the seed comparison is `deno task bench:auth` (bench/zk_report.ts).
  */
 import { groth16 } from "snarkjs";
+import { snarkjsInputs } from "./_snarkjs_reference.ts";
 import {
   createProver,
-  hashToField,
   loadVerificationKey,
   parseProof,
   semaphoreValue,
@@ -24,16 +24,7 @@ const vk = loadVerificationKey();
 const warm = new ZkVerifier({ group, verificationKey: vk, warm: true });
 
 const proof = parseProof(proofJson);
-const p = proof.points.map(String);
-const snarkProof = {
-  pi_a: [p[0], p[1], "1"],
-  pi_b: [[p[3], p[2]], [p[5], p[4]], ["1", "0"]],
-  pi_c: [p[6], p[7], "1"],
-  protocol: "groth16",
-  curve: "bn128",
-};
-const signals = [proof.root, proof.nullifier, hashToField(proof.message), hashToField(proof.scope)]
-  .map(String);
+const { proof: snarkProof, signals } = snarkjsInputs(proof);
 
 Deno.bench("verify: new ZkVerifier per proof", { group: "verify", baseline: true }, () => {
   new ZkVerifier({ group, verificationKey: vk }).verify(proofJson);

@@ -10,6 +10,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { snarkjsInputs } from "./_snarkjs_reference.ts";
 import {
   createProver,
   groupToText,
@@ -99,21 +100,7 @@ const warmPerSecond = WARM_N / ((performance.now() - warmStart) / 1000);
 
 log("snarkjs verify (reference)…");
 const { groth16 } = await import("snarkjs");
-const { hashToField } = await import("../src/zk/semaphore_value.ts");
-const p = firstProof.points.map(String);
-const snarkProof = {
-  pi_a: [p[0], p[1], "1"],
-  pi_b: [[p[3], p[2]], [p[5], p[4]], ["1", "0"]],
-  pi_c: [p[6], p[7], "1"],
-  protocol: "groth16",
-  curve: "bn128",
-};
-const signals = [
-  firstProof.root,
-  firstProof.nullifier,
-  hashToField(firstProof.message),
-  hashToField(firstProof.scope),
-].map(String);
+const { proof: snarkProof, signals } = snarkjsInputs(firstProof);
 await groth16.verify(vk as never, signals as never, snarkProof as never);
 const snarkjsVerifyMs: number[] = [];
 for (let i = 0; i < Math.max(RUNS, 10); i++) {

@@ -9,7 +9,14 @@ import type { Contact } from "../store/contacts.ts";
 import { AckStatus, decodeDelivery, encodeDelivery } from "../protocol/delivery.ts";
 import { decodePayload, type Payload, PayloadType } from "../protocol/payload.ts";
 import { decodeIds, decodeReceipt, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
-import { deleteMessages, insertMessage, markSeen, setMessageState } from "../store/messages.ts";
+import {
+  deleteMessages,
+  hasSeen,
+  insertMessage,
+  isSentTo,
+  markSeen,
+  setMessageState,
+} from "../store/messages.ts";
 import { removeFromOutbox } from "../store/outbox.ts";
 import { isSessionError } from "../crypto/session_error.ts";
 import { toHex } from "../crypto/hex.ts";
@@ -68,11 +75,7 @@ export async function receive(
   try {
     const status = await messenger.write(async () => {
       const { db } = messenger.store;
-      const already = db.prepare("SELECT 1 FROM seen WHERE contact_id = ? AND id = ?").get(
-        contact.id,
-        id,
-      );
-      if (already) return AckStatus.duplicate;
+      if (hasSeen(db, contact.id, id)) return AckStatus.duplicate;
       let plaintext: Uint8Array;
       try {
         plaintext = (await messenger.signal.decrypt(contact.ed25519, ciphertext)).plaintext;
@@ -112,7 +115,7 @@ async function apply(
       const { kind, ids } = decodeReceipt(payload.body);
       if (kind === ReceiptKind.read) {
         for (const id of ids) {
-          if (ownMessage(messenger, contact, id) && setMessageState(db, id, "read")) {
+          if (isSentTo(db, contact.id, id) && setMessageState(db, id, "read")) {
             events.push({ type: "read", id: toHex(id), by: contact.name });
           }
         }
@@ -126,7 +129,7 @@ async function apply(
     case PayloadType.burn: {
       // Only ids of this conversation are touched: the sender cannot burn anyone else's messages.
       const ids = decodeIds(payload.body);
-      for (const id of ids) if (ownMessage(messenger, contact, id)) removeFromOutbox(db, id);
+      for (const id of ids) if (isSentTo(db, contact.id, id)) removeFromOutbox(db, id);
       deleteMessages(db, ids, contact.id);
       events.push({ type: "burned", ids: ids.map(toHex), by: contact.name });
       await messenger.queueControl(
@@ -154,10 +157,4 @@ async function apply(
       return false;
     }
   }
-}
-
-function ownMessage(messenger: Messenger, contact: Contact, id: Uint8Array): boolean {
-  return messenger.store.db.prepare(
-    "SELECT 1 FROM messages WHERE id = ? AND contact_id = ? AND direction = 'out'",
-  ).get(id, contact.id) !== undefined;
 }

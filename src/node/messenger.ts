@@ -253,13 +253,8 @@ export class Messenger {
       for (const item of expireOutbox(this.store.db, now)) {
         if (item.kind === "message") setMessageState(this.store.db, item.id, "expired");
       }
-      const incoming = new Set(
-        (this.store.db.prepare("SELECT id FROM messages WHERE expires_at <= ? AND direction = 'in'")
-          .all(now) as Array<{ id: Uint8Array }>).map((row) => toHex(new Uint8Array(row.id))),
-      );
-      for (const id of sweepExpired(this.store.db, now)) {
-        const hex = toHex(id);
-        events.push({ type: "expired", id: hex, direction: incoming.has(hex) ? "in" : "out" });
+      for (const { id, direction } of sweepExpired(this.store.db, now)) {
+        events.push({ type: "expired", id: toHex(id), direction });
       }
     });
     if (events.length > 0) await this.checkpoint();

@@ -6,10 +6,8 @@
 import type { Invocation } from "../cli/invocation.ts";
 import type { UnlockedStore } from "../store/open_store.ts";
 import type { TorInstance } from "../transport/tor_process.ts";
-import { TorTransport } from "../transport/tor_transport.ts";
-import { loadIdentity } from "../store/identity_store.ts";
 import { openHost } from "./host.ts";
-import { contactPeers } from "./known_contacts.ts";
+import { transportFor } from "./tor_setup.ts";
 import { Deliverer } from "./outbound.ts";
 import { serveInbound } from "./inbound.ts";
 import { type AgentHandler, startAgentServer } from "./agent_server.ts";
@@ -36,17 +34,7 @@ export async function startNode(
   const now = inv.ctx.now;
   const host = openHost(store, now);
   const { messenger, signal } = host;
-  const identity = loadIdentity(store.db, store.sealer);
-  inv.onCleanup(() => {
-    identity.seed.fill(0);
-    identity.zkSecret.fill(0);
-  });
-  const transport = new TorTransport({
-    identity: { seed: identity.seed, publicKey: identity.publicKey },
-    knownPeers: contactPeers(signal),
-    now,
-    tor,
-  });
+  const transport = transportFor(inv, host, tor);
   const deliverer = new Deliverer(messenger, transport);
   host.deliverer = deliverer;
 

@@ -121,14 +121,8 @@ export class Deliverer {
       return true;
     } catch (err) {
       const error = (err as Error).message;
-      await messenger.write(() =>
+      const attempts = await messenger.write(() =>
         recordFailure(messenger.store.db, contactId, error, messenger.now(), messenger.random)
-      );
-      const attempts = Number(
-        (messenger.store.db.prepare("SELECT max(attempts) AS n FROM outbox WHERE contact_id = ?")
-          .get(contactId) as {
-            n: number | null;
-          }).n ?? 0,
       );
       messenger.emit({ type: "retry", to: contact.name, attempts, error });
       return false;

@@ -73,25 +73,29 @@ function readExtraTorrc(path: string): string {
 }
 
 /**
- * Brings tor up and returns a transport that signs hellos as this identity and admits contacts
- * only. The invocation's cleanups wipe the seed and stop tor (in that order: reverse).
+ * A transport over `tor` that signs hellos as this identity and admits contacts only. The
+ * invocation's cleanup wipes the seed copy it holds.
  */
-export async function torTransportFor(
-  inv: Invocation,
-  host: ServiceHost,
-  options: TorOptions,
-): Promise<TorTransport> {
+export function transportFor(inv: Invocation, host: ServiceHost, tor: TorInstance): TorTransport {
   const { store } = host.messenger;
   const identity = loadIdentity(store.db, store.sealer);
   inv.onCleanup(() => {
     identity.seed.fill(0);
     identity.zkSecret.fill(0);
   });
-  const tor = await bringUpTor(inv, options);
   return new TorTransport({
     identity: { seed: identity.seed, publicKey: identity.publicKey },
     knownPeers: contactPeers(host.signal),
     now: inv.ctx.now,
     tor,
   });
+}
+
+/** Brings tor up and returns `transportFor` it (cleanups: wipe the seed, stop tor). */
+export async function torTransportFor(
+  inv: Invocation,
+  host: ServiceHost,
+  options: TorOptions,
+): Promise<TorTransport> {
+  return transportFor(inv, host, await bringUpTor(inv, options));
 }

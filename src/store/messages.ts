@@ -165,14 +165,30 @@ export function deleteMessages(
   return deleted;
 }
 
-/** Removes expired messages and seen-ids; returns the ids of the expired messages. */
-export function sweepExpired(db: Database, now: number): Uint8Array[] {
-  const expired = db.prepare("SELECT id FROM messages WHERE expires_at <= ?").all(now) as Array<
-    { id: Uint8Array }
-  >;
+/** Removes expired messages and seen-ids; returns the expired messages' ids and directions. */
+export function sweepExpired(
+  db: Database,
+  now: number,
+): Array<{ id: Uint8Array; direction: Direction }> {
+  const expired = db.prepare("SELECT id, direction FROM messages WHERE expires_at <= ?").all(
+    now,
+  ) as Array<{ id: Uint8Array; direction: Direction }>;
   db.prepare("DELETE FROM messages WHERE expires_at <= ?").run(now);
   db.prepare("DELETE FROM seen WHERE expires_at <= ?").run(now);
-  return expired.map((row) => new Uint8Array(row.id));
+  return expired.map((row) => ({ id: new Uint8Array(row.id), direction: row.direction }));
+}
+
+/** Whether an incoming id was already stored (or burnt) for this contact. */
+export function hasSeen(db: Database, contactId: number, id: Uint8Array): boolean {
+  return db.prepare("SELECT 1 FROM seen WHERE contact_id = ? AND id = ?").get(contactId, id) !==
+    undefined;
+}
+
+/** Whether `id` is a message this node sent to `contactId`. */
+export function isSentTo(db: Database, contactId: number, id: Uint8Array): boolean {
+  return db.prepare(
+    "SELECT 1 FROM messages WHERE id = ? AND contact_id = ? AND direction = 'out'",
+  ).get(id, contactId) !== undefined;
 }
 
 function fromRow(sealer: Sealer, row: Row): StoredMessage {

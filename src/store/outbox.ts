@@ -89,26 +89,27 @@ export function outboxCount(db: Database): number {
   return Number((db.prepare("SELECT count(*) AS n FROM outbox").get() as { n: number }).n);
 }
 
-/** Reschedules every remaining item of a contact after a failed attempt. */
+/** Reschedules every remaining item of a contact after a failed attempt; returns the most attempts. */
 export function recordFailure(
   db: Database,
   contactId: number,
   error: string,
   now: number,
   random: () => number,
-): void {
+): number {
   const rows = db.prepare("SELECT id, attempts FROM outbox WHERE contact_id = ?").all(
     contactId,
-  ) as Array<
-    { id: Uint8Array; attempts: number }
-  >;
+  ) as Array<{ id: Uint8Array; attempts: number }>;
   const update = db.prepare(
     "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
   );
+  let most = 0;
   for (const row of rows) {
     const attempts = Number(row.attempts) + 1;
+    most = Math.max(most, attempts);
     update.run(attempts, now + backoffDelay(attempts, random()), error, row.id);
   }
+  return most;
 }
 
 /** Removes an item; returns whether it was there. */

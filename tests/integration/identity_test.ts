@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { join } from "node:path";
-import { initIdentity, runLegion, tempDir, TEST_PASSPHRASE } from "../support/cli.ts";
+import { exists, initIdentity, runLegion, tempDir, TEST_PASSPHRASE } from "../support/cli.ts";
 import { onionPublicKey } from "../../src/crypto/onion.ts";
 import { toHex } from "../../src/crypto/hex.ts";
 
@@ -161,12 +161,3 @@ Deno.test("the data dir is 0700 and its files 0600", async () => {
   }
   assertEquals((await Deno.stat(join(dir.path, "phrase.txt"))).mode! & 0o777, 0o600);
 });
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

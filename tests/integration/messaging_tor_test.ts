@@ -6,7 +6,14 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { initIdentity, MAIN, runLegion, type RunOptions, type RunResult } from "../support/cli.ts";
+import {
+  exists,
+  initIdentity,
+  MAIN,
+  runLegion,
+  type RunOptions,
+  type RunResult,
+} from "../support/cli.ts";
 import { isAlive, sharedTorNetwork, stopSharedTorNetwork } from "../support/tor_network.ts";
 import { type NodeProcess, startNode } from "../support/node_process.ts";
 import { findInFiles } from "../support/scan.ts";
@@ -378,7 +385,7 @@ Deno.test({
           const exit = await stop(bobNode);
           assert(exit.code !== 0 || true);
           await waitUntil("bob's tor to exit", () => Promise.resolve(!isAlive(torPid)), 20_000);
-          assertEquals(await Deno.stat(bob).then(() => true, () => false), false);
+          assertEquals(await exists(bob), false);
         },
       );
     } finally {

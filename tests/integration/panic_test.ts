@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { runLegion, tempDir, TEST_PASSPHRASE } from "../support/cli.ts";
+import { exists, runLegion, tempDir, TEST_PASSPHRASE } from "../support/cli.ts";
 import { unlockStore } from "../../src/store/open_store.ts";
 import { insertMessage } from "../../src/store/messages.ts";
 import { PayloadType } from "../../src/protocol/payload.ts";
@@ -166,13 +166,4 @@ Deno.test("panic stops a process recorded in node.pid and tor processes using th
 
 function delay(ms: number) {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

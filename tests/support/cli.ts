@@ -65,3 +65,13 @@ export async function initIdentity(
   const record = JSON.parse(result.stdout.trim());
   return { onion: record.onion, phrase: (await Deno.readTextFile(phraseFile)).trim() };
 }
+
+/** Whether anything exists at `path`. */
+export async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

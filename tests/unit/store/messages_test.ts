@@ -52,7 +52,10 @@ Deno.test("messages round-trip sealed, list by contact and unread, and expire fr
   markRead(store.db, b.id, now + 2);
   assertEquals(listMessages(store.db, store.sealer, { unreadOnly: true }), []);
   assertEquals(sweepExpired(store.db, now + 3600_000 - 1), []);
-  assertEquals(sweepExpired(store.db, now + 3600_001).length, 2);
+  assertEquals(
+    sweepExpired(store.db, now + 3600_001).map((m) => m.direction).sort(),
+    ["in", "out"],
+  );
   assertEquals(listMessages(store.db, store.sealer), []);
 });
 

@@ -26,7 +26,7 @@ Deno.test("a failing contact is backed off while another stays due (no head-of-l
     }, now);
   }
   assertEquals(contactsWithDueItems(store.db, now).sort(), [1, 2]);
-  recordFailure(store.db, 1, "peer unreachable", now, () => 0.5);
+  assertEquals(recordFailure(store.db, 1, "peer unreachable", now, () => 0.5), 1);
   assertEquals(contactsWithDueItems(store.db, now), [2]);
   assertEquals(
     contactsWithDueItems(store.db, now, true).sort(),
