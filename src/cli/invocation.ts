@@ -1,14 +1,17 @@
 /**
  * What a command action works with: the injected context, the global options, the output stream
- * and the data dir — plus `unlock()`, which asks for the passphrase only when it is needed.
+ * and the data dir — plus `unlock()`, which asks for the passphrase only when it is needed. It is
+ * also the node's `NodeContext`, so node code runs under the CLI without depending on it.
  */
 import type { Command } from "commander";
 import type { Context } from "./context.ts";
 import { Output } from "./output.ts";
 import { resolveHome } from "./paths.ts";
 import { readPassphrase } from "./passphrase.ts";
-import { databaseExists } from "../store/db.ts";
+import { databaseExists } from "../store/layout.ts";
 import { type UnlockedStore, unlockStore } from "../store/open_store.ts";
+import type { NodeContext } from "../node/node_context.ts";
+import type { ServiceName, ServiceParams, ServiceResult } from "../node/service_map.ts";
 import { LegionError } from "../errors.ts";
 
 export interface GlobalOptions {
@@ -18,7 +21,7 @@ export interface GlobalOptions {
   passphraseFd?: number;
 }
 
-export class Invocation {
+export class Invocation implements NodeContext {
   readonly globals: GlobalOptions;
   readonly out: Output;
   readonly home: string;
@@ -28,6 +31,22 @@ export class Invocation {
     this.globals = command.optsWithGlobals() as GlobalOptions;
     this.out = new Output(ctx, this.globals.json ?? false);
     this.home = resolveHome(ctx, this.globals.home);
+  }
+
+  get env(): Readonly<Record<string, string | undefined>> {
+    return this.ctx.env;
+  }
+
+  now(): number {
+    return this.ctx.now();
+  }
+
+  note(message: string): void {
+    this.out.note(message);
+  }
+
+  warn(message: string): void {
+    this.out.warn(message);
   }
 
   /** Opens and unlocks the store; fails with a hint before prompting when there is no identity. */
@@ -44,12 +63,15 @@ export class Invocation {
   }
 
   /**
-   * Runs a named service (src/node/services.ts) in the running node when there is one, else in
+   * Runs a named service (node/service_map.ts) in the running node when there is one, else in
    * this process after unlocking the store.
    */
-  async service<T = unknown>(method: string, params: unknown = {}): Promise<T> {
+  async service<N extends ServiceName>(
+    name: N,
+    params: ServiceParams<N>,
+  ): Promise<ServiceResult<N>> {
     const { callService } = await import("../node/service_call.ts");
-    return await callService<T>(this, method, params);
+    return await callService(this, name, params);
   }
 
   onCleanup(fn: () => void | Promise<void>): void {

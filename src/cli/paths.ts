@@ -8,6 +8,3 @@ export function resolveHome(ctx: Context, homeOption: string | undefined): strin
   if (ctx.env.XDG_DATA_HOME) return resolve(ctx.cwd, ctx.env.XDG_DATA_HOME, "legion");
   return join(ctx.userHome, ".local", "share", "legion");
 }
-
-/** Fixed file names inside the data dir. */
-export const DB_FILE = "legion.db";

@@ -27,7 +27,7 @@ async function burn(
   const target = options.conversation === undefined
     ? { ids }
     : { conversation: options.conversation };
-  const result = await inv.service<{ deleted: number; conversations: number }>("burn", target);
+  const result = await inv.service("burn", target);
   inv.out.result(
     { type: "burned", ...result },
     `burned ${result.deleted} message(s); asked ${result.conversations} peer(s) to burn theirs`,

@@ -61,7 +61,7 @@ export function registerCard(program: Command, run: ActionRunner): void {
 }
 
 async function exportCard(inv: Invocation, options: ExportOptions): Promise<void> {
-  const text = await inv.service<string>("card.export", {
+  const text = await inv.service("card.export", {
     name: options.name,
     validityMs: options.expiresIn * DAY_MS,
   });
@@ -101,15 +101,11 @@ async function importCardCommand(
   options: ImportOptions,
 ): Promise<void> {
   const text = await readCard(inv, file);
-  const contact = await inv.service<
-    {
-      status: "added" | "updated" | "unchanged" | "replaced";
-      name: string;
-      onion: string;
-      verified: boolean;
-      cardExpires: string;
-    }
-  >("card.import", { text, name: options.name, replace: options.replace });
+  const contact = await inv.service("card.import", {
+    text,
+    name: options.name,
+    replace: options.replace,
+  });
   const result = { status: contact.status };
   if (result.status === "replaced") {
     inv.out.warn(

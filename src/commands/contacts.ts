@@ -32,19 +32,8 @@ export function registerContacts(program: Command, run: ActionRunner): void {
     .action(run(verify));
 }
 
-type ContactRecord = {
-  name: string;
-  onion: string;
-  ed25519: string;
-  verified: boolean;
-  addedAt: string;
-  cardExpires: string;
-  keyChangedAt?: string;
-  safetyNumber?: string;
-};
-
 async function list(inv: Invocation): Promise<void> {
-  const all = await inv.service<ContactRecord[]>("contacts.list");
+  const all = await inv.service("contacts.list", {});
   if (all.length === 0 && !inv.out.json) {
     inv.out.note("no contacts yet: import a card with `legion card import FILE`");
     return;
@@ -61,7 +50,7 @@ async function list(inv: Invocation): Promise<void> {
 }
 
 async function show(inv: Invocation, name: string): Promise<void> {
-  const contact = await inv.service<ContactRecord>("contacts.show", { name });
+  const contact = await inv.service("contacts.show", { name });
   inv.out.result(
     { type: "contact", ...contact },
     [
@@ -72,13 +61,13 @@ async function show(inv: Invocation, name: string): Promise<void> {
       `added:         ${contact.addedAt}`,
       `card expires:  ${contact.cardExpires}`,
       ...(contact.keyChangedAt === undefined ? [] : [`keys changed:  ${contact.keyChangedAt}`]),
-      `safety number: ${formatSafetyNumber(contact.safetyNumber!)}`,
+      `safety number: ${formatSafetyNumber(contact.safetyNumber)}`,
     ],
   );
 }
 
 async function rename(inv: Invocation, oldName: string, newName: string): Promise<void> {
-  const contact = await inv.service<ContactRecord>("contacts.rename", {
+  const contact = await inv.service("contacts.rename", {
     from: oldName,
     to: newName,
   });
@@ -89,7 +78,7 @@ async function rename(inv: Invocation, oldName: string, newName: string): Promis
 }
 
 async function remove(inv: Invocation, name: string): Promise<void> {
-  const contact = await inv.service<ContactRecord>("contacts.remove", { name });
+  const contact = await inv.service("contacts.remove", { name });
   inv.out.result({ type: "contact_removed", name: contact.name }, `removed ${contact.name}`);
 }
 
@@ -98,11 +87,11 @@ async function verify(
   name: string,
   options: { markVerified?: boolean },
 ): Promise<void> {
-  const contact = await inv.service<ContactRecord>("contacts.verify", {
+  const contact = await inv.service("contacts.verify", {
     name,
     mark: options.markVerified ?? false,
   });
-  const safety = contact.safetyNumber!;
+  const safety = contact.safetyNumber;
   const groups = formatSafetyNumber(safety).split(" ");
   inv.out.result(
     { type: "safety_number", name: contact.name, safetyNumber: safety, verified: contact.verified },

@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import type { MessageRecord } from "../node/messenger.ts";
+import type { MessageRecord } from "../node/service_map.ts";
 import { LegionError } from "../errors.ts";
 
 interface InboxOptions {
@@ -40,7 +40,7 @@ async function inbox(
     includeSent: options.all ?? false,
   };
   if (!options.follow) {
-    const messages = await inv.service<MessageRecord[]>("inbox", params);
+    const messages = await inv.service("inbox", params);
     for (const message of messages) print(inv, message);
     if (messages.length === 0 && !inv.out.json) inv.out.note("no messages");
     return;
@@ -70,7 +70,7 @@ async function inbox(
       print(inv, message);
     }
   };
-  show(await agent.call<MessageRecord[]>("inbox", params));
+  show(await agent.call("inbox", params));
   const closed = new Promise<void>((resolve) => agent.onClose(resolve));
   for (;;) {
     const woke = new Promise<void>((resolve) => wake = resolve);
@@ -80,7 +80,7 @@ async function inbox(
       return;
     }
     arrived.length = 0;
-    show(await agent.call<MessageRecord[]>("inbox", { ...params, unreadOnly: true }));
+    show(await agent.call("inbox", { ...params, unreadOnly: true }));
   }
 }
 

@@ -8,7 +8,7 @@ import process from "node:process";
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { addTorOptions, type TorOptions } from "../node/tor_options.ts";
+import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { LegionError } from "../errors.ts";
 
 export function registerListen(program: Command, run: ActionRunner): void {
@@ -25,14 +25,15 @@ export function registerListen(program: Command, run: ActionRunner): void {
 }
 
 async function listen(inv: Invocation, options: TorOptions): Promise<void> {
-  const [{ AgentClient }, { writePidFile }, { bringUpTor }, { startNode }, { describeEvent }] =
-    await Promise.all([
-      import("../node/agent_client.ts"),
-      import("../node/processes.ts"),
-      import("../node/tor_setup.ts"),
-      import("../node/node.ts"),
-      import("../node/events.ts"),
-    ]);
+  const [{ AgentClient }, { writePidFile }, { bringUpTor, torTransport }, { startNode }, {
+    describeEvent,
+  }] = await Promise.all([
+    import("../node/agent_client.ts"),
+    import("../node/processes.ts"),
+    import("../node/tor_setup.ts"),
+    import("../node/node.ts"),
+    import("../node/events.ts"),
+  ]);
   const running = await AgentClient.connect(inv.home);
   if (running) {
     running.close();
@@ -46,13 +47,11 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
   inv.out.note("publishing the onion service");
   let shutdown = () => {};
   const requested = new Promise<"shutdown">((resolve) => shutdown = () => resolve("shutdown"));
-  const node = await startNode(
-    inv,
-    store,
-    tor,
-    (event) => inv.out.result(event, describeEvent(event)),
-    () => shutdown(),
-  );
+  const node = await startNode(inv, store, {
+    transport: torTransport(tor),
+    emit: (event) => inv.out.result(event, describeEvent(event)),
+    onShutdown: () => shutdown(),
+  });
   inv.onCleanup(() => node.close());
 
   const outcome = await new Promise<"signal" | "tor" | "shutdown">((resolve) => {

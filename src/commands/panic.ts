@@ -5,13 +5,12 @@
  */
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { DatabaseSync } from "node:sqlite";
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { formatDuration, parseDuration } from "../cli/duration.ts";
-import { databasePath } from "../store/db.ts";
 import { wipeDataDir } from "../store/wipe.ts";
+import { unusedFor } from "../store/usage.ts";
 import {
   processStartTime,
   runningNodePid,
@@ -108,7 +107,7 @@ async function askNodeToStop(home: string, pid: number): Promise<boolean> {
   const agent = await AgentClient.connect(home);
   if (!agent) return false;
   try {
-    await agent.call("node.shutdown");
+    await agent.call("node.shutdown", {});
   } catch {
     return false;
   } finally {
@@ -134,20 +133,4 @@ async function confirmWipe(inv: Invocation): Promise<void> {
     { input: ctx.stdin, output: ctx.stderr },
   );
   if (!ok) throw new LegionError("usage", "Cancelled; nothing was destroyed");
-}
-
-/** Milliseconds since the identity was last unlocked (or created), read without the passphrase. */
-function unusedFor(home: string, now: number): number | undefined {
-  const path = databasePath(home);
-  if (!existsSync(path)) return undefined;
-  const db = new DatabaseSync(path);
-  try {
-    const row = db.prepare(
-      `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'last_unlock_at'),
-                       (SELECT created_at FROM identity WHERE id = 1)) AS last`,
-    ).get() as { last: number | null } | undefined;
-    return row?.last == null ? undefined : now - Number(row.last);
-  } finally {
-    db.close();
-  }
 }

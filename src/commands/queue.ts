@@ -7,19 +7,9 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { addTorOptions, type TorOptions } from "../node/tor_options.ts";
+import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { describeEvent } from "../node/events.ts";
 import { LegionError } from "../errors.ts";
-
-interface QueueItem {
-  id: string;
-  to: string;
-  kind: string;
-  attempts: number;
-  nextAttemptAt: string;
-  expiresAt: string;
-  lastError: string | null;
-}
 
 export function registerQueue(program: Command, run: ActionRunner): void {
   const queue = program.command("queue").description("list, cancel or deliver queued messages");
@@ -52,7 +42,7 @@ export function registerQueue(program: Command, run: ActionRunner): void {
 }
 
 async function list(inv: Invocation): Promise<void> {
-  const items = await inv.service<QueueItem[]>("queue.list");
+  const items = await inv.service("queue.list", {});
   for (const item of items) {
     inv.out.result(
       { type: "queued", ...item },
@@ -64,7 +54,7 @@ async function list(inv: Invocation): Promise<void> {
 }
 
 async function cancel(inv: Invocation, id: string): Promise<void> {
-  const result = await inv.service<{ id: string; state: string }>("queue.cancel", { id });
+  const result = await inv.service("queue.cancel", { id });
   inv.out.result({ type: "cancelled", id: result.id }, `cancelled ${result.id}`);
 }
 
@@ -72,7 +62,7 @@ async function runQueue(inv: Invocation, options: TorOptions & { timeout: number
   const { agentFor } = await import("../node/service_call.ts");
   const agent = await agentFor(inv);
   const summary = agent
-    ? await agent.call<{ delivered: number; remaining: number }>("queue.flush", {
+    ? await agent.call("queue.flush", {
       timeoutMs: options.timeout * 1000,
     })
     : await (await import("../node/queue_run.ts")).runQueueOnce(

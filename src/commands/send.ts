@@ -9,9 +9,9 @@ import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { parseDuration } from "../cli/duration.ts";
 import { readAll } from "../cli/secret_input.ts";
-import { addTorOptions, type TorOptions } from "../node/tor_options.ts";
+import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { MAX_TEXT_BYTES } from "../node/messenger.ts";
-import type { Queued } from "../node/send_wait.ts";
+import type { Queued } from "../node/service_map.ts";
 import { LegionError } from "../errors.ts";
 
 interface SendOptions extends TorOptions {
@@ -55,7 +55,7 @@ async function send(
     : Math.round(parseDuration(options.ttl, "--ttl") / 1000);
   const params = { to: name, text, ttlSeconds, burn: options.burn ?? false };
   if (options.wait === undefined) {
-    report(inv, await inv.service<Queued>("send", params));
+    report(inv, await inv.service("send", params));
     return;
   }
   const waitMs = (options.wait === true ? DEFAULT_WAIT_SECONDS : options.wait) * 1000;

@@ -1,9 +1,10 @@
 /** Client side of the local agent (see agent_protocol.ts): used by commands when a node runs. */
 import { existsSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
-import { join } from "node:path";
 import { LegionError } from "../errors.ts";
-import { AGENT_SOCKET, type AgentReply, LineSplitter } from "./agent_protocol.ts";
+import { homeLayout } from "../store/layout.ts";
+import { type AgentReply, LineSplitter } from "./agent_protocol.ts";
+import type { ServiceName, ServiceParams, ServiceResult } from "./service_map.ts";
 
 export class AgentClient {
   #nextId = 1;
@@ -39,7 +40,7 @@ export class AgentClient {
 
   /** Connects to the node of `home`, or returns `undefined` when no node is running there. */
   static async connect(home: string): Promise<AgentClient | undefined> {
-    const path = join(home, AGENT_SOCKET);
+    const path = homeLayout(home).agentSocket;
     if (!existsSync(path)) return undefined;
     return await new Promise((resolve) => {
       const socket = createConnection(path);
@@ -48,15 +49,20 @@ export class AgentClient {
     });
   }
 
-  call<T = unknown>(method: string, params?: unknown): Promise<T> {
+  /** Runs a service in the node (see service_map.ts for each name's params and result). */
+  call<N extends ServiceName>(method: N, params: ServiceParams<N>): Promise<ServiceResult<N>> {
+    return this.#request(method, params) as Promise<ServiceResult<N>>;
+  }
+
+  #request(method: string, params: unknown): Promise<unknown> {
     if (this.#closed) {
       return Promise.reject(
         new LegionError("retry_later", "The running node closed the connection"),
       );
     }
     const id = this.#nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    return new Promise<unknown>((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
       this.socket.write(JSON.stringify({ id, method, params }) + "\n");
     });
   }
@@ -73,7 +79,7 @@ export class AgentClient {
   }
 
   async subscribe(): Promise<void> {
-    await this.call("subscribe");
+    await this.#request("subscribe", {});
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 /**
- * The local agent protocol: JSON lines over the unix socket `agent.sock` in the data dir.
+ * The local agent protocol: JSON lines over the unix socket `agent.sock` in the data dir
+ * (store/layout.ts). Methods are the services of service_map.ts, plus `subscribe`.
  *
  *   request   {"id": 1, "method": "send", "params": {…}}
  *   response  {"id": 1, "result": …}  or  {"id": 1, "error": {"code", "message", "hint"?}}
@@ -9,7 +10,6 @@
  */
 import type { ErrorCode } from "../errors.ts";
 
-export const AGENT_SOCKET = "agent.sock";
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 
 export interface AgentRequest {

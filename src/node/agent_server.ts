@@ -6,16 +6,15 @@
  */
 import { chmodSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
-import { join } from "node:path";
+import process from "node:process";
 import { isLegionError } from "../errors.ts";
-import {
-  AGENT_SOCKET,
-  type AgentReply,
-  type AgentRequest,
-  LineSplitter,
-} from "./agent_protocol.ts";
+import { homeLayout } from "../store/layout.ts";
+import { type AgentReply, type AgentRequest, LineSplitter } from "./agent_protocol.ts";
+import { isServiceName } from "./services.ts";
+import type { ServiceName } from "./service_map.ts";
 
-export type AgentHandler = (params: unknown) => Promise<unknown>;
+/** Runs a named service for a client; params are the client's JSON, typed by service_map.ts. */
+export type AgentDispatch = (name: ServiceName, params: unknown) => Promise<unknown>;
 
 export interface AgentServer {
   /** Sends an event to every subscribed connection. */
@@ -25,9 +24,9 @@ export interface AgentServer {
 
 export async function startAgentServer(
   home: string,
-  handlers: Readonly<Record<string, AgentHandler>>,
+  dispatch: AgentDispatch,
 ): Promise<AgentServer> {
-  const path = join(home, AGENT_SOCKET);
+  const path = homeLayout(home).agentSocket;
   await removeStaleSocket(path);
   const subscribers = new Set<Socket>();
   const connections = new Set<Socket>();
@@ -65,12 +64,10 @@ export async function startAgentServer(
       subscribers.add(socket);
       reply = { id: request.id, result: { subscribed: true } };
     } else {
-      const handler = Object.hasOwn(handlers, request.method)
-        ? handlers[request.method]
-        : undefined;
+      const method = request.method;
       try {
-        if (!handler) throw new RangeError(`unknown agent method ${request.method}`);
-        reply = { id: request.id, result: await handler(request.params) };
+        if (!isServiceName(method)) throw new RangeError(`unknown agent method ${method}`);
+        reply = { id: request.id, result: await dispatch(method, request.params ?? {}) };
       } catch (err) {
         reply = isLegionError(err)
           ? { id: request.id, error: { code: err.code, message: err.message, hint: err.hint } }
@@ -80,10 +77,16 @@ export async function startAgentServer(
     if (!socket.destroyed) socket.write(JSON.stringify(reply) + "\n");
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(path, () => resolve());
-  });
+  // The socket is created 0600 (umask), never wider even for a moment; chmod only confirms it.
+  const umask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(path, () => resolve());
+    });
+  } finally {
+    process.umask(umask);
+  }
   chmodSync(path, 0o600);
 
   return {

@@ -1,16 +1,14 @@
 /**
  * Messaging over one unlocked store: composing and encrypting (at enqueue time), the inbox,
- * receipts, burns and expiry. Delivery over a transport lives in outbound.ts / inbound.ts and
- * shares this object's write lock.
+ * receipts, burns and expiry. Delivery over a transport lives in outbound.ts / inbound.ts.
  *
- * Every write that spans an await (libsignal's store callbacks are async) runs under one mutex and
- * inside one SQLite transaction, so the ratchet step and the message it produced or consumed
- * commit together or not at all.
+ * Every write goes through the store's one writer (store/writer.ts): one at a time, each in one
+ * SQLite transaction, so the ratchet step and the message it produced or consumed commit together
+ * or not at all, and nobody else's write can join (and be rolled back with) a rejected delivery.
  */
 import type { UnlockedStore } from "../store/open_store.ts";
 import type { SignalContext } from "../store/signal_context.ts";
 import type { Contact } from "../store/contacts.ts";
-import { withAsyncTransaction } from "../store/transaction.ts";
 import {
   deleteMessages,
   getMessage,
@@ -40,7 +38,7 @@ import { encodeIds, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
 import { fromHex, toHex } from "../crypto/hex.ts";
 import { LegionError } from "../errors.ts";
 import type { EventSink, NodeEvent } from "./events.ts";
-import { Mutex } from "./mutex.ts";
+import type { BurnTarget, InboxParams, MessageRecord, Queued, QueueItem } from "./service_map.ts";
 
 export interface MessengerOptions {
   store: UnlockedStore;
@@ -58,26 +56,12 @@ export interface SendOptions {
 /** Largest text body accepted by `send` (a frame carries at most 1 MiB). */
 export const MAX_TEXT_BYTES = 64 * 1024;
 
-export interface MessageRecord {
-  id: string;
-  contact: string;
-  direction: "in" | "out";
-  kind: string;
-  text: string;
-  state: string;
-  burn: boolean;
-  createdAt: string;
-  expiresAt: string;
-  readAt: string | null;
-}
-
 export class Messenger {
   readonly store: UnlockedStore;
   readonly signal: SignalContext;
   readonly now: () => number;
   readonly random: () => number;
   #emit: EventSink;
-  readonly #lock = new Mutex();
   /** Called after something was queued for a contact (the node delivers at once). */
   onQueued: (contactId: number) => void = () => {};
 
@@ -101,13 +85,13 @@ export class Messenger {
     this.#emit = sink;
   }
 
-  /** Runs `fn` alone and inside one transaction. */
+  /** Runs `fn` alone and inside one transaction (the store's one writer). */
   write<T>(fn: () => T | Promise<T>): Promise<T> {
-    return this.#lock.run(() => withAsyncTransaction(this.store.db, async () => await fn()));
+    return this.store.write(fn);
   }
 
   /** Encrypts a text for `name` now and queues it; returns its id. */
-  async sendText(name: string, text: string, options: SendOptions = {}) {
+  async sendText(name: string, text: string, options: SendOptions = {}): Promise<Queued> {
     const body = new TextEncoder().encode(text);
     if (body.length === 0) throw new LegionError("usage", "The message is empty");
     if (body.length > MAX_TEXT_BYTES) {
@@ -163,10 +147,7 @@ export class Messenger {
    * tells its sender to delete theirs; `markRead` sends read receipts (off by default: receipts
    * leak when you read).
    */
-  async inbox(
-    options: { name?: string; unreadOnly?: boolean; markRead?: boolean; includeSent?: boolean } =
-      {},
-  ) {
+  async inbox(options: InboxParams = {}): Promise<MessageRecord[]> {
     const contactId = options.name === undefined ? undefined : this.signal.contact(options.name).id;
     const burnedBy = new Map<number, Uint8Array[]>();
     const readBy = new Map<number, Uint8Array[]>();
@@ -197,7 +178,7 @@ export class Messenger {
   }
 
   /** Cancels a queued message (its sender copy stays, marked `cancelled`). */
-  async cancel(idHex: string) {
+  async cancel(idHex: string): Promise<{ id: string; state: "cancelled" }> {
     const id = parseId(idHex);
     const found = await this.write(() => {
       if (!removeFromOutbox(this.store.db, id)) return false;
@@ -216,7 +197,7 @@ export class Messenger {
    * Burns messages on both devices: deletes them here, cancels queued copies, and asks each peer
    * to delete them too (the peer answers with a burn receipt).
    */
-  async burn(target: { ids: string[] } | { conversation: string }) {
+  async burn(target: BurnTarget): Promise<{ deleted: number; conversations: number }> {
     const byContact = new Map<number, Uint8Array[]>();
     if ("conversation" in target) {
       const contact = this.signal.contact(target.conversation);
@@ -261,7 +242,7 @@ export class Messenger {
     for (const event of events) this.emit(event);
   }
 
-  queueList() {
+  queueList(): QueueItem[] {
     return listOutbox(this.store.db, this.store.sealer).map((item) => ({
       id: toHex(item.id),
       to: this.signal.contactById(item.contactId)?.name ?? `#${item.contactId}`,
@@ -294,7 +275,7 @@ export class Messenger {
    * the write lock (a checkpoint cannot run inside another write's transaction).
    */
   checkpoint(): Promise<void> {
-    return this.#lock.run(() => void this.store.db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    return this.store.exclusive(() => void this.store.db.exec("PRAGMA wal_checkpoint(TRUNCATE)"));
   }
 
   async #queueReceipt(contactId: number, kind: ReceiptKind, ids: Uint8Array[]): Promise<void> {

@@ -1,23 +1,60 @@
 /**
- * A running node (`legion listen`): holds the unlocked store, publishes the onion service, answers
- * peers, delivers the queue (at once when something is queued, and on a timer for retries),
- * sweeps expired messages, and serves other commands over the agent socket.
+ * A node over one unlocked store: the libsignal context, the messenger, the deliverer and a
+ * transport signing hellos as this identity and admitting contacts only.
+ *
+ * `assembleNode` wires those parts (tests drive them directly over an in-memory transport);
+ * `startNode` runs them as `legion listen` does: publishes the onion service, answers peers,
+ * delivers the queue (at once when something is queued, and on a timer for retries), sweeps
+ * expired messages, and serves other commands over the agent socket.
  */
-import type { Invocation } from "../cli/invocation.ts";
 import type { UnlockedStore } from "../store/open_store.ts";
-import type { TorInstance } from "../transport/tor_process.ts";
+import type { Listener, Transport } from "../transport/transport.ts";
 import { openHost } from "./host.ts";
-import { transportFor } from "./tor_setup.ts";
 import { Deliverer } from "./outbound.ts";
 import { serveInbound } from "./inbound.ts";
-import { type AgentHandler, startAgentServer } from "./agent_server.ts";
-import { runService, SERVICES } from "./services.ts";
+import { type NodeTransportOptions, nodeTransportOptions } from "./transport_identity.ts";
+import { startAgentServer } from "./agent_server.ts";
+import { runService, type ServiceHost } from "./services.ts";
 import type { EventSink, NodeEvent } from "./events.ts";
+import type { NodeContext } from "./node_context.ts";
 
 /** How often due retries are attempted and expired messages swept. */
 export const RETRY_TICK_MS = 5_000;
 export const SWEEP_TICK_MS = 30_000;
 export const ROTATE_TICK_MS = 3_600_000;
+
+/** Builds the node's transport (Tor in `listen`, in-memory in tests). */
+export type TransportFactory = (options: NodeTransportOptions) => Transport;
+
+export interface AssembledNode extends Required<Pick<ServiceHost, "signal" | "messenger">> {
+  store: UnlockedStore;
+  deliverer: Deliverer;
+  transport: Transport;
+  /** Publishes this node and answers peers' deliveries. */
+  listen(): Promise<Listener>;
+  /** Wipes the identity seed the transport signs with. */
+  dispose(): void;
+}
+
+export function assembleNode(
+  store: UnlockedStore,
+  options: { now: () => number; transport: TransportFactory; emit?: EventSink },
+): AssembledNode {
+  const { signal, messenger } = openHost(store, options.now, options.emit);
+  const identity = nodeTransportOptions(store, signal, options.now);
+  const transport = options.transport(identity.options);
+  const deliverer = new Deliverer(messenger, transport);
+  messenger.onQueued = (contactId) => void deliverer.deliverTo(contactId);
+  return {
+    store,
+    signal,
+    messenger,
+    deliverer,
+    transport,
+    listen: () => transport.listen((stream, peer) => serveInbound(messenger, stream, peer)),
+    dispose: () => identity.wipe(),
+  };
+}
 
 export interface RunningNode {
   onion: string;
@@ -25,41 +62,40 @@ export interface RunningNode {
 }
 
 export async function startNode(
-  inv: Invocation,
+  ctx: NodeContext,
   store: UnlockedStore,
-  tor: TorInstance,
-  emit: EventSink,
-  onShutdown: () => void = () => {},
+  options: { transport: TransportFactory; emit: EventSink; onShutdown?: () => void },
 ): Promise<RunningNode> {
-  const now = inv.ctx.now;
-  const host = openHost(store, now);
-  const { messenger, signal } = host;
-  const transport = transportFor(inv, host, tor);
-  const deliverer = new Deliverer(messenger, transport);
-  host.deliverer = deliverer;
-
-  const handlers: Record<string, AgentHandler> = {};
-  for (const name of Object.keys(SERVICES)) {
-    handlers[name] = (params) => runService(host, name, params);
-  }
-  // `legion panic` asks the node to stop this way before it falls back to signals.
-  handlers["node.shutdown"] = () => {
-    setTimeout(onShutdown, 0);
-    return Promise.resolve({ stopping: true });
+  const node = assembleNode(store, { now: () => ctx.now(), transport: options.transport });
+  const { messenger, signal, deliverer } = node;
+  const host: ServiceHost = {
+    signal,
+    messenger,
+    deliverer,
+    shutdown: options.onShutdown ?? (() => {}),
   };
-  const agent = await startAgentServer(store.home, handlers);
+  const agent = await startAgentServer(
+    store.home,
+    (name, params) => runService(host, name, params as never),
+  );
   const report = (event: NodeEvent) => {
-    emit(event);
+    options.emit(event);
     agent.broadcast(event);
   };
   messenger.setEventSink(report);
-  messenger.onQueued = (contactId) => void deliverer.deliverTo(contactId);
 
-  const listener = await transport.listen((stream, peer) => serveInbound(messenger, stream, peer));
+  let listener: Listener;
+  try {
+    listener = await node.listen();
+  } catch (err) {
+    await agent.close();
+    node.dispose();
+    throw err;
+  }
   const timers = [
     setInterval(() => void deliverer.deliverDue(), RETRY_TICK_MS),
     setInterval(() => void messenger.sweep(), SWEEP_TICK_MS),
-    setInterval(() => signal.rotatePreKeysIfDue(), ROTATE_TICK_MS),
+    setInterval(() => void signal.rotatePreKeysIfDue(), ROTATE_TICK_MS),
   ];
   await messenger.sweep();
   void deliverer.deliverDue({ ignoreBackoff: true });
@@ -72,6 +108,7 @@ export async function startNode(
       await agent.close();
       await listener.close();
       await deliverer.idle();
+      node.dispose();
     },
   };
 }

@@ -15,6 +15,7 @@ import {
 import { setMessageState } from "../store/messages.ts";
 import { toHex } from "../crypto/hex.ts";
 import type { NodeEvent } from "./events.ts";
+import { backoffDelay } from "./backoff.ts";
 import type { Messenger } from "./messenger.ts";
 
 /** Items in flight on one stream before waiting for their acks. */
@@ -122,7 +123,11 @@ export class Deliverer {
     } catch (err) {
       const error = (err as Error).message;
       const attempts = await messenger.write(() =>
-        recordFailure(messenger.store.db, contactId, error, messenger.now(), messenger.random)
+        recordFailure(messenger.store.db, contactId, {
+          error,
+          now: messenger.now(),
+          delay: (attempts) => backoffDelay(attempts, messenger.random()),
+        })
       );
       messenger.emit({ type: "retry", to: contact.name, attempts, error });
       return false;

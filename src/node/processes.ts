@@ -5,10 +5,8 @@
  * still belongs to the same process, so a recycled PID is never hit.
  */
 import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import process from "node:process";
-
-export const PID_FILE = "node.pid";
+import { homeLayout } from "../store/layout.ts";
 
 /**
  * Start time of a live process in clock ticks since boot (/proc/PID/stat field 22); `undefined`
@@ -27,7 +25,7 @@ export function processStartTime(pid: number): string | undefined {
 
 /** Writes `node.pid` for the current process (0600); returns a function removing it. */
 export function writePidFile(home: string): () => void {
-  const path = join(home, PID_FILE);
+  const path = homeLayout(home).pidFile;
   writeFileSync(path, `${process.pid} ${processStartTime(process.pid) ?? "?"}\n`, { mode: 0o600 });
   return () => rmSync(path, { force: true });
 }
@@ -36,7 +34,7 @@ export function writePidFile(home: string): () => void {
 export function runningNodePid(home: string): number | undefined {
   let text: string;
   try {
-    text = readFileSync(join(home, PID_FILE), "utf8");
+    text = readFileSync(homeLayout(home).pidFile, "utf8");
   } catch {
     return undefined;
   }

@@ -2,37 +2,27 @@
  * `send --wait`: queue a message and wait until the peer acks it. Through the running node when
  * there is one (its events tell us); otherwise this process brings tor up and delivers itself.
  */
-import type { Invocation } from "../cli/invocation.ts";
 import { getMessage } from "../store/messages.ts";
 import { fromHex } from "../crypto/hex.ts";
 import { agentFor, localHost } from "./service_call.ts";
 import { runService } from "./services.ts";
-import { torTransportFor } from "./tor_setup.ts";
-import type { TorOptions } from "./tor_options.ts";
-import { Deliverer } from "./outbound.ts";
+import { torDeliverer, type TorOptions } from "./tor_setup.ts";
+import type { NodeContext } from "./node_context.ts";
+import type { Queued, SendParams } from "./service_map.ts";
 
 export interface WaitOutcome {
   id: string;
   state: "delivered" | "failed" | "queued";
 }
 
-/** What `send` returns (Messenger.sendText), as JSON. */
-export interface Queued {
-  id: string;
-  to: string;
-  ttlSeconds: number;
-  burn: boolean;
-  expiresAt: string;
-}
-
 export async function sendAndWait(
-  inv: Invocation,
-  params: { to: string; text: string; ttlSeconds?: number; burn: boolean },
+  ctx: NodeContext,
+  params: SendParams,
   waitMs: number,
   tor: TorOptions,
   onQueued: (queued: Queued) => void,
 ): Promise<WaitOutcome> {
-  const agent = await agentFor(inv);
+  const agent = await agentFor(ctx);
   if (agent) {
     const seen = new Map<string, "delivered" | "failed">();
     let wake = () => {};
@@ -43,7 +33,7 @@ export async function sendAndWait(
       }
     });
     await agent.subscribe();
-    const queued = await agent.call<Queued>("send", params);
+    const queued = await agent.call("send", params);
     onQueued(queued);
     const deadline = Date.now() + waitMs;
     while (!seen.has(queued.id) && Date.now() < deadline) {
@@ -55,19 +45,19 @@ export async function sendAndWait(
     return { id: queued.id, state: seen.get(queued.id) ?? "queued" };
   }
 
-  const host = await localHost(inv);
-  const queued = await runService(host, "send", params) as Queued;
+  const host = await localHost(ctx);
+  const queued = await runService(host, "send", params);
   onQueued(queued);
   const store = host.messenger.store;
   // Registered before tor comes up, so it runs after tor is stopped (cleanups run in reverse):
   // the interrupted delivery then records its failure while the store is still open.
   let delivery: Promise<void> = Promise.resolve();
-  inv.onCleanup(() => delivery);
+  ctx.onCleanup(() => delivery);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<void>((resolve) => timer = setTimeout(resolve, waitMs));
   delivery = (async () => {
-    const transport = await torTransportFor(inv, host, tor);
-    await new Deliverer(host.messenger, transport).deliverTo(host.signal.contact(params.to).id);
+    const deliverer = await torDeliverer(ctx, host, tor);
+    await deliverer.deliverTo(host.signal.contact(params.to).id);
   })();
   try {
     await Promise.race([deadline, delivery]);

@@ -2,42 +2,47 @@
  * How a command reaches the services: through the running node's agent socket when there is one
  * (no passphrase, no Argon2id), else by unlocking the store in this process.
  */
-import type { Invocation } from "../cli/invocation.ts";
 import { AgentClient } from "./agent_client.ts";
 import type { ServiceHost } from "./services.ts";
+import type { NodeContext } from "./node_context.ts";
+import type { ServiceName, ServiceParams, ServiceResult } from "./service_map.ts";
 
-const hosts = new WeakMap<Invocation, Promise<ServiceHost>>();
-const agents = new WeakMap<Invocation, Promise<AgentClient | undefined>>();
+const hosts = new WeakMap<NodeContext, Promise<ServiceHost>>();
+const agents = new WeakMap<NodeContext, Promise<AgentClient | undefined>>();
 
-/** The running node's agent for this invocation's data dir, if a node runs (connected once). */
-export function agentFor(inv: Invocation): Promise<AgentClient | undefined> {
-  let agent = agents.get(inv);
+/** The running node's agent for this context's data dir, if a node runs (connected once). */
+export function agentFor(ctx: NodeContext): Promise<AgentClient | undefined> {
+  let agent = agents.get(ctx);
   if (!agent) {
-    agent = AgentClient.connect(inv.home).then((client) => {
-      if (client) inv.onCleanup(() => client.close());
+    agent = AgentClient.connect(ctx.home).then((client) => {
+      if (client) ctx.onCleanup(() => client.close());
       return client;
     });
-    agents.set(inv, agent);
+    agents.set(ctx, agent);
   }
   return agent;
 }
 
 /** A host over this process's own unlocked store (asks for the passphrase once). */
-export function localHost(inv: Invocation): Promise<ServiceHost> {
-  let host = hosts.get(inv);
+export function localHost(ctx: NodeContext): Promise<ServiceHost> {
+  let host = hosts.get(ctx);
   if (!host) {
     // libsignal loads only here: commands served by a running node never pay for it.
-    host = Promise.all([inv.unlock(), import("./host.ts")]).then(([store, { openHost }]) =>
-      openHost(store, inv.ctx.now)
+    host = Promise.all([ctx.unlock(), import("./host.ts")]).then(([store, { openHost }]) =>
+      openHost(store, () => ctx.now())
     );
-    hosts.set(inv, host);
+    hosts.set(ctx, host);
   }
   return host;
 }
 
-export async function callService<T>(inv: Invocation, method: string, params: unknown): Promise<T> {
-  const agent = await agentFor(inv);
-  if (agent) return await agent.call<T>(method, params);
+export async function callService<N extends ServiceName>(
+  ctx: NodeContext,
+  name: N,
+  params: ServiceParams<N>,
+): Promise<ServiceResult<N>> {
+  const agent = await agentFor(ctx);
+  if (agent) return await agent.call(name, params);
   const { runService } = await import("./services.ts");
-  return await runService(await localHost(inv), method, params) as T;
+  return await runService(await localHost(ctx), name, params);
 }

@@ -1,7 +1,7 @@
 /**
- * What commands ask of an unlocked store, by name: the same functions run in-process (the command
- * unlocked the store itself) or inside a running node, reached over the agent socket. Params and
- * results are plain JSON.
+ * What commands ask of an unlocked store, by name (service_map.ts gives each name's params and
+ * result): the same functions run in-process (the command unlocked the store itself) or inside
+ * a running node, reached over the agent socket.
  */
 import type { SignalContext } from "../store/signal_context.ts";
 import type { Contact } from "../store/contacts.ts";
@@ -9,7 +9,8 @@ import { importCard, markVerified, renameContact } from "../store/contacts_impor
 import { toHex } from "../crypto/hex.ts";
 import type { Messenger } from "./messenger.ts";
 import type { Deliverer } from "./outbound.ts";
-import { flushQueue } from "./queue_run.ts";
+import { flushQueue } from "./flush.ts";
+import type { ContactSummary, ServiceName, ServiceParams, ServiceResult } from "./service_map.ts";
 import { LegionError } from "../errors.ts";
 
 export interface ServiceHost {
@@ -17,13 +18,18 @@ export interface ServiceHost {
   messenger: Messenger;
   /** Present inside a running node only. */
   deliverer?: Deliverer;
+  /** Present inside a running node only: stops it. */
+  shutdown?: () => void;
 }
 
-// deno-lint-ignore no-explicit-any
-type Params = any;
-type Service = (host: ServiceHost, params: Params) => unknown;
+type Service<N extends ServiceName> = (
+  host: ServiceHost,
+  params: ServiceParams<N>,
+) => ServiceResult<N> | Promise<ServiceResult<N>>;
 
-export function contactSummary(contact: Contact): Record<string, unknown> {
+export type ServiceTable = { readonly [N in ServiceName]: Service<N> };
+
+export function contactSummary(contact: Contact): ContactSummary {
   return {
     name: contact.name,
     onion: contact.onion,
@@ -37,9 +43,14 @@ export function contactSummary(contact: Contact): Record<string, unknown> {
   };
 }
 
-export const SERVICES: Readonly<Record<string, Service>> = {
-  "card.export": (host, p: { name?: string; validityMs?: number }) => host.signal.exportCard(p),
-  "card.import": async (host, p: { text: string; name?: string; replace?: boolean }) => {
+function runningNode<T>(part: T | undefined): T {
+  if (part === undefined) throw new LegionError("config", "Only a running node offers this");
+  return part;
+}
+
+export const SERVICES: ServiceTable = {
+  "card.export": (host, p) => host.signal.exportCard(p),
+  "card.import": async (host, p) => {
     const result = await importCard(host.signal, p.text, {
       now: host.messenger.now(),
       name: p.name,
@@ -48,46 +59,47 @@ export const SERVICES: Readonly<Record<string, Service>> = {
     return { status: result.status, ...contactSummary(result.contact) };
   },
   "contacts.list": (host) => host.signal.contacts.list().map(contactSummary),
-  "contacts.show": (host, p: { name: string }) => {
+  "contacts.show": (host, p) => {
     const contact = host.signal.contact(p.name);
     return { ...contactSummary(contact), safetyNumber: host.signal.safetyNumber(contact) };
   },
-  "contacts.rename": (host, p: { from: string; to: string }) =>
-    contactSummary(renameContact(host.signal, p.from, p.to)),
-  "contacts.remove": (host, p: { name: string }) => {
+  "contacts.rename": async (host, p) =>
+    contactSummary(await renameContact(host.signal, p.from, p.to)),
+  "contacts.remove": async (host, p) => {
     const contact = host.signal.contact(p.name);
-    host.signal.removeContact(contact);
+    await host.signal.removeContact(contact);
     return contactSummary(contact);
   },
-  "contacts.verify": (host, p: { name: string; mark?: boolean }) => {
+  "contacts.verify": async (host, p) => {
     let contact = host.signal.contact(p.name);
-    if (p.mark) contact = markVerified(host.signal, contact, true);
+    if (p.mark) contact = await markVerified(host.signal, contact, true);
     return { ...contactSummary(contact), safetyNumber: host.signal.safetyNumber(contact) };
   },
-  "send": (host, p: { to: string; text: string; ttlSeconds?: number; burn?: boolean }) =>
-    host.messenger.sendText(p.to, p.text, p),
-  "inbox": (
-    host,
-    p: { name?: string; unreadOnly?: boolean; markRead?: boolean; includeSent?: boolean },
-  ) => host.messenger.inbox(p),
+  "send": (host, p) => host.messenger.sendText(p.to, p.text, p),
+  "inbox": (host, p) => host.messenger.inbox(p),
   "queue.list": (host) => host.messenger.queueList(),
-  "queue.cancel": (host, p: { id: string }) => host.messenger.cancel(p.id),
-  "queue.flush": (host, p: { timeoutMs?: number }) => {
-    if (!host.deliverer) throw new LegionError("config", "Only a running node can flush its queue");
-    return flushQueue(host.messenger, host.deliverer, p.timeoutMs ?? 120_000);
+  "queue.cancel": (host, p) => host.messenger.cancel(p.id),
+  "queue.flush": (host, p) =>
+    flushQueue(host.messenger, runningNode(host.deliverer), p.timeoutMs ?? 120_000),
+  "burn": (host, p) => host.messenger.burn(p),
+  "node.shutdown": (host) => {
+    const shutdown = runningNode(host.shutdown);
+    setTimeout(shutdown, 0);
+    return { stopping: true };
   },
-  "burn": (host, p: { ids: string[] } | { conversation: string }) => host.messenger.burn(p),
 };
 
-export type ServiceName = keyof typeof SERVICES;
-
-/** Runs a service on a host; unknown names are a programming error. */
-export async function runService(
+/** Runs a service on a host. */
+export async function runService<N extends ServiceName>(
   host: ServiceHost,
-  method: string,
-  params: unknown,
-): Promise<unknown> {
-  const service = Object.hasOwn(SERVICES, method) ? SERVICES[method] : undefined;
-  if (!service) throw new RangeError(`unknown service ${method}`);
-  return await service(host, params ?? {});
+  name: N,
+  params: ServiceParams<N>,
+): Promise<ServiceResult<N>> {
+  const service = SERVICES[name] as Service<N>;
+  return await service(host, params);
+}
+
+/** True when `name` is a service (agent requests name them as plain strings). */
+export function isServiceName(name: string): name is ServiceName {
+  return Object.hasOwn(SERVICES, name);
 }

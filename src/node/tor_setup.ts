@@ -1,23 +1,32 @@
 /**
- * Bringing tor up from the tor options (tor_options.ts): attach to a running tor when
- * `--tor-control` is given, else start our own in `<data dir>/tor`.
+ * Bringing tor up from the tor options: attach to a running tor when `--tor-control` is given,
+ * else start our own in the data dir's tor directory (store/layout.ts).
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Invocation } from "../cli/invocation.ts";
 import { attachTor, launchTor, type TorInstance } from "../transport/tor_process.ts";
 import { TorTransport } from "../transport/tor_transport.ts";
-import { loadIdentity } from "../store/identity_store.ts";
-import { contactPeers } from "./known_contacts.ts";
+import { homeLayout } from "../store/layout.ts";
+import { nodeTransportOptions } from "./transport_identity.ts";
 import type { ServiceHost } from "./services.ts";
+import type { TransportFactory } from "./node.ts";
+import type { NodeContext } from "./node_context.ts";
+import { Deliverer } from "./outbound.ts";
 import { parsePortAddress } from "../transport/address.ts";
 import { LegionError } from "../errors.ts";
-import type { TorOptions } from "./tor_options.ts";
 import { runningNodePid, stopProcess, torProcessesUsingDir } from "./processes.ts";
 
-/** Starts or attaches to tor; the invocation's cleanup stops a tor we started. */
-export async function bringUpTor(inv: Invocation, options: TorOptions): Promise<TorInstance> {
-  const env = inv.ctx.env;
+/** The tor options of `listen`, `queue run` and `send --wait` (cli/tor_options.ts parses them). */
+export interface TorOptions {
+  torBin?: string;
+  torControl?: string;
+  torSocks?: string;
+  torrcExtra?: string;
+  torTimeout: number;
+}
+
+/** Starts or attaches to tor; the context's cleanup stops a tor we started. */
+export async function bringUpTor(ctx: NodeContext, options: TorOptions): Promise<TorInstance> {
+  const env = ctx.env;
   const controlText = options.torControl ?? env.LEGION_TOR_CONTROL;
   const socksText = options.torSocks ?? env.LEGION_TOR_SOCKS;
   const extraFile = options.torrcExtra ?? env.LEGION_TORRC_EXTRA;
@@ -30,7 +39,7 @@ export async function bringUpTor(inv: Invocation, options: TorOptions): Promise<
   let tor: TorInstance;
   if (controlText) {
     if (extraFile || options.torBin) {
-      inv.out.warn(
+      ctx.warn(
         "--torrc-extra and --tor-bin apply only to a tor Legion starts; ignored when attaching",
       );
     }
@@ -40,24 +49,25 @@ export async function bringUpTor(inv: Invocation, options: TorOptions): Promise<
       password: env.LEGION_TOR_CONTROL_PASSWORD,
     });
   } else {
-    if (runningNodePid(inv.home) !== undefined) {
+    if (runningNodePid(ctx.home) !== undefined) {
       throw new LegionError("config", "A node is running for this data dir but not answering yet", {
         hint: "wait for `legion listen` to be ready, or stop it",
       });
     }
     // A tor left behind by a node that was killed still holds the data dir's lock: stop it (only a
     // process named tor whose command line points into this data dir qualifies).
-    for (const pid of torProcessesUsingDir(join(inv.home, "tor"))) await stopProcess(pid);
-    inv.out.note("starting tor");
+    const torDir = homeLayout(ctx.home).torDir;
+    for (const pid of torProcessesUsingDir(torDir)) await stopProcess(pid);
+    ctx.note("starting tor");
     tor = await launchTor({
-      dataDir: join(inv.home, "tor"),
+      dataDir: torDir,
       torBin: options.torBin,
       extraTorrc,
       bootstrapTimeoutMs: options.torTimeout * 1000,
-      onProgress: (p) => inv.out.note(`tor: bootstrapped ${p.percent}% (${p.summary})`),
+      onProgress: (p) => ctx.note(`tor: bootstrapped ${p.percent}% (${p.summary})`),
     });
   }
-  inv.onCleanup(() => tor.stop());
+  ctx.onCleanup(() => tor.stop());
   return tor;
 }
 
@@ -72,30 +82,23 @@ function readExtraTorrc(path: string): string {
   }
 }
 
-/**
- * A transport over `tor` that signs hellos as this identity and admits contacts only. The
- * invocation's cleanup wipes the seed copy it holds.
- */
-export function transportFor(inv: Invocation, host: ServiceHost, tor: TorInstance): TorTransport {
-  const { store } = host.messenger;
-  const identity = loadIdentity(store.db, store.sealer);
-  inv.onCleanup(() => {
-    identity.seed.fill(0);
-    identity.zkSecret.fill(0);
-  });
-  return new TorTransport({
-    identity: { seed: identity.seed, publicKey: identity.publicKey },
-    knownPeers: contactPeers(host.signal),
-    now: inv.ctx.now,
-    tor,
-  });
+/** The node's transport over `tor`. */
+export function torTransport(tor: Pick<TorInstance, "control" | "socks">): TransportFactory {
+  return (options) => new TorTransport({ ...options, tor });
 }
 
-/** Brings tor up and returns `transportFor` it (cleanups: wipe the seed, stop tor). */
-export async function torTransportFor(
-  inv: Invocation,
+/**
+ * Brings tor up and returns a deliverer dialing through it, for work without a running node
+ * (`queue run`, `send --wait`). Cleanups: wipe the seed copy, then stop tor.
+ */
+export async function torDeliverer(
+  ctx: NodeContext,
   host: ServiceHost,
   options: TorOptions,
-): Promise<TorTransport> {
-  return transportFor(inv, host, await bringUpTor(inv, options));
+): Promise<Deliverer> {
+  const tor = await bringUpTor(ctx, options);
+  const { messenger, signal } = host;
+  const identity = nodeTransportOptions(messenger.store, signal, () => ctx.now());
+  ctx.onCleanup(() => identity.wipe());
+  return new Deliverer(messenger, torTransport(tor)(identity.options));
 }

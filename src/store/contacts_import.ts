@@ -12,7 +12,6 @@ import type { Contact } from "./contacts.ts";
 import { isValidName, verifyCard } from "../crypto/card.ts";
 import { CardError } from "../crypto/card_error.ts";
 import { LegionError } from "../errors.ts";
-import { withTransaction } from "./transaction.ts";
 
 export type ImportStatus = "added" | "updated" | "unchanged" | "replaced";
 
@@ -47,7 +46,7 @@ export async function importCard(
   }
   const cardText = text.trim();
   const contacts = signal.contacts;
-  const result = withTransaction(signal.db, (): ImportResult => {
+  const result = await signal.store.write((): ImportResult => {
     const byKey = contacts.byKey(card.ed25519);
     if (byKey) {
       const name = options.name ?? byKey.name;
@@ -128,11 +127,15 @@ export async function importCard(
 }
 
 /** Renames a contact; the new name must be free. */
-export function renameContact(signal: SignalContext, oldName: string, newName: string): Contact {
+export async function renameContact(
+  signal: SignalContext,
+  oldName: string,
+  newName: string,
+): Promise<Contact> {
   if (!isValidName(newName)) {
     throw new LegionError("usage", "A contact name must be 1–64 characters without control codes");
   }
-  return withTransaction(signal.db, () => {
+  return await signal.store.write(() => {
     const contact = signal.contact(oldName);
     if (newName === contact.name) return contact;
     assertNameFree(signal, newName);
@@ -142,9 +145,13 @@ export function renameContact(signal: SignalContext, oldName: string, newName: s
 }
 
 /** Sets or clears a contact's verified mark. */
-export function markVerified(signal: SignalContext, contact: Contact, verified: boolean): Contact {
+export function markVerified(
+  signal: SignalContext,
+  contact: Contact,
+  verified: boolean,
+): Promise<Contact> {
   const { id: _, ed25519: _k, onion: _o, card: _c, ...stored } = contact;
-  return signal.contacts.update(contact.id, { ...stored, verified });
+  return signal.store.write(() => signal.contacts.update(contact.id, { ...stored, verified }));
 }
 
 function assertNameFree(signal: SignalContext, name: string): void {

@@ -4,14 +4,10 @@
  * every file in it 0600 (SQLite gives `-wal`/`-shm` the database file's mode).
  */
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from "node:fs";
-import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { LegionError } from "../errors.ts";
-import { DB_FILE } from "../cli/paths.ts";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
-import { withTransaction } from "./transaction.ts";
-
-export { withTransaction as transaction };
+import { runTransaction } from "./transaction.ts";
 
 export type Database = DatabaseSync;
 
@@ -19,14 +15,6 @@ export type Database = DatabaseSync;
 export function ensureDataDir(home: string): void {
   mkdirSync(home, { recursive: true, mode: 0o700 });
   if ((statSync(home).mode & 0o777) !== 0o700) chmodSync(home, 0o700);
-}
-
-export function databasePath(home: string): string {
-  return join(home, DB_FILE);
-}
-
-export function databaseExists(home: string): boolean {
-  return existsSync(databasePath(home));
 }
 
 /** Opens (creating with `create`) the database at `path` with Legion's pragmas and migrations. */
@@ -76,7 +64,7 @@ function migrate(db: Database, migrations: readonly Migration[]): void {
   }
   for (const migration of migrations) {
     if (migration.version <= current) continue;
-    withTransaction(db, () => {
+    runTransaction(db, () => {
       db.exec(migration.sql);
       db.exec(`PRAGMA user_version = ${migration.version}`);
     });

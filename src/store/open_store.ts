@@ -1,17 +1,29 @@
-/** An opened, unlocked store: the database plus the sealer holding the vault key. */
+/**
+ * An opened, unlocked store: the database, the sealer holding the vault key, and the store's one
+ * writer (writer.ts) through which every write goes.
+ */
 import type { Database } from "./db.ts";
-import { databasePath, openDatabase } from "./db.ts";
+import { openDatabase } from "./db.ts";
+import { databasePath } from "./layout.ts";
 import type { Sealer } from "./sealer.ts";
 import { unlockVault } from "./vault.ts";
+import { recordUse } from "./usage.ts";
+import { StoreWriter } from "./writer.ts";
 
 export interface UnlockedStore {
   home: string;
   db: Database;
   sealer: Sealer;
+  /** Runs `fn` alone and inside one transaction (see writer.ts). */
+  write<T>(fn: () => T | Promise<T>): Promise<T>;
+  /** A synchronous write while nothing else writes (opening); see writer.ts. */
+  writeSync<T>(fn: () => T): T;
+  /** Runs `fn` alone outside any transaction (WAL checkpoints). */
+  exclusive<T>(fn: () => T | Promise<T>): Promise<T>;
   close(): void;
 }
 
-/** Opens the data dir's database and unlocks its vault; records the unlock time (dead-man switch). */
+/** Opens the data dir's database and unlocks its vault; records the use (dead-man switch). */
 export async function unlockStore(
   home: string,
   passphrase: string,
@@ -20,10 +32,9 @@ export async function unlockStore(
   const db = openDatabase(databasePath(home));
   try {
     const sealer = await unlockVault(db, passphrase);
-    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_unlock_at', ?)").run(
-      String(now),
-    );
-    return storeHandle(home, db, sealer);
+    const store = storeHandle(home, db, sealer);
+    store.writeSync(() => recordUse(db, now));
+    return store;
   } catch (err) {
     db.close();
     throw err;
@@ -31,11 +42,15 @@ export async function unlockStore(
 }
 
 export function storeHandle(home: string, db: Database, sealer: Sealer): UnlockedStore {
+  const writer = new StoreWriter(db);
   let closed = false;
   return {
     home,
     db,
     sealer,
+    write: (fn) => writer.write(fn),
+    writeSync: (fn) => writer.writeSync(fn),
+    exclusive: (fn) => writer.exclusive(fn),
     close() {
       if (closed) return;
       closed = true;

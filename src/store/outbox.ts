@@ -5,7 +5,6 @@
  */
 import type { Database } from "./db.ts";
 import type { Sealer } from "./sealer.ts";
-import { backoffDelay } from "../node/backoff.ts";
 
 export type OutboxKind = "message" | "control";
 
@@ -89,14 +88,16 @@ export function outboxCount(db: Database): number {
   return Number((db.prepare("SELECT count(*) AS n FROM outbox").get() as { n: number }).n);
 }
 
-/** Reschedules every remaining item of a contact after a failed attempt; returns the most attempts. */
+/**
+ * Reschedules every remaining item of a contact after a failed attempt, each `delay(attempts)`
+ * from now (the delivery policy's backoff); returns the most attempts.
+ */
 export function recordFailure(
   db: Database,
   contactId: number,
-  error: string,
-  now: number,
-  random: () => number,
+  failure: { error: string; now: number; delay: (attempts: number) => number },
 ): number {
+  const { error, now, delay } = failure;
   const rows = db.prepare("SELECT id, attempts FROM outbox WHERE contact_id = ?").all(
     contactId,
   ) as Array<{ id: Uint8Array; attempts: number }>;
@@ -107,7 +108,7 @@ export function recordFailure(
   for (const row of rows) {
     const attempts = Number(row.attempts) + 1;
     most = Math.max(most, attempts);
-    update.run(attempts, now + backoffDelay(attempts, random()), error, row.id);
+    update.run(attempts, now + delay(attempts), error, row.id);
   }
   return most;
 }

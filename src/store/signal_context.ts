@@ -2,9 +2,10 @@
  * The face of contacts and 1:1 sessions for commands and for messaging: one object per unlocked
  * store that holds this node's libsignal keys, the contact store and the libsignal stores.
  *
- * Operations that touch session state run one at a time (a promise queue) and each inside one
- * SQLite transaction (or the caller's, if one is open), so a crash never leaves a half-advanced
- * ratchet, and a caller can commit a decrypted message in the same transaction as the ratchet.
+ * Operations that touch session state go through the store's one writer (writer.ts): one at a
+ * time and each inside one SQLite transaction — the caller's own, when it already writes — so a
+ * crash never leaves a half-advanced ratchet, and a caller can commit a decrypted message in the
+ * same transaction as the ratchet step.
  *
  * @example
  * const signal = SignalContext.open(store, Date.now());
@@ -37,7 +38,10 @@ import {
 import { SessionError } from "../crypto/session_error.ts";
 import { safetyNumber } from "../crypto/safety_number.ts";
 import { LegionError } from "../errors.ts";
-import { withAsyncTransaction, withTransaction } from "./transaction.ts";
+import type { UnlockedStore } from "./open_store.ts";
+
+/** What the libsignal side needs of an unlocked store. */
+export type SignalStoreAccess = Pick<UnlockedStore, "db" | "sealer" | "write" | "writeSync">;
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Default validity of an exported card. */
@@ -48,15 +52,19 @@ export class SignalContext {
   readonly stores: SessionStores;
   /** This node's Ed25519 identity public key (32 bytes). */
   readonly ownEd25519: Uint8Array;
-  #queue: Promise<unknown> = Promise.resolve();
   readonly #trusted = new Map<string, Uint8Array | undefined>();
 
+  readonly db: Database;
+  readonly sealer: Sealer;
+
   private constructor(
-    readonly db: Database,
-    readonly sealer: Sealer,
+    readonly store: SignalStoreAccess,
     readonly keys: SignalKeys,
     private readonly now: () => number,
   ) {
+    const { db, sealer } = store;
+    this.db = db;
+    this.sealer = sealer;
     const identity = loadIdentity(db, sealer);
     identity.seed.fill(0);
     identity.zkSecret.fill(0);
@@ -76,13 +84,10 @@ export class SignalContext {
    * and rotates the prekeys when due. `now` is read again for every later operation if a
    * function is given.
    */
-  static open(
-    store: { db: Database; sealer: Sealer },
-    now: number | (() => number),
-  ): SignalContext {
+  static open(store: SignalStoreAccess, now: number | (() => number)): SignalContext {
     const clock = typeof now === "function" ? now : () => now;
-    const keys = ensureSignalKeys(store.db, store.sealer, clock());
-    return new SignalContext(store.db, store.sealer, keys, clock);
+    const keys = store.writeSync(() => ensureSignalKeys(store.db, store.sealer, clock()));
+    return new SignalContext(store, keys, clock);
   }
 
   /** This node's libsignal identity public key, serialised (33 bytes). */
@@ -203,8 +208,8 @@ export class SignalContext {
   }
 
   /** Removes a contact and its session. */
-  removeContact(contact: Contact): void {
-    withTransaction(this.db, () => {
+  async removeContact(contact: Contact): Promise<void> {
+    await this.store.write(() => {
       this.resetSession(contact);
       this.contacts.remove(contact.id);
     });
@@ -217,8 +222,8 @@ export class SignalContext {
    * e.g. inside a later message, so contacts start future sessions from the new keys).
    * `open()` does this too; a long-running node calls it on a timer.
    */
-  rotatePreKeysIfDue(): boolean {
-    return rotatePreKeys(this.db, this.sealer, this.keys, this.now());
+  rotatePreKeysIfDue(): Promise<boolean> {
+    return this.store.write(() => rotatePreKeys(this.db, this.sealer, this.keys, this.now()));
   }
 
   /** Drops cached trust decisions; call after changing contacts outside this class. */
@@ -227,8 +232,6 @@ export class SignalContext {
   }
 
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(() => withAsyncTransaction(this.db, fn));
-    this.#queue = run.catch(() => {});
-    return run;
+    return this.store.write(fn);
   }
 }

@@ -20,7 +20,6 @@ import type { Database } from "./db.ts";
 import type { Sealer } from "./sealer.ts";
 import { generatePreKeys, generateSignalIdentity } from "../crypto/session_keys.ts";
 import { fromBase64, toBase64 } from "../crypto/base64.ts";
-import { withTransaction } from "./transaction.ts";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** A new signed/Kyber prekey pair is made when the current one is this old. */
@@ -93,20 +92,16 @@ export function loadSignalKeys(db: Database, sealer: Sealer): SignalKeys {
 
 /**
  * Loads the keys, creating them first for a data dir made before libsignal keys existed, and
- * rotating the prekey pair when it is due. Runs in its own transaction when it writes.
+ * rotating the prekey pair when it is due. Call inside a write.
  */
 export function ensureSignalKeys(db: Database, sealer: Sealer, now: number): SignalKeys {
-  if (!hasSignalKeys(db)) {
-    withTransaction(db, () => {
-      if (!hasSignalKeys(db)) createSignalKeys(db, sealer, now);
-    });
-  }
+  if (!hasSignalKeys(db)) createSignalKeys(db, sealer, now);
   const keys = loadSignalKeys(db, sealer);
   rotatePreKeys(db, sealer, keys, now);
   return keys;
 }
 
-/** Makes a new prekey pair if the current one is due, and deletes retired pairs. */
+/** Makes a new prekey pair if the current one is due, and deletes retired pairs (inside a write). */
 export function rotatePreKeys(
   db: Database,
   sealer: Sealer,
@@ -120,21 +115,19 @@ export function rotatePreKeys(
     "SELECT COUNT(*) AS n FROM signal_signed_prekeys WHERE retire_after IS NOT NULL AND retire_after < ?",
   ).get(now) as { n: number };
   if (!due && Number(expired.n) === 0) return false;
-  withTransaction(db, () => {
-    if (due) {
-      const nextId = (current?.id ?? 0) + 1;
-      const retireAfter = now + MAX_CARD_VALIDITY_MS + RETIRE_GRACE_MS;
-      db.prepare(
-        "UPDATE signal_signed_prekeys SET retire_after = ? WHERE retire_after IS NULL",
-      ).run(retireAfter);
-      db.prepare(
-        "UPDATE signal_kyber_prekeys SET retire_after = ? WHERE retire_after IS NULL AND last_resort = 1",
-      ).run(retireAfter);
-      insertPreKeys(db, sealer, keys.identityKeyPair, nextId, now);
-    }
-    db.prepare("DELETE FROM signal_signed_prekeys WHERE retire_after < ?").run(now);
-    db.prepare("DELETE FROM signal_kyber_prekeys WHERE retire_after < ?").run(now);
-  });
+  if (due) {
+    const nextId = (current?.id ?? 0) + 1;
+    const retireAfter = now + MAX_CARD_VALIDITY_MS + RETIRE_GRACE_MS;
+    db.prepare(
+      "UPDATE signal_signed_prekeys SET retire_after = ? WHERE retire_after IS NULL",
+    ).run(retireAfter);
+    db.prepare(
+      "UPDATE signal_kyber_prekeys SET retire_after = ? WHERE retire_after IS NULL AND last_resort = 1",
+    ).run(retireAfter);
+    insertPreKeys(db, sealer, keys.identityKeyPair, nextId, now);
+  }
+  db.prepare("DELETE FROM signal_signed_prekeys WHERE retire_after < ?").run(now);
+  db.prepare("DELETE FROM signal_kyber_prekeys WHERE retire_after < ?").run(now);
   return due;
 }
 

@@ -1,37 +1,50 @@
 /**
- * Transactions that nest into a caller's: when one is already open on the connection the work
- * joins it (so messaging can commit a decrypted message together with the ratchet step).
+ * BEGIN IMMEDIATE … COMMIT around one unit of work on a connection. These never join a
+ * transaction that is already open: nesting is the writer's business (writer.ts), which knows
+ * whether the open transaction is the caller's own.
  */
-import type { Database } from "./db.ts";
+import type { DatabaseSync } from "node:sqlite";
 
-export function inTransaction(db: Database): boolean {
+/** Whether a transaction is open on the connection (`isTransaction` is missing from the types). */
+export function inTransaction(db: DatabaseSync): boolean {
   return (db as { isTransaction?: boolean }).isTransaction === true;
 }
 
-/** BEGIN IMMEDIATE … COMMIT around `fn`, or just `fn` inside an open transaction. */
-export function withTransaction<T>(db: Database, fn: () => T): T {
-  if (inTransaction(db)) return fn();
-  db.exec("BEGIN IMMEDIATE");
+/** Runs `fn` in a new transaction; throws if one is already open (a programming error). */
+export function runTransaction<T>(db: DatabaseSync, fn: () => T): T {
+  begin(db);
   try {
     const result = fn();
     db.exec("COMMIT");
     return result;
   } catch (err) {
-    db.exec("ROLLBACK");
+    rollback(db);
     throw err;
   }
 }
 
-/** The same for async work (libsignal's store callbacks are async). Callers must serialise. */
-export async function withAsyncTransaction<T>(db: Database, fn: () => Promise<T>): Promise<T> {
-  if (inTransaction(db)) return await fn();
-  db.exec("BEGIN IMMEDIATE");
+/** The same for async work (libsignal's store callbacks are async); the caller serialises. */
+export async function runAsyncTransaction<T>(db: DatabaseSync, fn: () => Promise<T>): Promise<T> {
+  begin(db);
   try {
     const result = await fn();
     db.exec("COMMIT");
     return result;
   } catch (err) {
-    db.exec("ROLLBACK");
+    rollback(db);
     throw err;
   }
+}
+
+function begin(db: DatabaseSync): void {
+  if (inTransaction(db)) throw new Error("a transaction is already open on this connection");
+  db.exec("BEGIN IMMEDIATE");
+}
+
+/**
+ * SQLite has already rolled back on some errors (SQLITE_FULL, SQLITE_IOERR): a second ROLLBACK
+ * would throw "no transaction is active" and hide the real error.
+ */
+function rollback(db: DatabaseSync): void {
+  if (inTransaction(db)) db.exec("ROLLBACK");
 }

@@ -20,7 +20,7 @@ import {
 import { randomFillSync } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { DB_FILE } from "../cli/paths.ts";
+import { databasePath } from "./layout.ts";
 
 export interface WipeReport {
   tables: number;
@@ -44,7 +44,7 @@ export function wipeDataDir(home: string): WipeReport {
   };
   if (!exists(home)) return report;
   try {
-    emptyDatabase(join(home, DB_FILE), report);
+    emptyDatabase(databasePath(home), report);
   } catch (err) {
     report.failures.push(`database: ${(err as Error).message}`);
   }

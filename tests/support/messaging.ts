@@ -1,15 +1,14 @@
 /**
  * Two or more in-process messaging nodes on an in-memory network: real SQLite, real libsignal,
- * real hello handshake and framing — only the Tor hop is replaced (the transport seam).
+ * real hello handshake and framing — only the Tor hop is replaced (the transport seam). Each is
+ * wired by the node's own `assembleNode`, exactly as `legion listen` wires it.
  */
 import { MemoryNetwork } from "../../src/transport/memory_transport.ts";
 import type { Listener, Transport } from "../../src/transport/transport.ts";
-import { Messenger } from "../../src/node/messenger.ts";
-import { Deliverer } from "../../src/node/outbound.ts";
-import { serveInbound } from "../../src/node/inbound.ts";
-import { contactPeers } from "../../src/node/known_contacts.ts";
+import type { Messenger } from "../../src/node/messenger.ts";
+import type { Deliverer } from "../../src/node/outbound.ts";
+import { assembleNode } from "../../src/node/node.ts";
 import type { NodeEvent } from "../../src/node/events.ts";
-import { loadIdentity } from "../../src/store/identity_store.ts";
 import { newNode, type TestNode } from "./signal.ts";
 
 export interface MessagingNode {
@@ -29,25 +28,22 @@ export async function messagingNode(
 ): Promise<MessagingNode> {
   const node = await newNode(dir, name, clock);
   const events: NodeEvent[] = [];
-  const messenger = new Messenger({
-    store: { home: dir, db: node.db, sealer: node.sealer, close: () => node.close() },
-    signal: node.signal,
+  const assembled = assembleNode(node.store, {
     now: () => clock.now,
+    transport: (options) => network.transport(options),
     emit: (event) => events.push(event),
   });
-  const identity = loadIdentity(node.db, node.sealer);
-  const transport = network.transport({
-    identity: { seed: identity.seed, publicKey: identity.publicKey },
-    knownPeers: contactPeers(node.signal),
-    now: () => clock.now,
-  });
+  // One libsignal context per store: the test's handle uses the node's own.
+  node.signal = assembled.signal;
+  // The tests decide when deliveries run.
+  assembled.messenger.onQueued = () => {};
   return {
     node,
-    messenger,
-    transport,
-    deliverer: new Deliverer(messenger, transport),
+    messenger: assembled.messenger,
+    transport: assembled.transport,
+    deliverer: assembled.deliverer,
     events,
-    listen: () => transport.listen((stream, peer) => serveInbound(messenger, stream, peer)),
+    listen: () => assembled.listen(),
   };
 }
 

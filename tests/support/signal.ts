@@ -3,7 +3,7 @@
  * drawn at random (skipping Argon2id, which the CLI tests cover), a real identity and real
  * libsignal keys.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { openDatabase } from "../../src/store/db.ts";
 import type { Database } from "../../src/store/db.ts";
@@ -12,6 +12,7 @@ import { saveIdentity } from "../../src/store/identity_store.ts";
 import { deriveIdentity, newPhrase } from "../../src/crypto/identity.ts";
 import { sodium } from "../../src/crypto/sodium.ts";
 import { SignalContext } from "../../src/store/signal_context.ts";
+import { storeHandle, type UnlockedStore } from "../../src/store/open_store.ts";
 import { importCard } from "../../src/store/contacts_import.ts";
 
 export interface TestNode {
@@ -19,6 +20,8 @@ export interface TestNode {
   vaultKey: Uint8Array;
   db: Database;
   sealer: Sealer;
+  /** The unlocked store (its one writer included) the signal context runs on. */
+  store: UnlockedStore;
   signal: SignalContext;
   clock: { now: number };
   /** The recovery phrase (set by newNode). */
@@ -54,13 +57,15 @@ export async function openNode(
 ): Promise<TestNode> {
   const db = openDatabase(path);
   const sealer = new Sealer(await sodium(), vaultKey.slice());
-  const signal = SignalContext.open({ db, sealer }, () => clock.now);
+  const store = storeHandle(dirname(path), db, sealer);
+  const signal = SignalContext.open(store, () => clock.now);
   let closed = false;
   const node: TestNode = {
     path,
     vaultKey,
     db,
     sealer,
+    store,
     signal,
     clock,
     reopen: async () => {
@@ -70,7 +75,7 @@ export async function openNode(
     close: () => {
       if (closed) return;
       closed = true;
-      db.close();
+      store.close();
     },
   };
   return node;

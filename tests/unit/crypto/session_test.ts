@@ -132,7 +132,7 @@ Deno.test("messages from a stranger are refused before any session work", async 
   const mallory = await newNode(dir, "m");
   try {
     await introduce(mallory, p.b, "mallory", "bob");
-    p.b.signal.removeContact(p.b.signal.contact("mallory"));
+    await p.b.signal.removeContact(p.b.signal.contact("mallory"));
     const ct = await mallory.signal.encrypt(mallory.signal.contact("bob"), encode("hi"));
     await rejectsWith(p.b.signal.decrypt(mallory.signal.ownEd25519, ct), "no_session");
   } finally {

@@ -1,29 +1,36 @@
 import { assert, assertEquals, assertRejects } from "../../support/assert.ts";
 import { join } from "node:path";
 import { createConnection } from "node:net";
-import { startAgentServer } from "../../../src/node/agent_server.ts";
+import { type AgentDispatch, startAgentServer } from "../../../src/node/agent_server.ts";
 import { AgentClient } from "../../../src/node/agent_client.ts";
+import type { ServiceName } from "../../../src/node/service_map.ts";
 import { isLegionError, LegionError } from "../../../src/errors.ts";
 import { tempDir } from "../../support/cli.ts";
+
+/** Answers `card.export` with the params it got and fails `contacts.show` like a missing contact. */
+const dispatch: AgentDispatch = (name, params) => {
+  if (name === "card.export") return Promise.resolve(JSON.stringify(params));
+  if (name === "contacts.show") {
+    return Promise.reject(
+      new LegionError("no_input", "No contact named eve", { hint: "see contacts list" }),
+    );
+  }
+  return Promise.resolve([]);
+};
 
 Deno.test("the agent answers calls, forwards LegionErrors and pushes events to subscribers", async () => {
   await using dir = await tempDir();
   await Deno.chmod(dir.path, 0o700);
-  const server = await startAgentServer(dir.path, {
-    echo: (params) => Promise.resolve({ echoed: params }),
-    fail: () =>
-      Promise.reject(
-        new LegionError("no_input", "No contact named eve", { hint: "see contacts list" }),
-      ),
-  });
+  const server = await startAgentServer(dir.path, dispatch);
   const client = (await AgentClient.connect(dir.path))!;
   try {
     assertEquals((await Deno.stat(join(dir.path, "agent.sock"))).mode! & 0o777, 0o600);
-    assertEquals(await client.call("echo", { a: 1 }), { echoed: { a: 1 } });
-    const err = await assertRejects(() => client.call("fail"));
+    assertEquals(await client.call("card.export", { name: "a" }), '{"name":"a"}');
+    const err = await assertRejects(() => client.call("contacts.show", { name: "eve" }));
     assert(isLegionError(err, "no_input"));
     assertEquals((err as LegionError).hint, "see contacts list");
-    assert(isLegionError(await assertRejects(() => client.call("nope")), "internal"));
+    const unknown = await assertRejects(() => client.call("nope" as ServiceName, {}));
+    assert(isLegionError(unknown, "internal"));
     const events: unknown[] = [];
     client.onEvent((e) => events.push(e));
     await client.subscribe();
@@ -39,7 +46,7 @@ Deno.test("the agent answers calls, forwards LegionErrors and pushes events to s
 
 Deno.test("the agent drops a connection that sends garbage, and serves others", async () => {
   await using dir = await tempDir();
-  const server = await startAgentServer(dir.path, { ping: () => Promise.resolve("pong") });
+  const server = await startAgentServer(dir.path, dispatch);
   try {
     const closed = new Promise<void>((resolve) => {
       const raw = createConnection(join(dir.path, "agent.sock"));
@@ -49,7 +56,7 @@ Deno.test("the agent drops a connection that sends garbage, and serves others", 
     });
     await closed;
     const client = (await AgentClient.connect(dir.path))!;
-    assertEquals(await client.call("ping"), "pong");
+    assertEquals(await client.call("queue.list", {}), []);
     client.close();
   } finally {
     await server.close();
@@ -58,13 +65,13 @@ Deno.test("the agent drops a connection that sends garbage, and serves others", 
 
 Deno.test("a second agent on the same data dir is refused; a stale socket file is replaced", async () => {
   await using dir = await tempDir();
-  const first = await startAgentServer(dir.path, {});
-  await assertRejects(() => startAgentServer(dir.path, {}));
+  const first = await startAgentServer(dir.path, dispatch);
+  await assertRejects(() => startAgentServer(dir.path, dispatch));
   await first.close();
   await Deno.writeTextFile(join(dir.path, "agent.sock"), "stale");
-  const second = await startAgentServer(dir.path, { ping: () => Promise.resolve("pong") });
+  const second = await startAgentServer(dir.path, dispatch);
   const client = (await AgentClient.connect(dir.path))!;
-  assertEquals(await client.call("ping"), "pong");
+  assertEquals(await client.call("queue.list", {}), []);
   client.close();
   await second.close();
 });

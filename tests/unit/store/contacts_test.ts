@@ -49,7 +49,7 @@ Deno.test("importCard() refuses a changed libsignal key for the same identity un
   await using n = await nodes("a", "b");
   const [a, b] = n.nodes;
   await importCard(a.signal, await b.signal.exportCard({ name: "bob" }), { now: a.clock.now });
-  markVerified(a.signal, a.signal.contact("bob"), true);
+  await markVerified(a.signal, a.signal.contact("bob"), true);
   await a.signal.encrypt(a.signal.contact("bob"), encode("session exists"));
   const restored = await newNode(n.dir, "b-restored", { now: b.clock.now }, b.phrase);
   try {
@@ -100,11 +100,11 @@ Deno.test("renameContact() keeps names unique and lookups follow the new name", 
   const [a, b, c] = n.nodes;
   await importCard(a.signal, await b.signal.exportCard({ name: "bob" }), { now: a.clock.now });
   await importCard(a.signal, await c.signal.exportCard({ name: "carol" }), { now: a.clock.now });
-  assert.throws(
+  await assert.rejects(
     () => renameContact(a.signal, "bob", "carol"),
     (err) => isLegionError(err, "contact_exists"),
   );
-  renameContact(a.signal, "bob", "Robert 🙂");
+  await renameContact(a.signal, "bob", "Robert 🙂");
   assert.equal(a.signal.contacts.byName("bob"), undefined);
   assert.deepEqual(a.signal.contact("Robert 🙂").ed25519, b.signal.ownEd25519);
   assert.equal(a.signal.contactByKey(b.signal.ownEd25519)?.name, "Robert 🙂");
@@ -116,7 +116,7 @@ Deno.test("removing a contact removes its session and trust", async () => {
   const [a, b] = n.nodes;
   await importCard(a.signal, await b.signal.exportCard({ name: "bob" }), { now: a.clock.now });
   await a.signal.encrypt(a.signal.contact("bob"), encode("x"));
-  a.signal.removeContact(a.signal.contact("bob"));
+  await a.signal.removeContact(a.signal.contact("bob"));
   assert.equal(a.signal.contacts.list().length, 0);
   assert.equal(sessions(a), 0);
   assert.equal(a.signal.contactByKey(b.signal.ownEd25519), undefined);

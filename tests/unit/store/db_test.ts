@@ -1,7 +1,8 @@
 import { assert, assertEquals, assertThrows } from "../../support/assert.ts";
 import { join } from "node:path";
 import { statSync } from "node:fs";
-import { ensureDataDir, openDatabase, schemaVersion, transaction } from "../../../src/store/db.ts";
+import { ensureDataDir, openDatabase, schemaVersion } from "../../../src/store/db.ts";
+import { runTransaction } from "../../../src/store/transaction.ts";
 import { MIGRATIONS } from "../../../src/store/migrations.ts";
 import { isLegionError } from "../../../src/errors.ts";
 import { tempDir } from "../../support/cli.ts";
@@ -60,13 +61,13 @@ Deno.test("files are 0600 and the data dir 0700, even with a permissive umask", 
   assertEquals(statSync(home).mode & 0o777, 0o700);
 });
 
-Deno.test("transaction() rolls back on error", async () => {
+Deno.test("runTransaction() rolls back on error", async () => {
   await using dir = await tempDir();
   const db = openDatabase(join(dir.path, "a.db"), { create: true });
   try {
     db.exec("CREATE TABLE t (x)");
     assertThrows(() =>
-      transaction(db, () => {
+      runTransaction(db, () => {
         db.exec("INSERT INTO t VALUES (1)");
         throw new Error("boom");
       })

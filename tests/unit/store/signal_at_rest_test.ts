@@ -67,8 +67,8 @@ Deno.test("no contact, card, key or message is readable in the database bytes", 
       const back = await b.signal.encrypt(b.signal.contact(NAME), encode(MESSAGE));
       await a.signal.decrypt(b.signal.ownEd25519, back);
     }
-    renameContact(b.signal, NAME, RENAMED);
-    renameContact(b.signal, RENAMED, "x");
+    await renameContact(b.signal, NAME, RENAMED);
+    await renameContact(b.signal, RENAMED, "x");
     // Control: a value written in the clear is found, so the search itself works.
     a.db.prepare("INSERT INTO meta (key, value) VALUES ('control', ?)").run("ControlNeedle-1b2c");
     const checks = needles(a, b);

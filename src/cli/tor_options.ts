@@ -1,17 +1,11 @@
 /**
  * The tor options every command that brings tor up accepts (`listen`, `queue run`, `send --wait`
- * with no node running). Kept apart from tor_setup.ts so registering them loads no transport code.
+ * with no node running), parsed into node/tor_setup.ts's `TorOptions`. Kept apart from
+ * tor_setup.ts so registering them loads no transport code.
  */
 import { type Command, Option } from "commander";
 import { LegionError } from "../errors.ts";
-
-export interface TorOptions {
-  torBin?: string;
-  torControl?: string;
-  torSocks?: string;
-  torrcExtra?: string;
-  torTimeout: number;
-}
+export type { TorOptions } from "../node/tor_setup.ts";
 
 export function addTorOptions(command: Command): Command {
   return command

@@ -1,0 +1,33 @@
+/** One pass over the whole queue with a deliverer: what `queue run` and `queue.flush` do. */
+import { outboxCount } from "../store/outbox.ts";
+import type { Deliverer } from "./outbound.ts";
+import type { Messenger } from "./messenger.ts";
+import type { EventSink } from "./events.ts";
+import type { QueueRunSummary } from "./service_map.ts";
+
+/** Delivers every due item (ignoring backoff) within `timeoutMs`; counts what was delivered. */
+export async function flushQueue(
+  messenger: Messenger,
+  deliverer: Deliverer,
+  timeoutMs: number,
+  emit?: EventSink,
+): Promise<QueueRunSummary> {
+  let delivered = 0;
+  const previous = messenger.eventSink;
+  messenger.setEventSink((event) => {
+    if (event.type === "delivered") delivered++;
+    previous(event);
+    emit?.(event);
+  });
+  try {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      deliverer.deliverDue({ ignoreBackoff: true }),
+      new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
+    ]);
+    clearTimeout(timer);
+  } finally {
+    messenger.setEventSink(previous);
+  }
+  return { delivered, remaining: outboxCount(messenger.store.db) };
+}

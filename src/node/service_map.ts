@@ -1,0 +1,102 @@
+/**
+ * The services a node offers, by name: each name's params and result, as they travel over the
+ * agent socket (plain JSON) or run in-process. Types only, so commands can name them without
+ * loading the node.
+ */
+import type { ImportStatus } from "../store/contacts_import.ts";
+
+/** A contact as services report it. */
+export interface ContactSummary {
+  name: string;
+  onion: string;
+  ed25519: string;
+  verified: boolean;
+  addedAt: string;
+  cardExpires: string;
+  keyChangedAt?: string;
+}
+
+export interface ContactWithSafetyNumber extends ContactSummary {
+  safetyNumber: string;
+}
+
+/** What `send` returns: the queued message. */
+export interface Queued {
+  id: string;
+  to: string;
+  ttlSeconds: number;
+  burn: boolean;
+  expiresAt: string;
+}
+
+/** A message as the inbox shows it. */
+export interface MessageRecord {
+  id: string;
+  contact: string;
+  direction: "in" | "out";
+  kind: string;
+  text: string;
+  state: string;
+  burn: boolean;
+  createdAt: string;
+  expiresAt: string;
+  readAt: string | null;
+}
+
+/** An outbox item as `queue list` shows it. */
+export interface QueueItem {
+  id: string;
+  to: string;
+  kind: string;
+  attempts: number;
+  nextAttemptAt: string;
+  expiresAt: string;
+  lastError: string | null;
+}
+
+export interface QueueRunSummary {
+  delivered: number;
+  remaining: number;
+}
+
+export interface InboxParams {
+  name?: string;
+  unreadOnly?: boolean;
+  markRead?: boolean;
+  includeSent?: boolean;
+}
+
+export interface SendParams {
+  to: string;
+  text: string;
+  ttlSeconds?: number;
+  burn?: boolean;
+}
+
+export type BurnTarget = { ids: string[] } | { conversation: string };
+
+/** Each service's params and result. */
+export interface ServiceMap {
+  "card.export": { params: { name?: string; validityMs?: number }; result: string };
+  "card.import": {
+    params: { text: string; name?: string; replace?: boolean };
+    result: ContactSummary & { status: ImportStatus };
+  };
+  "contacts.list": { params: Record<never, never>; result: ContactSummary[] };
+  "contacts.show": { params: { name: string }; result: ContactWithSafetyNumber };
+  "contacts.rename": { params: { from: string; to: string }; result: ContactSummary };
+  "contacts.remove": { params: { name: string }; result: ContactSummary };
+  "contacts.verify": { params: { name: string; mark?: boolean }; result: ContactWithSafetyNumber };
+  "send": { params: SendParams; result: Queued };
+  "inbox": { params: InboxParams; result: MessageRecord[] };
+  "queue.list": { params: Record<never, never>; result: QueueItem[] };
+  "queue.cancel": { params: { id: string }; result: { id: string; state: "cancelled" } };
+  "queue.flush": { params: { timeoutMs?: number }; result: QueueRunSummary };
+  "burn": { params: BurnTarget; result: { deleted: number; conversations: number } };
+  /** Only a running node answers it: `legion panic` asks the node to stop this way. */
+  "node.shutdown": { params: Record<never, never>; result: { stopping: true } };
+}
+
+export type ServiceName = keyof ServiceMap;
+export type ServiceParams<N extends ServiceName> = ServiceMap[N]["params"];
+export type ServiceResult<N extends ServiceName> = ServiceMap[N]["result"];

@@ -1,0 +1,37 @@
+/**
+ * What a node hands its transport: the identity that signs hellos (and keys the onion service)
+ * and the contact list as the set of peers allowed to open a stream.
+ */
+import type { KnownPeers } from "../protocol/known_peers.ts";
+import type { SignalContext } from "../store/signal_context.ts";
+import type { UnlockedStore } from "../store/open_store.ts";
+import { loadIdentity } from "../store/identity_store.ts";
+import type { TransportOptions } from "../transport/transport.ts";
+
+/** The transport's `KnownPeers` backed by the contact list: only contacts may open a stream. */
+export function contactPeers(signal: SignalContext): KnownPeers {
+  return { has: (ed25519) => signal.contactByKey(ed25519) !== undefined };
+}
+
+/** What the node gives a transport: its identity, who may connect, its clock. */
+export type NodeTransportOptions = Required<
+  Pick<TransportOptions, "identity" | "knownPeers" | "now">
+>;
+
+/** The transport options of this store's identity; `wipe()` clears the seed copy they hold. */
+export function nodeTransportOptions(
+  store: Pick<UnlockedStore, "db" | "sealer">,
+  signal: SignalContext,
+  now: () => number,
+): { options: NodeTransportOptions; wipe(): void } {
+  const identity = loadIdentity(store.db, store.sealer);
+  identity.zkSecret.fill(0);
+  return {
+    options: {
+      identity: { seed: identity.seed, publicKey: identity.publicKey },
+      knownPeers: contactPeers(signal),
+      now,
+    },
+    wipe: () => identity.seed.fill(0),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * The data dir's layout: every name Legion creates inside a home, in one place. Code that needs a
+ * path asks here; nothing else spells these names.
+ *
+ *   legion.db (+ -wal, -shm, -journal)   the SQLite store (store/db.ts)
+ *   agent.sock                           the running node's local agent (node/agent_server.ts)
+ *   node.pid                             the running node's PID and start time (node/processes.ts)
+ *   tor/                                 the data dir of the tor Legion starts
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+export const DB_FILE = "legion.db";
+export const AGENT_SOCKET = "agent.sock";
+export const PID_FILE = "node.pid";
+export const TOR_DIR = "tor";
+
+/** SQLite's companion files of the database (same directory, same mode). */
+export const DB_COMPANIONS = [`${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`] as const;
+
+/** Every top-level name a Legion home may hold. */
+export const HOME_ENTRIES: readonly string[] = [
+  DB_FILE,
+  ...DB_COMPANIONS,
+  AGENT_SOCKET,
+  PID_FILE,
+  TOR_DIR,
+];
+
+export interface HomeLayout {
+  home: string;
+  database: string;
+  agentSocket: string;
+  pidFile: string;
+  torDir: string;
+}
+
+export function homeLayout(home: string): HomeLayout {
+  return {
+    home,
+    database: join(home, DB_FILE),
+    agentSocket: join(home, AGENT_SOCKET),
+    pidFile: join(home, PID_FILE),
+    torDir: join(home, TOR_DIR),
+  };
+}
+
+export function databasePath(home: string): string {
+  return join(home, DB_FILE);
+}
+
+export function databaseExists(home: string): boolean {
+  return existsSync(databasePath(home));
+}

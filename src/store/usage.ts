@@ -1,0 +1,34 @@
+/**
+ * When the identity was last used, for the dead-man switch (`panic --if-unused-for`). Kept in the
+ * plain `meta` table so it can be read without the passphrase; it says only "used at T".
+ */
+import { existsSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
+import type { Database } from "./db.ts";
+import { databasePath } from "./layout.ts";
+
+const KEY = "last_unlock_at";
+
+/** Records a use at `now` (call inside a write). */
+export function recordUse(db: Database, now: number): void {
+  db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(KEY, String(now));
+}
+
+/**
+ * Milliseconds since the identity of `home` was last used (or created), read without the
+ * passphrase; `undefined` when there is no database.
+ */
+export function unusedFor(home: string, now: number): number | undefined {
+  const path = databasePath(home);
+  if (!existsSync(path)) return undefined;
+  const db = new DatabaseSync(path);
+  try {
+    const row = db.prepare(
+      `SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?),
+                       (SELECT created_at FROM identity WHERE id = 1)) AS last`,
+    ).get(KEY) as { last: number | null } | undefined;
+    return row?.last == null ? undefined : now - Number(row.last);
+  } finally {
+    db.close();
+  }
+}
