@@ -38,6 +38,7 @@ export async function bringUpTor(inv: Invocation, options: TorOptions): Promise<
       control: parsePortAddress(controlText, "control"),
       socks: socksText ? parsePortAddress(socksText, "SOCKS") : undefined,
       password: env.LEGION_TOR_CONTROL_PASSWORD,
+      cookieFile: options.torCookie ?? env.LEGION_TOR_COOKIE,
     });
   } else {
     if (runningNodePid(inv.home) !== undefined) {
