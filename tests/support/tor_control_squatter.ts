@@ -19,7 +19,7 @@ const hex = (bytes: Uint8Array) =>
   Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 const unhex = (text: string) => Uint8Array.from(text.match(/../g) ?? [], (h) => parseInt(h, 16));
 
-async function hmac(key: string, message: Uint8Array): Promise<string> {
+async function hmac(key: string, message: Uint8Array<ArrayBuffer>): Promise<string> {
   const k = await crypto.subtle.importKey(
     "raw",
     new TextEncoder().encode(key),
