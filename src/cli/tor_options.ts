@@ -11,8 +11,14 @@ export function addTorOptions(command: Command): Command {
   return command
     .option("--tor-bin <path>", "tor executable to start (default: tor on PATH)")
     .addOption(
-      new Option("--tor-control <addr>", "attach to a running tor's ControlPort (HOST:PORT)")
-        .env("LEGION_TOR_CONTROL"),
+      new Option(
+        "--tor-control <addr>",
+        "attach to a running tor's ControlPort: unix:PATH (preferred) or a loopback HOST:PORT",
+      ).env("LEGION_TOR_CONTROL"),
+    )
+    .addOption(
+      new Option("--tor-cookie <file>", "with --tor-control: its control cookie (for SAFECOOKIE)")
+        .env("LEGION_TOR_COOKIE"),
     )
     .addOption(
       new Option("--tor-socks <addr>", "with --tor-control: its SocksPort (default: asked)")

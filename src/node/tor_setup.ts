@@ -19,6 +19,8 @@ import { runningNodePid, stopProcess, torProcessesUsingDir } from "./processes.t
 export interface TorOptions {
   torBin?: string;
   torControl?: string;
+  /** The attached tor's control cookie, named by the user (SAFECOOKIE). */
+  torCookie?: string;
   torSocks?: string;
   torrcExtra?: string;
   torTimeout: number;
@@ -47,6 +49,7 @@ export async function bringUpTor(ctx: NodeContext, options: TorOptions): Promise
       control: parsePortAddress(controlText, "control"),
       socks: socksText ? parsePortAddress(socksText, "SOCKS") : undefined,
       password: env.LEGION_TOR_CONTROL_PASSWORD,
+      cookieFile: options.torCookie ?? env.LEGION_TOR_COOKIE,
     });
   } else {
     if (runningNodePid(ctx.home) !== undefined) {

@@ -3,6 +3,7 @@
  * `HOST:PORT` (`127.0.0.1:9051`, `[::1]:9051`), a bare port (`9051`, meaning 127.0.0.1), or
  * `unix:/path/to/socket`.
  */
+import { isIPv4, isIPv6 } from "node:net";
 import { LegionError } from "../errors.ts";
 
 export type PortAddress = { host: string; port: number } | { path: string };
@@ -25,4 +26,25 @@ export function formatPortAddress(address: PortAddress): string {
   return address.host.includes(":")
     ? `[${address.host}]:${address.port}`
     : `${address.host}:${address.port}`;
+}
+
+/** Whether `host` is a loopback address: 127.0.0.0/8, ::1, or `localhost`. */
+export function isLoopbackHost(host: string): boolean {
+  if (host.toLowerCase() === "localhost") return true;
+  if (isIPv4(host)) return host.split(".")[0] === "127";
+  return isIPv6(host) && new URL(`http://[${host}]/`).hostname === "[::1]";
+}
+
+/**
+ * A control port Legion may attach to: a unix socket or a loopback TCP port. Anything else would
+ * carry the identity key off this machine, or to whoever answers on another host's port.
+ * @throws {LegionError} `tor_unavailable` for any other host
+ */
+export function assertLocalControl(address: PortAddress): PortAddress {
+  if ("path" in address || isLoopbackHost(address.host)) return address;
+  throw new LegionError(
+    "tor_unavailable",
+    `Refusing the Tor control port ${formatPortAddress(address)}: it is not on loopback`,
+    { hint: "use unix:/run/tor/control, or a 127.0.0.0/8, ::1 or localhost address" },
+  );
 }

@@ -3,19 +3,16 @@
  * matched in order; 650 replies are asynchronous events, dispatched to listeners.
  */
 import { connect, type Socket } from "node:net";
-import { readFile } from "node:fs/promises";
-import { Buffer } from "node:buffer";
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { type ControlReply, ControlReplyParser, parseKeyValues, quote } from "./control_reply.ts";
-import { TorControlError } from "./control_error.ts";
+import { type ControlReply, ControlReplyParser } from "./control_reply.ts";
+import { TorAuthError, TorControlError } from "./control_error.ts";
+import {
+  authenticateControl,
+  type ControlAuthOptions,
+  parseProtocolInfo,
+  type ProtocolInfo,
+} from "./control_auth.ts";
 import { formatPortAddress, type PortAddress } from "./address.ts";
 import { LegionError } from "../errors.ts";
-
-export interface ProtocolInfo {
-  authMethods: string[];
-  cookieFile?: string;
-  torVersion?: string;
-}
 
 export interface AddOnionOptions {
   /** `ED25519-V3:<base64 of the 64-byte expanded secret key>` or `NEW:ED25519-V3`. */
@@ -24,6 +21,8 @@ export interface AddOnionOptions {
   ports: string[];
   flags?: string[];
 }
+
+export type { ProtocolInfo };
 
 export type EventListener = (event: ControlReply) => void;
 
@@ -115,93 +114,22 @@ export class TorControl {
   }
 
   async protocolInfo(): Promise<ProtocolInfo> {
-    const reply = await this.command("PROTOCOLINFO 1");
-    const info: ProtocolInfo = { authMethods: [] };
-    for (const line of reply.lines) {
-      if (line.text.startsWith("AUTH ")) {
-        const fields = parseKeyValues(line.text.slice(5));
-        info.authMethods = (fields.METHODS ?? "").split(",").filter(Boolean);
-        if (fields.COOKIEFILE) info.cookieFile = fields.COOKIEFILE;
-      } else if (line.text.startsWith("VERSION ")) {
-        info.torVersion = parseKeyValues(line.text.slice(8)).Tor;
-      }
-    }
-    return info;
+    return parseProtocolInfo(await this.command("PROTOCOLINFO 1"));
   }
 
   /**
-   * Authenticates with a password when one is given, else with the cookie file named by
-   * PROTOCOLINFO — by SAFECOOKIE when offered, so a process squatting on the port never learns the
-   * cookie — or with nothing, when tor allows that.
-   * @throws {LegionError} `tor_unavailable` when tor rejects the credentials or needs ones we lack
+   * Authenticates under control_auth.ts's rules: a password when given and offered, else
+   * SAFECOOKIE; never NULL or plain COOKIE.
+   * @throws {LegionError} `tor_unavailable` (with a hint) when Legion refuses the port or tor
+   *   refuses Legion
    */
-  async authenticate(options: { password?: string } = {}): Promise<ProtocolInfo> {
-    const info = await this.protocolInfo();
-    let argument: string;
-    if (options.password !== undefined) {
-      argument = " " + quote(options.password);
-    } else if (
-      (info.authMethods.includes("COOKIE") || info.authMethods.includes("SAFECOOKIE")) &&
-      info.cookieFile
-    ) {
-      const cookie = await readFile(info.cookieFile).catch((err) => {
-        throw new LegionError(
-          "tor_unavailable",
-          `Cannot read Tor's control cookie ${info.cookieFile}: ${err.message}`,
-          { hint: "run Legion as a user that can read it, or give a control password" },
-        );
-      });
-      try {
-        argument = " " +
-          (info.authMethods.includes("SAFECOOKIE")
-            ? await this.#safeCookie(new Uint8Array(cookie))
-            : Buffer.from(cookie).toString("hex"));
-      } finally {
-        cookie.fill(0);
-      }
-    } else if (info.authMethods.includes("NULL")) {
-      argument = "";
-    } else {
-      throw new LegionError(
-        "tor_unavailable",
-        `Tor's control port wants ${info.authMethods.join(", ") || "unknown"} authentication`,
-        { hint: "set LEGION_TOR_CONTROL_PASSWORD for a HashedControlPassword" },
-      );
-    }
+  async authenticate(options: ControlAuthOptions): Promise<ProtocolInfo> {
     try {
-      await this.command("AUTHENTICATE" + argument);
+      return await authenticateControl(this, options);
     } catch (err) {
-      if (err instanceof TorControlError) {
-        throw new LegionError("tor_unavailable", `Tor rejected authentication: ${err.replyText}`, {
-          cause: err,
-        });
-      }
-      throw err;
+      if (!(err instanceof TorAuthError)) throw err;
+      throw new LegionError("tor_unavailable", err.message, { hint: err.hint, cause: err });
     }
-    return info;
-  }
-
-  /**
-   * SAFECOOKIE (control-spec §3.24): proves tor knows the cookie before we prove we do.
-   *   ServerHash = HMAC-SHA256("Tor safe cookie authentication server-to-controller hash",
-   *                            cookie || client_nonce || server_nonce); ClientHash likewise with
-   *   "…controller-to-server hash". Returns the hex ClientHash for AUTHENTICATE.
-   */
-  async #safeCookie(cookie: Uint8Array): Promise<string> {
-    const clientNonce = randomBytes(32);
-    const reply = await this.command(`AUTHCHALLENGE SAFECOOKIE ${clientNonce.toString("hex")}`);
-    const fields = parseKeyValues(reply.lines[0].text.replace(/^AUTHCHALLENGE\s*/, ""));
-    const serverHash = Buffer.from(fields.SERVERHASH ?? "", "hex");
-    const serverNonce = Buffer.from(fields.SERVERNONCE ?? "", "hex");
-    const message = Buffer.concat([cookie, clientNonce, serverNonce]);
-    const expected = createHmac("sha256", SAFECOOKIE_SERVER_KEY).update(message).digest();
-    if (serverHash.length !== expected.length || !timingSafeEqual(serverHash, expected)) {
-      throw new LegionError(
-        "tor_unavailable",
-        "The control port failed the SAFECOOKIE challenge: it is not the tor owning that cookie",
-      );
-    }
-    return createHmac("sha256", SAFECOOKIE_CLIENT_KEY).update(message).digest("hex");
   }
 
   /** GETINFO for one or more keys; multi-line values come back joined with "\n". */
@@ -281,9 +209,6 @@ export class TorControl {
     for (const pending of this.#pending.splice(0)) pending.reject(this.#closedError);
   }
 }
-
-const SAFECOOKIE_SERVER_KEY = "Tor safe cookie authentication server-to-controller hash";
-const SAFECOOKIE_CLIENT_KEY = "Tor safe cookie authentication controller-to-server hash";
 
 function torDown(err: Error): LegionError {
   return new LegionError("tor_unavailable", `Tor control connection failed: ${err.message}`);

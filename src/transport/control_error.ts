@@ -13,3 +13,31 @@ export class TorControlError extends Error {
     return this.status === 515;
   }
 }
+
+/**
+ * Why Legion would not authenticate to a control port (or gave up doing so). Distinct reasons, so
+ * tests can tell a squatter's unsafe offer from a bad cookie file or a failed challenge.
+ */
+export type TorAuthErrorReason =
+  /** The port offers only methods that authenticate nobody or leak the cookie (NULL, COOKIE). */
+  | "method"
+  /** The cookie file is missing, not a regular 32-byte file, or owned/writable by someone else. */
+  | "cookie"
+  /** The port failed the SAFECOOKIE challenge: it does not know the cookie. */
+  | "challenge"
+  /** The control port's listener belongs to a user who is neither root, us, nor tor. */
+  | "owner"
+  /** Tor answered AUTHENTICATE with 515: wrong password or cookie. */
+  | "rejected";
+
+export class TorAuthError extends Error {
+  override readonly name = "TorAuthError";
+  constructor(
+    readonly reason: TorAuthErrorReason,
+    message: string,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -4,7 +4,8 @@
  *
  * A spawned tor keeps its DataDirectory inside the Legion data dir (mode 0700), listens on free
  * loopback ports chosen by tor itself (`auto`, read back through `ControlPortWriteToFile` and
- * `GETINFO net/listeners/socks`, so no port race), authenticates controllers by cookie, loads no
+ * `GETINFO net/listeners/socks`, so no port race), authenticates controllers by SAFECOOKIE with a
+ * cookie file Legion names in that directory (never one the port names), loads no
  * GeoIP files, and exits with its owner: Legion takes ownership over the control connection and
  * names its own PID in `__OwningControllerProcess`, so even a crashed Legion leaves no tor behind.
  * `stop()` signals that one PID, never anything found by name.
@@ -15,7 +16,9 @@ import { join } from "node:path";
 import process from "node:process";
 import { TorControl } from "./control_client.ts";
 import { parseKeyValues, readQuoted } from "./control_reply.ts";
-import { parsePortAddress, type PortAddress } from "./address.ts";
+import { assertLocalControl, parsePortAddress, type PortAddress } from "./address.ts";
+import { localTrustedUids } from "./cookie_file.ts";
+import { controlPortOwners } from "./control_owner.ts";
 import { LegionError } from "../errors.ts";
 
 export interface TorInstance {
@@ -60,6 +63,7 @@ export function baseTorrc(dataDir: string, ownerPid: number): string {
     "ControlPort 127.0.0.1:auto",
     `ControlPortWriteToFile ${torrcQuote(join(dataDir, "control_port"))}`,
     "CookieAuthentication 1",
+    `CookieAuthFile ${torrcQuote(cookiePath(dataDir))}`,
     "GeoIPFile /dev/null",
     "GeoIPv6File /dev/null",
     "Log notice stdout",
@@ -120,7 +124,8 @@ export async function launchTor(options: LaunchTorOptions): Promise<TorInstance>
       () => Promise.resolve(readPortFile(portFile)),
     );
     control = await TorControl.connect(controlAddress);
-    await control.authenticate();
+    // The cookie is named by us, in our 0700 DataDirectory: not whatever PROTOCOLINFO names.
+    await control.authenticate({ cookieFile: cookiePath(dataDir), trusted: localTrustedUids() });
     await control.takeOwnership();
     let last = -1;
     await wait("bootstrap", async () => {
@@ -141,22 +146,32 @@ export async function launchTor(options: LaunchTorOptions): Promise<TorInstance>
 }
 
 /**
- * Connects to an existing tor's control port and authenticates (password if given, else cookie).
- * `stop()` only closes Legion's connection; that tor keeps running.
+ * Connects to an existing tor's control port — a unix socket or a loopback port — and
+ * authenticates by password or SAFECOOKIE (control_auth.ts; never NULL or plain COOKIE).
+ * `cookieFile` is a cookie the user named (`--tor-cookie`). `stop()` only closes Legion's
+ * connection; that tor keeps running.
+ * @throws {LegionError} `tor_unavailable` when the port is unreachable or refused
  */
 export async function attachTor(options: {
   control: PortAddress;
   socks?: PortAddress;
   password?: string;
+  cookieFile?: string;
 }): Promise<TorInstance> {
-  const control = await TorControl.connect(options.control);
+  const address = assertLocalControl(options.control);
+  const control = await TorControl.connect(address);
   try {
-    await control.authenticate({ password: options.password });
+    await control.authenticate({
+      password: options.password,
+      cookieFile: options.cookieFile,
+      trusted: localTrustedUids(),
+      listenerOwners: options.password === undefined ? undefined : await controlPortOwners(address),
+    });
     const socks = options.socks ?? await socksAddress(control);
     return {
       control,
       socks,
-      controlAddress: options.control,
+      controlAddress: address,
       stop: once(() => control.close().catch(() => {})),
     };
   } catch (err) {
@@ -245,6 +260,11 @@ class LogTail {
       reversed.find((l) => l.includes("[err]"));
     return line?.replace(/^.*?\[(err|warn)\]\s*/, "").trim();
   }
+}
+
+/** Where Legion's own tor writes its control cookie (CookieAuthFile). */
+function cookiePath(dataDir: string): string {
+  return join(dataDir, "control_auth_cookie");
 }
 
 function torrcQuote(value: string): string {

@@ -3,11 +3,15 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createHmac } from "node:crypto";
 import { TorControl } from "../../../src/transport/control_client.ts";
-import { TorControlError } from "../../../src/transport/control_error.ts";
+import { TorAuthError, TorControlError } from "../../../src/transport/control_error.ts";
+import { localTrustedUids } from "../../../src/transport/cookie_file.ts";
 import { isLegionError } from "../../../src/errors.ts";
 import { fakeControlPort } from "../../support/tor_control_fake.ts";
 
-Deno.test("TorControl authenticates with the COOKIE file PROTOCOLINFO names", async () => {
+/** Trust as the real attach does: root, us and tor's accounts. */
+const trusted = localTrustedUids();
+
+Deno.test("TorControl refuses plain COOKIE and never sends the cookie file's contents", async () => {
   const dir = await Deno.makeTempDir();
   const cookie = new Uint8Array(32).map((_, i) => i);
   await Deno.writeFile(`${dir}/cookie`, cookie);
@@ -20,16 +24,27 @@ Deno.test("TorControl authenticates with the COOKIE file PROTOCOLINFO names", as
     } else if (line.startsWith("AUTHENTICATE ")) await send("250 OK\r\n");
   });
   const control = await TorControl.connect(fake.address);
-  const info = await control.authenticate();
-  assert.equal(info.torVersion, "0.4.9.11");
-  assert.deepEqual(info.authMethods, ["COOKIE"]);
-  assert.equal(
-    fake.received[1],
-    "AUTHENTICATE 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f",
-  );
+  const err = await control.authenticate({ trusted }).catch((e) => e);
+  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.match(err.message, /offers COOKIE authentication/);
+  assert.ok(err.hint);
+  assert.deepEqual(fake.received, ["PROTOCOLINFO 1"]);
   await control.close();
   await fake.close();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("TorControl refuses METHODS=NULL", async () => {
+  const fake = await fakeControlPort(async (_line, send) => {
+    await send("250-PROTOCOLINFO 1\r\n250-AUTH METHODS=NULL\r\n250 OK\r\n");
+  });
+  const control = await TorControl.connect(fake.address);
+  const err = await control.authenticate({ trusted }).catch((e) => e);
+  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.ok(err.cause instanceof TorAuthError && err.cause.reason === "method");
+  assert.deepEqual(fake.received, ["PROTOCOLINFO 1"]);
+  await control.close();
+  await fake.close();
 });
 
 /** A fake tor answering SAFECOOKIE; `honest: false` pretends not to know the cookie. */
@@ -68,7 +83,7 @@ Deno.test("TorControl prefers SAFECOOKIE and never sends the cookie itself", asy
   const cookie = new Uint8Array(32).fill(7);
   const { fake, dir } = await safeCookieTor(cookie, true);
   const control = await TorControl.connect(fake.address);
-  await control.authenticate();
+  await control.authenticate({ trusted });
   assert.equal(fake.received.length, 3);
   assert.ok(!fake.received.join("\n").includes(Buffer.from(cookie).toString("hex")));
   await control.close();
@@ -79,7 +94,7 @@ Deno.test("TorControl prefers SAFECOOKIE and never sends the cookie itself", asy
 Deno.test("TorControl refuses a control port that fails the SAFECOOKIE challenge", async () => {
   const { fake, dir } = await safeCookieTor(new Uint8Array(32).fill(7), false);
   const control = await TorControl.connect(fake.address);
-  const err = await control.authenticate().catch((e) => e);
+  const err = await control.authenticate({ trusted }).catch((e) => e);
   assert.ok(isLegionError(err, "tor_unavailable"), String(err));
   assert.match(err.message, /SAFECOOKIE/);
   assert.equal(fake.received.length, 2, "no AUTHENTICATE was sent");
@@ -95,7 +110,7 @@ Deno.test("TorControl sends a quoted password when given one, and maps 515 to to
     } else await send("515 Authentication failed: Password did not match\r\n");
   });
   const control = await TorControl.connect(fake.address);
-  const err = await control.authenticate({ password: 'se"cret' }).catch((e) => e);
+  const err = await control.authenticate({ password: 'se"cret', trusted }).catch((e) => e);
   assert.ok(isLegionError(err, "tor_unavailable"), String(err));
   assert.equal(fake.received[1], 'AUTHENTICATE "se\\"cret"');
   await control.close();
@@ -107,9 +122,10 @@ Deno.test("TorControl refuses when tor wants a password we do not have", async (
     await send("250-PROTOCOLINFO 1\r\n250-AUTH METHODS=HASHEDPASSWORD\r\n250 OK\r\n");
   });
   const control = await TorControl.connect(fake.address);
-  const err = await control.authenticate().catch((e) => e);
+  const err = await control.authenticate({ trusted }).catch((e) => e);
   assert.ok(isLegionError(err, "tor_unavailable"));
   assert.match(err.message, /HASHEDPASSWORD/);
+  assert.match(err.hint ?? "", /LEGION_TOR_CONTROL_PASSWORD/);
   await control.close();
   await fake.close();
 });

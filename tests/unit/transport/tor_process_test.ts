@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { baseTorrc, torEnvironment } from "../../../src/transport/tor_process.ts";
 
-Deno.test("baseTorrc() keeps tor on loopback, cookie-authenticated, GeoIP-free and owned", () => {
+Deno.test("baseTorrc() keeps tor on loopback, authenticated by a cookie file Legion names, GeoIP-free and owned", () => {
   const lines = baseTorrc("/home/u/.local/share/legion/tor", 4242).split("\n");
   for (
     const expected of [
@@ -9,6 +9,7 @@ Deno.test("baseTorrc() keeps tor on loopback, cookie-authenticated, GeoIP-free a
       "SocksPort 127.0.0.1:auto",
       "ControlPort 127.0.0.1:auto",
       "CookieAuthentication 1",
+      'CookieAuthFile "/home/u/.local/share/legion/tor/control_auth_cookie"',
       "GeoIPFile /dev/null",
       "GeoIPv6File /dev/null",
       "__OwningControllerProcess 4242",
