@@ -6,7 +6,8 @@
 import type { Invocation } from "../cli/invocation.ts";
 import { checkHome, HomeGuardError } from "../store/home_guard.ts";
 import { wipeDataDir, type WipeReport } from "../store/wipe.ts";
-import { stopProcess, torProcessesUsingDir } from "../node/processes.ts";
+import { runningNodePid, stopProcess, torProcessesUsingDir } from "../node/processes.ts";
+import { LegionError } from "../errors.ts";
 
 /** Copies a wipe of the data dir cannot reach; panic reminds the user of them. */
 export const BEYOND_REACH: readonly string[] = [
@@ -54,4 +55,17 @@ export async function destroyHome(
   }
   const report = wipeDataDir(home, { keep });
   return { ...report, failures: [...failures, ...report.failures], stoppedProcesses: stopped };
+}
+
+/**
+ * Refuses (78) while a node serves `home`: it holds the old identity unlocked and keeps writing it,
+ * so replacing the identity under it would leave two.
+ */
+export function refuseWhileNodeRuns(home: string, action: string): void {
+  const pid = runningNodePid(home);
+  if (pid === undefined) return;
+  throw new LegionError("config", `A node is running for this data dir (process ${pid})`, {
+    hint: `stop it first (SIGTERM to process ${pid}, or Ctrl-C in \`legion listen\`), then ` +
+      `${action}; or \`legion panic\` to destroy everything`,
+  });
 }
