@@ -3,10 +3,12 @@
  *
  * The new database is built under a temporary name and renamed into place only when complete, so an
  * interrupted init never leaves half an identity, and `--force` never loses the old one early.
+ * `--force` replaces an identity only in a provable Legion home with no node running, and erases
+ * the old one the way `panic` does (src/commands/_destroy_home.ts) just before the rename.
  */
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
@@ -20,6 +22,7 @@ import { databaseExists, databasePath, DB_FILE } from "../store/layout.ts";
 import { createVault } from "../store/vault.ts";
 import { saveIdentity } from "../store/identity_store.ts";
 import { LegionError } from "../errors.ts";
+import { destroyHome, guardHome, refuseWhileNodeRuns } from "./_destroy_home.ts";
 
 interface InitOptions {
   restore?: boolean;
@@ -42,10 +45,15 @@ export function registerInit(program: Command, run: ActionRunner): void {
 
 async function init(inv: Invocation, options: InitOptions): Promise<void> {
   const { ctx, out, home } = inv;
-  if (databaseExists(home) && !options.force) {
+  const replacing = databaseExists(home);
+  if (replacing && !options.force) {
     throw new LegionError("identity_exists", `An identity already exists in ${home}`, {
       hint: "use --force to replace it (the old identity is destroyed), or pass --home DIR",
     });
+  }
+  if (replacing) {
+    guardHome(inv);
+    refuseWhileNodeRuns(home, "run init --force again");
   }
   if (!options.restore) checkPhraseDestination(inv, options);
 
@@ -62,6 +70,7 @@ async function init(inv: Invocation, options: InitOptions): Promise<void> {
   ensureDataDir(home);
   if (!options.restore && options.phraseOut) writePhraseFile(options.phraseOut, phrase);
   const staging = join(home, `${DB_FILE}.init-${toHex(randomBytes(6))}`);
+  const failures: string[] = [];
   try {
     const db = openDatabase(staging, { create: true });
     try {
@@ -74,7 +83,12 @@ async function init(inv: Invocation, options: InitOptions): Promise<void> {
     } finally {
       db.close();
     }
-    if (options.force) removeDatabase(home);
+    if (replacing) {
+      refuseWhileNodeRuns(home, "run init --force again");
+      const stagingName = basename(staging);
+      const report = await destroyHome(home, (name) => name.startsWith(stagingName));
+      failures.push(...report.failures);
+    }
     renameSync(staging, databasePath(home));
   } catch (err) {
     removeDatabase(home, staging);
@@ -99,6 +113,12 @@ async function init(inv: Invocation, options: InitOptions): Promise<void> {
     },
     options.showPhrase && !options.restore ? [`${onion}.onion`, phrase] : `${onion}.onion`,
   );
+  if (failures.length > 0) {
+    for (const failure of failures) out.warn(`could not destroy ${failure}`);
+    throw new LegionError("internal", `The old identity was not fully erased`, {
+      hint: "the new identity is in place; see the warnings above",
+    });
+  }
 }
 
 /** Fails before anything is created when the new phrase would have nowhere safe to go. */

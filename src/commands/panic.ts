@@ -2,23 +2,20 @@
  * `legion panic`: destroys everything local — stops the running node and its tor, then wipes the
  * data dir (see src/store/wipe.ts). Needs no passphrase. `--if-unused-for DUR` is the dead-man
  * switch for cron: it wipes only when the identity has not been unlocked for that long.
+ *
+ * It destroys only a directory that is provably a Legion home (src/commands/_destroy_home.ts):
+ * anything else is refused with exit 78 before a process is stopped or a byte is touched.
  */
-import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { formatDuration, parseDuration } from "../cli/duration.ts";
-import { wipeDataDir } from "../store/wipe.ts";
 import { unusedFor } from "../store/usage.ts";
-import {
-  processStartTime,
-  runningNodePid,
-  stopProcess,
-  torProcessesUsingDir,
-} from "../node/processes.ts";
+import { processStartTime, runningNodePid, stopProcess } from "../node/processes.ts";
 import { AgentClient } from "../node/agent_client.ts";
 import { LegionError } from "../errors.ts";
+import { BEYOND_REACH, destroyHome, guardHome } from "./_destroy_home.ts";
 
 interface PanicOptions {
   yes?: boolean;
@@ -36,9 +33,12 @@ export function registerPanic(program: Command, run: ActionRunner): void {
 
 async function panic(inv: Invocation, options: PanicOptions): Promise<void> {
   const { ctx, out, home } = inv;
-  if (options.ifUnusedFor !== undefined) {
-    const limit = parseDuration(options.ifUnusedFor, "--if-unused-for");
-    const unused = unusedFor(home, ctx.now());
+  const limit = options.ifUnusedFor === undefined
+    ? undefined
+    : parseDuration(options.ifUnusedFor, "--if-unused-for");
+  const found = guardHome(inv);
+  if (limit !== undefined) {
+    const unused = found === "home" ? unusedFor(home, ctx.now()) : undefined;
     if (unused === undefined || unused < limit) {
       out.result(
         { type: "panic", wiped: false, home, unusedMs: unused ?? null },
@@ -52,7 +52,7 @@ async function panic(inv: Invocation, options: PanicOptions): Promise<void> {
     await confirmWipe(inv);
   }
 
-  if (!existsSync(home)) {
+  if (found !== "home") {
     out.result(
       { type: "panic", wiped: false, home, unusedMs: null },
       `nothing to destroy in ${home}`,
@@ -69,14 +69,13 @@ async function panic(inv: Invocation, options: PanicOptions): Promise<void> {
     else failures.push(`process ${node} did not stop`);
   }
   // Whatever tor still points into the data dir (the node's, or one left by a crash) goes next.
-  for (const pid of torProcessesUsingDir(home)) {
-    (await stopProcess(pid)) ? stopped++ : failures.push(`process ${pid} did not stop`);
-  }
-  const report = wipeDataDir(home);
+  const report = await destroyHome(home);
+  stopped += report.stoppedProcesses;
   failures.push(...report.failures);
   const elapsedMs = Math.round(performance.now() - started);
 
   for (const failure of failures) out.warn(`could not destroy ${failure}`);
+  out.note(`note: panic cannot reach copies elsewhere: ${BEYOND_REACH.join(", ")}`);
   out.result(
     {
       type: "panic",
@@ -90,6 +89,7 @@ async function panic(inv: Invocation, options: PanicOptions): Promise<void> {
       directories: report.directories,
       failures,
       elapsedMs,
+      beyondReach: BEYOND_REACH,
     },
     `destroyed ${home}: ${report.rows} rows in ${report.tables} tables, ${report.files} files ` +
       `(${report.bytes} bytes), ${report.directories} directories, ${stopped} processes stopped, ` +

@@ -6,6 +6,10 @@
  * Every value was already sealed under the vault key, and the only copy of that key is wrapped in
  * the database; overwriting it is what makes any stray sealed copy (an SSD's remapped block, a
  * backup) useless. Each step runs even when an earlier one failed; failures are collected.
+ *
+ * Nothing is touched unless the directory is provably a Legion home (src/store/home_guard.ts):
+ * the wipe refuses a symlinked home, unknown top-level names or a database that is not Legion's.
+ * Below the top level every entry is lstat'ed: a symlink is unlinked, never followed.
  */
 import {
   closeSync,
@@ -20,6 +24,7 @@ import {
 import { randomFillSync } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
+import { checkHomeContents } from "./home_guard.ts";
 import { databasePath } from "./layout.ts";
 
 export interface WipeReport {
@@ -31,9 +36,19 @@ export interface WipeReport {
   failures: string[];
 }
 
+export interface WipeOptions {
+  /** Top-level names to leave in place (init's staging database); the home itself then stays. */
+  keep?: (name: string) => boolean;
+}
+
 const CHUNK = 1 << 20;
 
-export function wipeDataDir(home: string): WipeReport {
+/**
+ * Wipes the Legion home `home`; a missing `home` is an empty report.
+ *
+ * @throws {HomeGuardError} before touching anything when `home` is not provably a Legion home.
+ */
+export function wipeDataDir(home: string, options: WipeOptions = {}): WipeReport {
   const report: WipeReport = {
     tables: 0,
     rows: 0,
@@ -43,12 +58,13 @@ export function wipeDataDir(home: string): WipeReport {
     failures: [],
   };
   if (!exists(home)) return report;
+  checkHomeContents(home);
   try {
     emptyDatabase(databasePath(home), report);
   } catch (err) {
     report.failures.push(`database: ${(err as Error).message}`);
   }
-  destroyTree(home, report);
+  destroyTree(home, report, options.keep);
   return report;
 }
 
@@ -76,15 +92,23 @@ function emptyDatabase(path: string, report: WipeReport): void {
   }
 }
 
-/** Overwrites and unlinks every file below `dir`, removes the directories, then `dir` itself. */
-function destroyTree(dir: string, report: WipeReport): void {
+/**
+ * Overwrites and unlinks every file below `dir`, removes the directories, then `dir` itself
+ * (unless `keep` spared one of its entries).
+ */
+function destroyTree(dir: string, report: WipeReport, keep?: (name: string) => boolean): void {
   let names: string[] = [];
   try {
     names = readdirSync(dir);
   } catch (err) {
     report.failures.push(`${dir}: ${(err as Error).message}`);
   }
+  let kept = 0;
   for (const name of names) {
+    if (keep?.(name)) {
+      kept++;
+      continue;
+    }
     const path = join(dir, name);
     try {
       const stat = lstatSync(path);
@@ -103,6 +127,7 @@ function destroyTree(dir: string, report: WipeReport): void {
       rmSync(path, { force: true, recursive: true });
     }
   }
+  if (kept > 0) return;
   try {
     rmdirSync(dir);
     report.directories++;

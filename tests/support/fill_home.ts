@@ -28,8 +28,10 @@ export async function plantRows(home: string, rows: number, markerCount: number)
   } finally {
     db.close();
   }
-  await Deno.mkdir(join(home, "attachments"), { recursive: true, mode: 0o700 });
-  await Deno.writeTextFile(join(home, "attachments", "a1.bin"), `${markers[0]} attachment`, {
+  // Inside `tor/`: panic wipes only names Legion writes at the top level of a home (and no
+  // attachments directory exists yet), while everything below `tor/` is Legion's own.
+  await Deno.mkdir(join(home, "tor"), { recursive: true, mode: 0o700 });
+  await Deno.writeTextFile(join(home, "tor", "a1.bin"), `${markers[0]} attachment`, {
     mode: 0o600,
   });
   return { markers };
