@@ -1,7 +1,7 @@
 /**
  * `deno task test`: starts one private Tor network on 127.0.0.1 for the whole run, checks that a
- * client can bootstrap on it, runs the unit and integration suites in parallel, then the Tor suites
- * (`*_tor_test.ts`) one after another — on two cores, several tors bootstrapping beside a full
+ * client can bootstrap on it, runs the unit, integration and fuzz suites in parallel, then the Tor
+ * suites (`*_tor_test.ts`) one after another — on two cores, several tors bootstrapping beside a full
  * parallel suite starve each other — and stops the network by PID whatever happened. Test files
  * attach to the network through LEGION_TEST_TOR_NETWORK. Arguments replace the default file list.
  * With LEGION_TEST_TOR_NETWORK already set, that network is used and left running.
@@ -56,6 +56,7 @@ try {
     const parallel = [
       ...await files("tests/unit", false),
       ...await files("tests/integration", false),
+      ...await files("tests/fuzz", false),
     ];
     const tor = [...await files("tests/unit", true), ...await files("tests/integration", true)];
     const first = await denoTest(["--parallel", ...parallel]);

@@ -5,7 +5,7 @@
  * {@link MAX_CARD_BYTES} bytes, optionally followed by whitespace:
  *
  * ```
- * { "created": "2026-11-22T00:00:00Z",          // whole seconds, UTC
+ * { "created": "2026-11-22T00:00:00Z",          // whole seconds, UTC, 2020 ≤ t < 2200
  *   "ed25519": base64(32),                        // the Ed25519 identity (signs this card)
  *   "expires": "2026-12-22T00:00:00Z",
  *   "name": "alice",                              // optional hint, 1–64 characters
@@ -40,6 +40,12 @@ export const MAX_CARD_BYTES = 16 * 1024;
 export const MAX_NAME_LENGTH = 64;
 /** How far in the future a card's creation time may be (clock skew between the two machines). */
 export const CLOCK_SKEW_MS = 10 * 60 * 1000;
+/**
+ * Card times must lie in [2020-01-01, 2200-01-01): the same range protocol/timestamp.ts holds wire
+ * timestamps to (repeated here because crypto sits below protocol).
+ */
+export const MIN_CARD_TIME_MS = Date.UTC(2020, 0, 1);
+export const MAX_CARD_TIME_MS = Date.UTC(2200, 0, 1);
 const SIGNING_CONTEXT = new TextEncoder().encode("legion/v1/card\n");
 
 export interface CardPreKey {
@@ -313,7 +319,8 @@ class Fields {
   time(key: string): number {
     const value = this.string(key, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
     const ms = Date.parse(value);
-    if (Number.isNaN(ms) || formatTime(ms) !== value) this.#fail(key);
+    if (Number.isNaN(ms) || ms < MIN_CARD_TIME_MS || ms >= MAX_CARD_TIME_MS) this.#fail(key);
+    if (formatTime(ms) !== value) this.#fail(key);
     return ms;
   }
 

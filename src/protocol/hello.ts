@@ -4,6 +4,7 @@
  *
  *   hello     = "LGH1" (4) || dialer_key (32) || recipient_key (32) || nonce (16)
  *               || timestamp_ms (u64, big-endian) (8) || signature (64)           = 156 bytes
+ *               timestamp_ms: 2020 ≤ t < 2200 (timestamp.ts), else the hello is malformed
  *   signature = Ed25519(dialer, "legion/v1/hello" || hello[0..92])                 (RFC 8032)
  *   ack       = "LGA1" (4) || nonce (16)                                          = 20 bytes
  *
@@ -14,8 +15,10 @@
  * it answers with the ack echoing the nonce.
  */
 import { sodium } from "../crypto/sodium.ts";
+import { HelloError } from "./hello_error.ts";
 import type { KnownPeers } from "./known_peers.ts";
 import type { ReplayCache } from "./replay_cache.ts";
+import { isWireTimestamp } from "./timestamp.ts";
 
 export const HELLO_MAGIC = new TextEncoder().encode("LGH1");
 export const ACK_MAGIC = new TextEncoder().encode("LGA1");
@@ -51,8 +54,8 @@ export async function createHello(
   assertLength(signer.publicKey, 32, "publicKey");
   assertLength(recipientKey, 32, "recipientKey");
   assertLength(options.nonce, NONCE_BYTES, "nonce");
-  if (!Number.isSafeInteger(options.timestampMs) || options.timestampMs < 0) {
-    throw new RangeError("timestampMs must be a non-negative safe integer");
+  if (!isWireTimestamp(options.timestampMs)) {
+    throw new RangeError("timestampMs must be an integer ms time from 2020 to 2200");
   }
   const hello = new Uint8Array(HELLO_BYTES);
   hello.set(HELLO_MAGIC, 0);
@@ -70,18 +73,41 @@ export async function createHello(
   return hello;
 }
 
-/** Splits a hello into its fields without checking anything but its shape. */
-export function parseHello(hello: Uint8Array): HelloFields | undefined {
-  if (hello.length !== HELLO_BYTES || !startsWith(hello, HELLO_MAGIC)) return undefined;
+/**
+ * Splits a hello into its fields, checking only its shape (length, magic, timestamp range).
+ * @throws {HelloError} `bad_length`, `bad_magic` or `bad_timestamp`
+ */
+export function decodeHello(hello: Uint8Array): HelloFields {
+  if (hello.length !== HELLO_BYTES) {
+    throw new HelloError(
+      "bad_length",
+      `Cannot read hello: ${hello.length} bytes, not ${HELLO_BYTES}`,
+    );
+  }
+  if (!startsWith(hello, HELLO_MAGIC)) {
+    throw new HelloError("bad_magic", "Cannot read hello: bad magic");
+  }
   const timestamp = new DataView(hello.buffer, hello.byteOffset, hello.byteLength)
     .getBigUint64(84);
-  if (timestamp > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  if (!isWireTimestamp(timestamp)) {
+    throw new HelloError("bad_timestamp", `Cannot read hello: timestamp ${timestamp} out of range`);
+  }
   return {
     dialerKey: hello.slice(4, 36),
     recipientKey: hello.slice(36, 68),
     nonce: hello.slice(68, 84),
     timestampMs: Number(timestamp),
   };
+}
+
+/** {@link decodeHello} that answers `undefined` for a malformed hello instead of throwing. */
+export function parseHello(hello: Uint8Array): HelloFields | undefined {
+  try {
+    return decodeHello(hello);
+  } catch (err) {
+    if (err instanceof HelloError) return undefined;
+    throw err;
+  }
 }
 
 export type HelloRejection =

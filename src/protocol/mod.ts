@@ -5,3 +5,5 @@ export * from "./padding.ts";
 export * from "./hello.ts";
 export * from "./known_peers.ts";
 export * from "./replay_cache.ts";
+export * from "./hello_error.ts";
+export * from "./timestamp.ts";

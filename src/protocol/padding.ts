@@ -5,8 +5,8 @@
  *   body = content_length (u32, big-endian) || content || zero bytes up to the bucket size
  *
  * Buckets are powers of four from 256 B to 1 MiB; the largest bucket is also the hard frame cap.
- * Padding must be all zeros: a body with non-zero padding is rejected, so every content has exactly
- * one encoding.
+ * The bucket must be the smallest that fits and the padding must be all zeros: any other body is
+ * rejected (`bad_padding`), so every content has exactly one encoding.
  */
 import { FrameError } from "./frame_error.ts";
 
@@ -65,6 +65,9 @@ export function unpad(body: Uint8Array): Uint8Array {
       "bad_content_length",
       `Content length ${length} does not fit a ${body.length}-byte body`,
     );
+  }
+  if (bucketFor(length) !== body.length) {
+    throw new FrameError("bad_padding", `Content of ${length} bytes would fit a smaller bucket`);
   }
   const end = CONTENT_LENGTH_BYTES + length;
   // Padding is not secret, but a non-canonical body is a protocol violation.

@@ -5,18 +5,31 @@
  *   type    (1)   1 text · 2 file · 3 image · 4 voice · 5 receipt · 6 burn · 7 group
  *   flags   (1)   bit 0: burn after reading; other bits must be zero
  *   id      (16)  random message id
- *   created (8)   sender's clock, ms since the epoch, unsigned big-endian
+ *   created (8)   sender's clock, ms since the epoch, unsigned big-endian, 2020 ≤ t < 2200
  *   ttl     (4)   seconds, unsigned big-endian
  *   body    (…)   the rest; its meaning depends on the type
  *
  * TTL and burn travel here, inside the ciphertext, so relays and the network never see them. The
  * receiver clamps the TTL to its own policy: a sender cannot make a message live longer than that.
+ *
+ * The decoder checks every field against its real range and throws a {@link PayloadError} naming
+ * the first that is out of it — never a `TypeError`/`RangeError` later, where a message that cannot
+ * be stored would go unacknowledged and be retried until its TTL. The bodies of receipt and burn
+ * payloads are checked here too (control.ts), for the same reason.
  */
-import { LegionError } from "../errors.ts";
+import { decodeIds, decodeReceipt } from "./control.ts";
+import { isControlError } from "./control_error.ts";
+import { ID_BYTES } from "./message_id.ts";
+import { MAX_CONTENT } from "./padding.ts";
+import { PayloadError } from "./payload_error.ts";
+import { isWireTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "./timestamp.ts";
+
+export { ID_BYTES } from "./message_id.ts";
 
 export const PAYLOAD_VERSION = 1;
 export const HEADER_BYTES = 31;
-export const ID_BYTES = 16;
+/** A payload travels in one frame, so it can never be longer than a frame's content. */
+export const MAX_PAYLOAD_BYTES = MAX_CONTENT;
 
 export const PayloadType = {
   text: 1,
@@ -57,6 +70,9 @@ export function payloadTypeName(type: PayloadType): string {
 export function encodePayload(payload: Payload): Uint8Array {
   if (payload.id.length !== ID_BYTES) throw new RangeError("id must be 16 bytes");
   if (!TYPE_NAMES.has(payload.type)) throw new RangeError(`unknown payload type ${payload.type}`);
+  if (!Number.isSafeInteger(payload.createdAt) || payload.createdAt < 0) {
+    throw new RangeError("createdAt must be a non-negative safe integer");
+  }
   const out = new Uint8Array(HEADER_BYTES + payload.body.length);
   const view = new DataView(out.buffer);
   out[0] = PAYLOAD_VERSION;
@@ -69,26 +85,46 @@ export function encodePayload(payload: Payload): Uint8Array {
   return out;
 }
 
-/** Decodes a payload; any malformed header is `bad_data`. The TTL is clamped, not trusted. */
+/**
+ * Decodes a payload. The TTL is clamped to policy, not trusted.
+ *
+ * @throws {PayloadError} `truncated`, `too_large`, `unsupported_version`, `unknown_type`,
+ *   `unknown_flags`, `bad_created_at` (outside 2020–2200) or `bad_body` (a receipt or burn body
+ *   that control.ts refuses)
+ */
 export function decodePayload(bytes: Uint8Array): Payload {
-  if (bytes.length < HEADER_BYTES) fail("truncated header");
-  if (bytes[0] !== PAYLOAD_VERSION) fail(`unsupported version ${bytes[0]}`);
+  if (bytes.length < HEADER_BYTES) fail("truncated", "truncated header");
+  if (bytes.length > MAX_PAYLOAD_BYTES) fail("too_large", `larger than ${MAX_PAYLOAD_BYTES} bytes`);
+  if (bytes[0] !== PAYLOAD_VERSION) fail("unsupported_version", `unsupported version ${bytes[0]}`);
   const type = bytes[1] as PayloadType;
-  if (!TYPE_NAMES.has(type)) fail(`unknown type ${bytes[1]}`);
-  if ((bytes[2] & ~FLAG_BURN) !== 0) fail("unknown flags");
+  if (!TYPE_NAMES.has(type)) fail("unknown_type", `unknown type ${bytes[1]}`);
+  if ((bytes[2] & ~FLAG_BURN) !== 0) fail("unknown_flags", "unknown flags");
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const createdAt = view.getBigUint64(19);
-  if (createdAt > BigInt(Number.MAX_SAFE_INTEGER)) fail("creation time out of range");
+  if (!isWireTimestamp(createdAt)) {
+    fail(
+      "bad_created_at",
+      `creation time ${createdAt} ms is outside ${MIN_TIMESTAMP_MS}..${MAX_TIMESTAMP_MS}`,
+    );
+  }
+  const body = bytes.slice(HEADER_BYTES);
+  try {
+    if (type === PayloadType.receipt) decodeReceipt(body);
+    if (type === PayloadType.burn) decodeIds(body);
+  } catch (err) {
+    if (!isControlError(err)) throw err;
+    fail("bad_body", `${payloadTypeName(type)} body: ${err.reason}`);
+  }
   return {
     type,
     burn: (bytes[2] & FLAG_BURN) !== 0,
     id: bytes.slice(3, 19),
     createdAt: Number(createdAt),
     ttlSeconds: clampTtl(view.getUint32(27)),
-    body: bytes.slice(HEADER_BYTES),
+    body,
   };
 }
 
-function fail(reason: string): never {
-  throw new LegionError("bad_data", `Cannot read message payload: ${reason}`);
+function fail(reason: PayloadError["reason"], message: string): never {
+  throw new PayloadError(reason, `Cannot read message payload: ${message}`);
 }

@@ -25,6 +25,8 @@ export interface ControlReply {
 
 /** Longest line accepted from the control port; a longer one is a protocol error. */
 export const MAX_CONTROL_LINE = 64 * 1024;
+/** Most text one reply may carry (all its lines and data); Legion's replies are a few KiB. */
+export const MAX_CONTROL_REPLY = 1024 * 1024;
 
 /** A reply that is not well-formed control protocol. */
 export class ControlProtocolError extends Error {
@@ -36,17 +38,36 @@ export class ControlReplyParser {
   #lines: ControlLine[] = [];
   #data: { line: ControlLine; lines: string[] } | undefined;
 
-  /** Consumes text and returns every reply it completes, in order. */
+  #replyBytes = 0;
+
+  /**
+   * Consumes text and returns every reply it completes, in order.
+   * @throws {ControlProtocolError} on a malformed line, a line over {@link MAX_CONTROL_LINE} or a
+   *   reply over {@link MAX_CONTROL_REPLY}; the parser is unusable afterwards
+   */
   push(text: string): ControlReply[] {
     this.#buffer += text;
     const replies: ControlReply[] = [];
+    let start = 0;
     let newline: number;
-    while ((newline = this.#buffer.indexOf("\n")) !== -1) {
-      const raw = this.#buffer.slice(0, newline).replace(/\r$/, "");
-      this.#buffer = this.#buffer.slice(newline + 1);
+    // Scan with an index and cut the buffer once: slicing per line is quadratic in the chunk.
+    while ((newline = this.#buffer.indexOf("\n", start)) !== -1) {
+      if (newline - start > MAX_CONTROL_LINE + 1) {
+        throw new ControlProtocolError("Control reply line too long");
+      }
+      const raw = this.#buffer.slice(start, newline).replace(/\r$/, "");
+      start = newline + 1;
+      this.#replyBytes += raw.length + 1;
+      if (this.#replyBytes > MAX_CONTROL_REPLY) {
+        throw new ControlProtocolError("Control reply too long");
+      }
       const reply = this.#line(raw);
-      if (reply) replies.push(reply);
+      if (reply) {
+        replies.push(reply);
+        this.#replyBytes = 0;
+      }
     }
+    this.#buffer = this.#buffer.slice(start);
     if (this.#buffer.length > MAX_CONTROL_LINE) {
       throw new ControlProtocolError("Control reply line too long");
     }

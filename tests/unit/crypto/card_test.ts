@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { CARD_VERSION, encodeCard, parseCard, verifyCard } from "../../../src/crypto/card.ts";
+import {
+  CARD_VERSION,
+  encodeCard,
+  formatTime,
+  MAX_CARD_TIME_MS,
+  MIN_CARD_TIME_MS,
+  parseCard,
+  verifyCard,
+} from "../../../src/crypto/card.ts";
 import { type CardRefusal, isCardError } from "../../../src/crypto/card_error.ts";
 import { fromHex } from "../../../src/crypto/hex.ts";
 import { toBase64 } from "../../../src/crypto/base64.ts";
@@ -135,4 +143,23 @@ Deno.test("each refusal reason has its own message", async () => {
   const distinct = new Set(messages.values());
   assert.equal(distinct.size, messages.size);
   for (const message of distinct) assert.match(message, /^Cannot (parse|import) card: [^.]*$/);
+});
+
+Deno.test("parseCard() holds created and expires to 2020..2200 as bad_field", async () => {
+  const { card } = parseCard(golden);
+  const seed = fromHex(file.seed);
+  const reason = async (created: number, expires: number) => {
+    try {
+      parseCard(await encodeCard({ ...card, created, expires }, seed));
+      return "success";
+    } catch (err) {
+      if (!isCardError(err)) throw err;
+      return err.reason;
+    }
+  };
+  assert.equal(await reason(MIN_CARD_TIME_MS, MAX_CARD_TIME_MS - 1000), "success");
+  assert.equal(await reason(MIN_CARD_TIME_MS - 1000, card.expires), "bad_field");
+  assert.equal(await reason(card.created, MAX_CARD_TIME_MS), "bad_field");
+  assert.equal(await reason(Date.UTC(1, 0, 1), card.expires), "bad_field");
+  assert.equal(formatTime(MAX_CARD_TIME_MS), "2200-01-01T00:00:00Z");
 });

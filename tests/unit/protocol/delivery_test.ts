@@ -1,5 +1,11 @@
 import { assert, assertEquals, assertThrows } from "../../support/assert.ts";
-import { AckStatus, decodeDelivery, encodeDelivery } from "../../../src/protocol/delivery.ts";
+import {
+  AckStatus,
+  decodeDelivery,
+  encodeDelivery,
+  MAX_CIPHERTEXT_BYTES,
+} from "../../../src/protocol/delivery.ts";
+import { isDeliveryError } from "../../../src/protocol/delivery_error.ts";
 import { isLegionError } from "../../../src/errors.ts";
 
 const id = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
@@ -40,4 +46,31 @@ Deno.test("decodeDelivery() only ever throws bad_data on random bytes", () => {
       assert(isLegionError(err, "bad_data"));
     }
   }
+});
+
+Deno.test("decodeDelivery() names each malformed branch with its own reason", () => {
+  const reason = (bytes: Uint8Array) => {
+    try {
+      decodeDelivery(bytes);
+      return "ok";
+    } catch (err) {
+      if (isDeliveryError(err)) return err.reason;
+      throw err;
+    }
+  };
+  const ack = encodeDelivery({ kind: "ack", id, status: AckStatus.stored });
+  assertEquals(reason(ack.slice(0, 16)), "truncated");
+  assertEquals(reason(new Uint8Array([0x03, ...id, 0])), "unknown_kind");
+  assertEquals(reason(new Uint8Array([0x01, ...id])), "empty_ciphertext");
+  assertEquals(reason(new Uint8Array([...ack, 0])), "bad_ack_length");
+  assertEquals(reason(new Uint8Array([...ack.subarray(0, 17), 3])), "unknown_ack_status");
+  const fits = encodeDelivery({
+    kind: "deliver",
+    id,
+    ciphertext: new Uint8Array(MAX_CIPHERTEXT_BYTES),
+  });
+  assertEquals(reason(fits), "ok");
+  const over = new Uint8Array(fits.length + 1);
+  over.set(fits);
+  assertEquals(reason(over), "too_large");
 });

@@ -3,11 +3,14 @@ import {
   ACK_BYTES,
   createAck,
   createHello,
+  decodeHello,
   HELLO_BYTES,
   isAckFor,
   parseHello,
   verifyHello,
 } from "../../../src/protocol/hello.ts";
+import { isHelloError } from "../../../src/protocol/hello_error.ts";
+import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "../../../src/protocol/timestamp.ts";
 import { knownPeerSet } from "../../../src/protocol/known_peers.ts";
 import { ReplayCache } from "../../../src/protocol/replay_cache.ts";
 import { sodium } from "../../../src/crypto/sodium.ts";
@@ -136,4 +139,33 @@ Deno.test("createHello() rejects keys and nonces of the wrong size", async () =>
     () => createHello(dialer, listener.publicKey, { nonce: new Uint8Array(8), timestampMs: NOW }),
     RangeError,
   );
+});
+
+Deno.test("decodeHello() names length, magic and timestamp failures", async () => {
+  const reason = (bytes: Uint8Array) => {
+    try {
+      decodeHello(bytes);
+      return "ok";
+    } catch (err) {
+      if (isHelloError(err)) return err.reason;
+      throw err;
+    }
+  };
+  const withTime = (t: bigint) => {
+    const bytes = hello.slice();
+    new DataView(bytes.buffer).setBigUint64(84, t);
+    return bytes;
+  };
+  assert.equal(reason(hello), "ok");
+  assert.equal(reason(hello.slice(0, HELLO_BYTES - 1)), "bad_length");
+  const badMagic = hello.slice();
+  badMagic[3] ^= 1;
+  assert.equal(reason(badMagic), "bad_magic");
+  assert.equal(reason(withTime(BigInt(MIN_TIMESTAMP_MS))), "ok");
+  assert.equal(reason(withTime(BigInt(MAX_TIMESTAMP_MS - 1))), "ok");
+  assert.equal(reason(withTime(BigInt(MIN_TIMESTAMP_MS - 1))), "bad_timestamp");
+  assert.equal(reason(withTime(BigInt(MAX_TIMESTAMP_MS))), "bad_timestamp");
+  assert.equal(reason(withTime(8_700_000_000_000_000n)), "bad_timestamp");
+  assert.equal(parseHello(withTime(0n)), undefined);
+  assert.deepEqual(await verifyHello(withTime(0n), options()), { ok: false, reason: "malformed" });
 });

@@ -62,3 +62,20 @@ Deno.test("unpad() rejects non-zero padding", () => {
     (err) => err instanceof FrameError && err.reason === "bad_padding",
   );
 });
+
+Deno.test("unpad() rejects content carried in a larger bucket than it needs", () => {
+  // Found by tests/fuzz: a 1024-byte body holding 0 bytes was accepted, so the same content had
+  // several encodings (and a peer could pick its bucket sizes freely).
+  for (const [length, bucket] of [[0, 1024], [252, 1024], [253, 4096], [1020, 4096]]) {
+    const body = new Uint8Array(bucket);
+    new DataView(body.buffer).setUint32(0, length);
+    assert.throws(
+      () => unpad(body),
+      (err) => err instanceof FrameError && err.reason === "bad_padding",
+      `${length} bytes in ${bucket}`,
+    );
+  }
+  const fits = new Uint8Array(1024);
+  new DataView(fits.buffer).setUint32(0, 253);
+  assert.equal(unpad(fits).length, 253);
+});

@@ -10,6 +10,10 @@ import {
   TTL_MIN_SECONDS,
 } from "../../../src/protocol/payload.ts";
 import { isLegionError } from "../../../src/errors.ts";
+import { encodeIds, encodeReceipt, ReceiptKind } from "../../../src/protocol/control.ts";
+import { isPayloadError, type PayloadErrorReason } from "../../../src/protocol/payload_error.ts";
+import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "../../../src/protocol/timestamp.ts";
+import { MAX_CONTENT } from "../../../src/protocol/padding.ts";
 
 function sample(overrides: Partial<Payload> = {}): Payload {
   return {
@@ -24,9 +28,18 @@ function sample(overrides: Partial<Payload> = {}): Payload {
 }
 
 Deno.test("encodePayload()/decodePayload() round-trip every field", () => {
+  const ids = encodeIds([new Uint8Array(16).fill(7), new Uint8Array(16).fill(8)]);
+  const bodies = new Map<PayloadType, Uint8Array>([
+    [PayloadType.receipt, encodeReceipt(ReceiptKind.read, [ids.slice(0, 16)])],
+    [PayloadType.burn, ids],
+  ]);
   for (const burn of [false, true]) {
     for (const type of Object.values(PayloadType)) {
-      const payload = sample({ burn, type });
+      const payload = sample({
+        burn,
+        type,
+        ...(bodies.has(type) ? { body: bodies.get(type) } : {}),
+      });
       assertEquals(decodePayload(encodePayload(payload)), payload);
     }
   }
@@ -83,4 +96,72 @@ Deno.test("decodePayload() never throws anything but bad_data on random input", 
       assert(isLegionError(err, "bad_data"), String(err));
     }
   }
+});
+
+function reason(bytes: Uint8Array): PayloadErrorReason | "ok" {
+  try {
+    decodePayload(bytes);
+    return "ok";
+  } catch (err) {
+    if (isPayloadError(err)) return err.reason;
+    throw err;
+  }
+}
+
+function withCreatedAt(createdAt: bigint): Uint8Array {
+  const bytes = encodePayload(sample());
+  new DataView(bytes.buffer).setBigUint64(19, createdAt);
+  return bytes;
+}
+
+Deno.test("decodePayload() holds the creation time to 2020..2200, edges included", () => {
+  assertEquals(reason(withCreatedAt(BigInt(MIN_TIMESTAMP_MS))), "ok");
+  assertEquals(reason(withCreatedAt(BigInt(MAX_TIMESTAMP_MS - 1))), "ok");
+  assertEquals(reason(withCreatedAt(BigInt(MIN_TIMESTAMP_MS - 1))), "bad_created_at");
+  assertEquals(reason(withCreatedAt(BigInt(MAX_TIMESTAMP_MS))), "bad_created_at");
+  assertEquals(reason(withCreatedAt(0n)), "bad_created_at");
+});
+
+Deno.test("decodePayload() refuses a creation time that Date cannot format (regression)", () => {
+  // 8.7e15 is a safe integer but beyond Date's ±8.64e15: it used to pass the decoder and throw
+  // RangeError in toISOString() while the message was being stored, so it was never acked.
+  const bytes = withCreatedAt(8_700_000_000_000_000n);
+  assertEquals(reason(bytes), "bad_created_at");
+  assert(isLegionError(assertThrows(() => decodePayload(bytes)), "bad_data"));
+});
+
+Deno.test("decodePayload() names each malformed field with its own reason", () => {
+  const good = encodePayload(sample());
+  const edit = (i: number, value: number) => {
+    const bytes = good.slice();
+    bytes[i] = value;
+    return bytes;
+  };
+  assertEquals(reason(good.slice(0, HEADER_BYTES - 1)), "truncated");
+  assertEquals(reason(edit(0, 2)), "unsupported_version");
+  assertEquals(reason(edit(1, 0)), "unknown_type");
+  assertEquals(reason(edit(1, 8)), "unknown_type");
+  assertEquals(reason(edit(2, 0x02)), "unknown_flags");
+  const big = new Uint8Array(MAX_CONTENT + 1);
+  big.set(good);
+  assertEquals(reason(big), "too_large");
+  assertEquals(reason(big.subarray(0, MAX_CONTENT)), "ok");
+});
+
+Deno.test("decodePayload() refuses receipt and burn payloads whose id lists are malformed", () => {
+  const id = new Uint8Array(16).fill(3);
+  const payload = (type: PayloadType, body: Uint8Array) => encodePayload(sample({ type, body }));
+  assertEquals(reason(payload(PayloadType.receipt, encodeReceipt(ReceiptKind.read, [id]))), "ok");
+  assertEquals(reason(payload(PayloadType.burn, encodeIds([id]))), "ok");
+  assertEquals(reason(payload(PayloadType.receipt, new Uint8Array([9, ...id]))), "bad_body");
+  assertEquals(reason(payload(PayloadType.receipt, new Uint8Array([1, 1, 2]))), "bad_body");
+  assertEquals(reason(payload(PayloadType.burn, new Uint8Array(0))), "bad_body");
+  assertEquals(reason(payload(PayloadType.burn, new Uint8Array(16 * 4097))), "bad_body");
+  // Other types carry opaque bodies.
+  assertEquals(reason(payload(PayloadType.text, new Uint8Array(0))), "ok");
+});
+
+Deno.test("encodePayload() refuses a creation time it cannot write", () => {
+  assertThrows(() => encodePayload(sample({ createdAt: -1 })));
+  assertThrows(() => encodePayload(sample({ createdAt: 1.5 })));
 });

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import {
   ControlProtocolError,
   ControlReplyParser,
+  MAX_CONTROL_LINE,
+  MAX_CONTROL_REPLY,
   parseKeyValues,
   quote,
 } from "../../../src/transport/control_reply.ts";
@@ -82,4 +84,29 @@ Deno.test("parseKeyValues() reads bare, quoted and escaped values", () => {
 
 Deno.test("quote() escapes quotes and backslashes", () => {
   assert.equal(quote('pa"ss\\word'), '"pa\\"ss\\\\word"');
+});
+
+Deno.test("ControlReplyParser refuses an over-long line even when it arrives complete", () => {
+  const ok = "250 " + "x".repeat(MAX_CONTROL_LINE - 4) + "\r\n";
+  assert.equal(new ControlReplyParser().push(ok).length, 1);
+  const long = "250 " + "x".repeat(MAX_CONTROL_LINE + 10) + "\r\n";
+  assert.throws(() => new ControlReplyParser().push(long), ControlProtocolError);
+});
+
+Deno.test("ControlReplyParser refuses a reply that never ends past MAX_CONTROL_REPLY", () => {
+  const parser = new ControlReplyParser();
+  const line = "250-" + "y".repeat(1000) + "\r\n";
+  assert.throws(() => {
+    for (let sent = 0; sent <= MAX_CONTROL_REPLY + line.length; sent += line.length) {
+      parser.push(line);
+    }
+  }, ControlProtocolError);
+  const data = new ControlReplyParser();
+  data.push("250+big=\r\n");
+  assert.throws(() => {
+    const block = "z".repeat(1000) + "\r\n";
+    for (let sent = 0; sent <= MAX_CONTROL_REPLY + block.length; sent += block.length) {
+      data.push(block);
+    }
+  }, ControlProtocolError);
 });

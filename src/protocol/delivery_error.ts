@@ -1,0 +1,24 @@
+/**
+ * Why a delivery message (delivery.ts) was refused.
+ * Each reason is its own stable value; all of them are `bad_data` (exit 65) to the CLI.
+ */
+import { LegionError } from "../errors.ts";
+
+export type DeliveryErrorReason =
+  | "truncated"
+  | "unknown_kind"
+  | "empty_ciphertext"
+  | "too_large"
+  | "bad_ack_length"
+  | "unknown_ack_status";
+
+export class DeliveryError extends LegionError {
+  constructor(readonly reason: DeliveryErrorReason, message: string) {
+    super("bad_data", message);
+  }
+}
+
+/** Type guard, optionally narrowed to one reason. */
+export function isDeliveryError(err: unknown, reason?: DeliveryErrorReason): err is DeliveryError {
+  return err instanceof DeliveryError && (reason === undefined || err.reason === reason);
+}

@@ -1,0 +1,57 @@
+/** Fuzzing of delivery and ack messages (src/protocol/delivery.ts). */
+import { assertEquals } from "../support/assert.ts";
+import {
+  AckStatus,
+  decodeDelivery,
+  type DeliveryMessage,
+  encodeDelivery,
+} from "../../src/protocol/delivery.ts";
+import { isDeliveryError } from "../../src/protocol/delivery_error.ts";
+import { attempt, bytes, fc, fuzz, mutate, mutations, sameBytes } from "./_fuzz.ts";
+
+const id = fc.uint8Array({ minLength: 16, maxLength: 16 });
+const message: fc.Arbitrary<DeliveryMessage> = fc.oneof(
+  fc.record({
+    kind: fc.constant("deliver" as const),
+    id,
+    ciphertext: fc.uint8Array({ minLength: 1, maxLength: 600 }),
+  }),
+  fc.record({
+    kind: fc.constant("ack" as const),
+    id,
+    status: fc.constantFrom(...Object.values(AckStatus)),
+  }),
+);
+
+function decode(input: Uint8Array) {
+  return attempt(() => decodeDelivery(input), isDeliveryError);
+}
+
+fuzz(
+  "decodeDelivery() throws only DeliveryError on random bytes",
+  fc.property(bytes(), fc.constantFrom(undefined, 1, 2), (input, kind) => {
+    if (kind !== undefined && input.length > 0) input[0] = kind;
+    const result = decode(input);
+    if ("ok" in result && !sameBytes(encodeDelivery(result.ok), input)) {
+      throw new Error("an accepted message is not the encoding of what was decoded");
+    }
+  }),
+);
+
+fuzz(
+  "mutated delivery messages decode to DeliveryError or to their own canonical encoding",
+  fc.property(message, mutations, (original, edits) => {
+    const input = mutate(encodeDelivery(original), edits);
+    const result = decode(input);
+    if ("ok" in result && !sameBytes(encodeDelivery(result.ok), input)) {
+      throw new Error("an accepted message is not the encoding of what was decoded");
+    }
+  }),
+);
+
+fuzz(
+  "encodeDelivery() then decodeDelivery() round-trips",
+  fc.property(message, (original) => {
+    assertEquals(decodeDelivery(encodeDelivery(original)), { ...original });
+  }),
+);
