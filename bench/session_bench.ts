@@ -33,7 +33,7 @@ import {
   sessionEncrypt,
   type SessionStores,
   startSession,
-} from "../src/crypto/session.ts";
+} from "../src/crypto/signal_session.ts";
 import { introduce, newNode } from "../tests/support/signal.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "legion-bench-" });

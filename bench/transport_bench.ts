@@ -18,7 +18,7 @@ import { dialSocks } from "../src/transport/socks_dialer.ts";
 import type { FramedStream } from "../src/transport/framed_stream.ts";
 import type { Transport } from "../src/transport/transport.ts";
 import { knownPeerSet } from "../src/protocol/known_peers.ts";
-import { deriveIdentity, newPhrase } from "../src/crypto/identity.ts";
+import { deriveIdentity, newPhrase } from "../src/crypto/phrase_keys.ts";
 
 const SAMPLES = 3;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

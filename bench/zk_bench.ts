@@ -7,6 +7,7 @@ import { groth16 } from "snarkjs";
 import { snarkjsInputs } from "./_snarkjs_reference.ts";
 import {
   createProver,
+  loadGroupHasher,
   loadVerificationKey,
   parseProof,
   semaphoreValue,
@@ -14,6 +15,9 @@ import {
   zkIdentity,
   ZkVerifier,
 } from "../src/zk/mod.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 const vectors = JSON.parse(
   await Deno.readTextFile(new URL("../tests/vectors/zk_semaphore_v4.json", import.meta.url)),

@@ -14,6 +14,7 @@ import { snarkjsInputs } from "./_snarkjs_reference.ts";
 import {
   createProver,
   groupToText,
+  loadGroupHasher,
   loadVerificationKey,
   PACKED_POINTS_BYTES,
   PACKED_PROOF_BYTES,
@@ -25,6 +26,9 @@ import {
   zkIdentity,
   ZkVerifier,
 } from "../src/zk/mod.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 const { values } = parseArgs({
   args: Deno.args,

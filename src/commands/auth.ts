@@ -120,17 +120,17 @@ Examples:
 
 async function showId(inv: Invocation, options: PhraseOptions): Promise<void> {
   const secret = await zkSecret(inv, options);
-  const { zkIdentity } = await import("../zk/identity.ts");
+  const { zkIdentity } = await import("../zk/zk_identity.ts");
   const { commitment } = zkIdentity(secret);
   secret.fill(0);
   inv.out.result({ type: "zk-identity", commitment: String(commitment) }, String(commitment));
 }
 
 async function newAuthIdentity(inv: Invocation, options: { phraseOut: string }): Promise<void> {
-  const { newPhrase, deriveKey, TAG_ZK_IDENTITY } = await import("../crypto/identity.ts");
+  const { newPhrase, deriveKey, TAG_ZK_IDENTITY } = await import("../crypto/phrase_keys.ts");
   const phrase = await newPhrase();
   const secret = deriveKey(phrase, TAG_ZK_IDENTITY);
-  const { zkIdentity } = await import("../zk/identity.ts");
+  const { zkIdentity } = await import("../zk/zk_identity.ts");
   const { commitment } = zkIdentity(secret);
   secret.fill(0);
   try {
@@ -219,7 +219,7 @@ function printGroup(
 
 async function prove(inv: Invocation, options: ProveOptions): Promise<void> {
   const { readGroupFile } = await import("../zk/group_file.ts");
-  const { zkIdentity } = await import("../zk/identity.ts");
+  const { zkIdentity } = await import("../zk/zk_identity.ts");
   const { semaphoreValue } = await import("../zk/semaphore_value.ts");
   const { proofToJson } = await import("../zk/proof.ts");
   const { createProver } = await import("../zk/prover.ts");
@@ -325,7 +325,7 @@ const REJECT_HINTS: Record<string, string | undefined> = {
 
 /** The 32-byte ZK secret: from `--phrase-file`, else from the unlocked store. */
 async function zkSecret(inv: Invocation, options: PhraseOptions): Promise<Uint8Array> {
-  const { parsePhrase, deriveKey, TAG_ZK_IDENTITY } = await import("../crypto/identity.ts");
+  const { parsePhrase, deriveKey, TAG_ZK_IDENTITY } = await import("../crypto/phrase_keys.ts");
   if (options.phraseFile !== undefined) {
     let text: string;
     try {

@@ -57,7 +57,7 @@ async function init(inv: Invocation, options: InitOptions): Promise<void> {
   }
   if (!options.restore) checkPhraseDestination(inv, options);
 
-  const { deriveIdentity, newPhrase, parsePhrase } = await import("../crypto/identity.ts");
+  const { deriveIdentity, newPhrase, parsePhrase } = await import("../crypto/phrase_keys.ts");
   const phrase = options.restore
     ? parsePhrase(
       await readSecretText(ctx, { file: options.phraseFile, prompt: "Recovery phrase:" }),

@@ -1,6 +1,6 @@
 /**
  * Messaging over one unlocked store: composing and encrypting (at enqueue time), the inbox,
- * receipts, burns and expiry. Delivery over a transport lives in outbound.ts / inbound.ts.
+ * receipts, burns and expiry. Delivery over a transport lives in outbound.ts / receive.ts.
  *
  * Every write goes through the store's one writer (store/writer.ts): one at a time, each in one
  * SQLite transaction, so the ratchet step and the message it produced or consumed commit together

@@ -11,7 +11,7 @@ import type { UnlockedStore } from "../store/open_store.ts";
 import type { Listener, Transport } from "../transport/transport.ts";
 import { openHost } from "./host.ts";
 import { Deliverer } from "./outbound.ts";
-import { serveInbound } from "./inbound.ts";
+import { serveInbound } from "./receive.ts";
 import { type NodeTransportOptions, nodeTransportOptions } from "./transport_identity.ts";
 import { startAgentServer } from "./agent_server.ts";
 import { runService, type ServiceHost } from "./services.ts";

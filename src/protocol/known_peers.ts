@@ -1,5 +1,5 @@
 /**
- * Who may open a stream to this node. The contact store (issue 4) and group membership implement
+ * Who may open a stream to this node. The contact store and group membership implement
  * this; the transport only asks the question, before any signature is checked.
  */
 import { toHex } from "../crypto/hex.ts";

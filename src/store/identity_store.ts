@@ -1,7 +1,7 @@
 /** The identity row: all key material in one sealed record; only the creation time is plain. */
 import type { Database } from "./db.ts";
 import type { Sealer } from "./sealer.ts";
-import type { IdentityKeys } from "../crypto/identity.ts";
+import type { IdentityKeys } from "../crypto/phrase_keys.ts";
 import { fromHex, toHex } from "../crypto/hex.ts";
 import { LegionError } from "../errors.ts";
 

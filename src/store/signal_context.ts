@@ -34,7 +34,7 @@ import {
   sessionEncrypt,
   type SessionStores,
   startSession,
-} from "../crypto/session.ts";
+} from "../crypto/signal_session.ts";
 import { SessionError } from "../crypto/session_error.ts";
 import { safetyNumber } from "../crypto/safety_number.ts";
 import { LegionError } from "../errors.ts";
@@ -171,7 +171,7 @@ export class SignalContext {
 
   /**
    * Encrypts for a contact, starting a session from its card's prekey bundle (PQXDH) if none
-   * exists. Returns `TYPE (1) || libsignal message` (see crypto/session.ts).
+   * exists. Returns `TYPE (1) || libsignal message` (see crypto/signal_session.ts).
    */
   encrypt(contact: Contact, plaintext: Uint8Array): Promise<Uint8Array> {
     return this.#exclusive(async () => {

@@ -37,7 +37,7 @@ import {
   signedPreKeyLabel,
 } from "./signal_keys.ts";
 import { toHex } from "../crypto/hex.ts";
-import { KYBER_REPLAY, type SessionStores } from "../crypto/session.ts";
+import { KYBER_REPLAY, type SessionStores } from "../crypto/signal_session.ts";
 
 /** Looks up the libsignal identity key a contact's card vouches for, by address name. */
 export type TrustedKeyLookup = (addressName: string) => Uint8Array | undefined;

@@ -6,8 +6,8 @@
  * `rawDial(onion)` returns the dialer's end of a raw channel for sending arbitrary bytes.
  */
 import type { ByteChannel, ChannelHandlers } from "./byte_channel.ts";
-import { dialHandshake } from "./session.ts";
-import { InboundAcceptor } from "./inbound.ts";
+import { dialHandshake } from "./hello_handshake.ts";
+import { InboundAcceptor } from "./inbound_acceptor.ts";
 import type { FramedStream } from "./framed_stream.ts";
 import type { InboundHandler, Listener, Transport, TransportOptions } from "./transport.ts";
 import { onionAddress, onionPublicKey } from "../crypto/onion.ts";

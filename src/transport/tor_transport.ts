@@ -4,8 +4,8 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { socketChannel } from "./byte_channel.ts";
-import { dialHandshake } from "./session.ts";
-import { InboundAcceptor } from "./inbound.ts";
+import { dialHandshake } from "./hello_handshake.ts";
+import { InboundAcceptor } from "./inbound_acceptor.ts";
 import { publishOnion } from "./onion_service.ts";
 import { dialSocks, type SocksDialOptions } from "./socks_dialer.ts";
 import type { FramedStream } from "./framed_stream.ts";

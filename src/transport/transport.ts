@@ -1,5 +1,5 @@
 /**
- * The transport seam messaging (issue 5) builds on. A real implementation (TorTransport) and an
+ * The transport seam messaging builds on. A real implementation (TorTransport) and an
  * in-memory one (MemoryNetwork) share it and the hello logic behind it.
  *
  * @example

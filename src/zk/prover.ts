@@ -8,7 +8,7 @@
  */
 import { TREE_DEPTH } from "./constants.ts";
 import type { ZkGroup } from "./group.ts";
-import type { ZkIdentity } from "./identity.ts";
+import type { ZkIdentity } from "./zk_identity.ts";
 import type { ZkProof } from "./proof.ts";
 import { type ArtifactPaths, artifactPaths } from "./artifacts.ts";
 import { hashToField } from "./semaphore_value.ts";

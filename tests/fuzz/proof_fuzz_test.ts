@@ -3,6 +3,7 @@ import { assertEquals } from "../support/assert.ts";
 import { isLegionError } from "../../src/errors.ts";
 import {
   BASE_FIELD,
+  loadGroupHasher,
   PACKED_PROOF_BYTES,
   packProof,
   parseProof,
@@ -26,6 +27,9 @@ import {
   mutations,
   sameBytes,
 } from "./_fuzz.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 const isBadData = (err: unknown) => isLegionError(err, "bad_data");
 const encoder = new TextEncoder();

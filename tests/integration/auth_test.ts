@@ -10,9 +10,12 @@ import { Group } from "@semaphore-protocol/group";
 import { Identity } from "@semaphore-protocol/identity";
 import { generateProof, verifyProof } from "@semaphore-protocol/proof";
 import { bn254 } from "@noble/curves/bn254.js";
-import { deriveKey, parsePhrase, TAG_ZK_IDENTITY } from "../../src/crypto/identity.ts";
-import { artifactPaths, SNARK_SCALAR_FIELD } from "../../src/zk/mod.ts";
+import { deriveKey, parsePhrase, TAG_ZK_IDENTITY } from "../../src/crypto/phrase_keys.ts";
+import { artifactPaths, loadGroupHasher, SNARK_SCALAR_FIELD } from "../../src/zk/mod.ts";
 import { initIdentity, runLegion, type RunResult } from "../support/cli.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 const GROUP_SIZE = 1000;
 const MEMBER_INDEX = 500;

@@ -20,7 +20,7 @@ function envFor(userHome: string, extra: Record<string, string> = {}): Record<st
 
 /** A real Legion home at `home` (init --restore from a fresh phrase, no phrase file). */
 async function makeHome(home: string, userHome: string): Promise<void> {
-  const { newPhrase } = await import("../../src/crypto/identity.ts");
+  const { newPhrase } = await import("../../src/crypto/phrase_keys.ts");
   const init = await runLegion(["--home", home, "init", "--restore"], {
     stdin: await newPhrase(),
     env: envFor(userHome),

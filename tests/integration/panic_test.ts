@@ -7,7 +7,7 @@ import { insertMessage } from "../../src/store/messages.ts";
 import { PayloadType } from "../../src/protocol/payload.ts";
 import { findInFiles, listFiles } from "../support/scan.ts";
 import { plantRows } from "../support/fill_home.ts";
-import { deriveIdentity, newPhrase } from "../../src/crypto/identity.ts";
+import { deriveIdentity, newPhrase } from "../../src/crypto/phrase_keys.ts";
 import { toHex } from "../../src/crypto/hex.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);

@@ -2,7 +2,7 @@ import { assertEquals } from "../support/assert.ts";
 import { join } from "node:path";
 import { runLegion, tempDir, TEST_PASSPHRASE } from "../support/cli.ts";
 import { findInFiles } from "../support/scan.ts";
-import { deriveIdentity, newPhrase } from "../../src/crypto/identity.ts";
+import { deriveIdentity, newPhrase } from "../../src/crypto/phrase_keys.ts";
 import { toHex } from "../../src/crypto/hex.ts";
 import { unlockStore } from "../../src/store/open_store.ts";
 

@@ -12,7 +12,7 @@ import {
   stopSharedTorNetwork,
 } from "../support/tor_network.ts";
 import { initIdentity, MAIN, TEST_PASSPHRASE } from "../support/cli.ts";
-import { deriveIdentity, newPhrase } from "../../src/crypto/identity.ts";
+import { deriveIdentity, newPhrase } from "../../src/crypto/phrase_keys.ts";
 import { onionAddress } from "../../src/crypto/onion.ts";
 import type { TorInstance } from "../../src/transport/tor_process.ts";
 import { TorTransport } from "../../src/transport/tor_transport.ts";
@@ -20,7 +20,7 @@ import type { FramedStream } from "../../src/transport/framed_stream.ts";
 import type { Listener, PeerInfo } from "../../src/transport/transport.ts";
 import { dialSocks } from "../../src/transport/socks_dialer.ts";
 import { socketChannel } from "../../src/transport/byte_channel.ts";
-import { dialHandshake } from "../../src/transport/session.ts";
+import { dialHandshake } from "../../src/transport/hello_handshake.ts";
 import { StreamError } from "../../src/transport/stream_error.ts";
 import { knownPeerSet } from "../../src/protocol/known_peers.ts";
 import { createHello } from "../../src/protocol/hello.ts";

@@ -9,7 +9,7 @@ import { openDatabase } from "../../src/store/db.ts";
 import type { Database } from "../../src/store/db.ts";
 import { Sealer } from "../../src/store/sealer.ts";
 import { saveIdentity } from "../../src/store/identity_store.ts";
-import { deriveIdentity, newPhrase } from "../../src/crypto/identity.ts";
+import { deriveIdentity, newPhrase } from "../../src/crypto/phrase_keys.ts";
 import { sodium } from "../../src/crypto/sodium.ts";
 import { SignalContext } from "../../src/store/signal_context.ts";
 import { storeHandle, type UnlockedStore } from "../../src/store/open_store.ts";

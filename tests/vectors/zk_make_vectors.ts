@@ -11,12 +11,16 @@ import { bn254 } from "@noble/curves/bn254.js";
 import {
   BASE_FIELD,
   createProver,
+  loadGroupHasher,
   proofToJson,
   semaphoreValue,
   SNARK_SCALAR_FIELD,
   ZkGroup,
   zkIdentity,
 } from "../../src/zk/mod.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 const secret = (n: number) => Uint8Array.from({ length: 32 }, (_, i) => (i * 7 + n) & 0xff);
 const prover = zkIdentity(secret(1));

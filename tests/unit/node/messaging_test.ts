@@ -5,7 +5,7 @@ import { introduce, T0 } from "../../support/signal.ts";
 import { tempDir } from "../../support/cli.ts";
 import { outboxCount } from "../../../src/store/outbox.ts";
 import { getMessage, listMessages } from "../../../src/store/messages.ts";
-import { receive } from "../../../src/node/inbound.ts";
+import { receive } from "../../../src/node/receive.ts";
 import { AckStatus } from "../../../src/protocol/delivery.ts";
 import { fromHex } from "../../../src/crypto/hex.ts";
 import { TTL_MAX_SECONDS } from "../../../src/protocol/payload.ts";

@@ -8,7 +8,7 @@ import { messagingNode } from "../../support/messaging.ts";
 import { introduce, T0 } from "../../support/signal.ts";
 import { tempDir } from "../../support/cli.ts";
 import { itemsFor } from "../../../src/store/outbox.ts";
-import { receive } from "../../../src/node/inbound.ts";
+import { receive } from "../../../src/node/receive.ts";
 import { runService } from "../../../src/node/services.ts";
 import { AckStatus } from "../../../src/protocol/delivery.ts";
 import { inTransaction } from "../../../src/store/transaction.ts";

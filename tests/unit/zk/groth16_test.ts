@@ -3,11 +3,15 @@ import { isLegionError } from "../../../src/errors.ts";
 import {
   Groth16Verifier,
   hashToField,
+  loadGroupHasher,
   loadVerificationKey,
   parseProof,
   SNARK_SCALAR_FIELD,
 } from "../../../src/zk/mod.ts";
 import { validProof, VECTORS } from "./_vectors.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 const vk = loadVerificationKey();
 const proof = parseProof(validProof());

@@ -3,11 +3,15 @@ import { Group } from "@semaphore-protocol/group";
 import { isLegionError } from "../../../src/errors.ts";
 import {
   groupToText,
+  loadGroupHasher,
   parseCommitment,
   parseGroupText,
   SNARK_SCALAR_FIELD,
   ZkGroup,
 } from "../../../src/zk/mod.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 const members = [11n, 22n, 33n, 44n, 55n];
 

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { NullifierStore } from "../../../src/zk/mod.ts";
+import { loadGroupHasher, NullifierStore } from "../../../src/zk/mod.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 Deno.test("NullifierStore.spend() records a nullifier once, across connections", async () => {
   const dir = await Deno.makeTempDir({ prefix: "legion-zk-" });

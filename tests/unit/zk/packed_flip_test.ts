@@ -1,8 +1,18 @@
 /** Property: flipping any single byte of a packed proof never yields a valid proof. */
 import assert from "node:assert/strict";
 import { isLegionError } from "../../../src/errors.ts";
-import { packProof, parseProof, unpackProof, ZkGroup, ZkVerifier } from "../../../src/zk/mod.ts";
+import {
+  loadGroupHasher,
+  packProof,
+  parseProof,
+  unpackProof,
+  ZkGroup,
+  ZkVerifier,
+} from "../../../src/zk/mod.ts";
 import { validProof, VECTORS } from "./_vectors.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 Deno.test("flipping any byte of a packed proof makes it malformed or rejected, never valid", () => {
   const verifier = new ZkVerifier({

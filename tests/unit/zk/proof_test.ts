@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { isLegionError } from "../../../src/errors.ts";
 import {
+  loadGroupHasher,
   PACKED_PROOF_BYTES,
   packProof,
   parseProof,
@@ -9,6 +10,9 @@ import {
   unpackProof,
 } from "../../../src/zk/mod.ts";
 import { validProof } from "./_vectors.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 const badData = (err: unknown) => isLegionError(err, "bad_data");
 

@@ -4,8 +4,11 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { verifyProof } from "@semaphore-protocol/proof";
-import { loadVerificationKey, ZkGroup, ZkVerifier } from "../../../src/zk/mod.ts";
+import { loadGroupHasher, loadVerificationKey, ZkGroup, ZkVerifier } from "../../../src/zk/mod.ts";
 import { VECTORS } from "./_vectors.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 Deno.test("the ceremony's depth-20 key equals the one built into @semaphore-protocol/proof", () => {
   const entry = fileURLToPath(import.meta.resolve("@semaphore-protocol/proof"));

@@ -2,11 +2,15 @@ import assert from "node:assert/strict";
 import {
   digestValue,
   hashToField,
+  loadGroupHasher,
   rateLimitScope,
   semaphoreValue,
   shortText,
   SNARK_SCALAR_FIELD,
 } from "../../../src/zk/mod.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 // Known answers from @semaphore-protocol/proof 4.14.3 (generateProof with these strings).
 const SEMAPHORE_HELLO =

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { isLegionError } from "../../../src/errors.ts";
 import {
   artifactPaths,
+  loadGroupHasher,
   NullifierStore,
   packProof,
   parseProof,
@@ -11,6 +12,9 @@ import {
   ZkVerifier,
 } from "../../../src/zk/mod.ts";
 import { validProof, VECTORS } from "./_vectors.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 const members = () => VECTORS.group.members.map(BigInt);
 const reason = (o: ReturnType<ZkVerifier["verify"]>) => o.ok ? "valid" : o.reason;

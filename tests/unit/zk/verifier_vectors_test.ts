@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { isLegionError } from "../../../src/errors.ts";
-import { semaphoreValue, ZkGroup, ZkVerifier } from "../../../src/zk/mod.ts";
+import { loadGroupHasher, semaphoreValue, ZkGroup, ZkVerifier } from "../../../src/zk/mod.ts";
 import { VECTORS } from "./_vectors.ts";
+
+// Group trees need Poseidon loaded (zk/group_hash.ts).
+await loadGroupHasher();
 
 const group = new ZkGroup(VECTORS.group.members.map(BigInt));
 const verifier = new ZkVerifier({ group });

@@ -6,7 +6,7 @@ import {
   parsePhrase,
   TAG_ED25519_IDENTITY,
   TAG_ZK_IDENTITY,
-} from "../../../src/crypto/identity.ts";
+} from "../../../src/crypto/phrase_keys.ts";
 import { toHex } from "../../../src/crypto/hex.ts";
 import { isLegionError } from "../../../src/errors.ts";
 

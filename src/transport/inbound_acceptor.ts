@@ -4,7 +4,7 @@
  * to the handler, and close the stream when the handler is done.
  */
 import type { ByteChannel } from "./byte_channel.ts";
-import { acceptHandshake } from "./session.ts";
+import { acceptHandshake } from "./hello_handshake.ts";
 import type { InboundHandler, TransportOptions } from "./transport.ts";
 import { ReplayCache } from "../protocol/replay_cache.ts";
 import { onionAddress } from "../crypto/onion.ts";

@@ -3,7 +3,7 @@
  */
 import assert from "node:assert/strict";
 import { isSessionError } from "../../../src/crypto/session_error.ts";
-import { sessionMessageType } from "../../../src/crypto/session.ts";
+import { sessionMessageType } from "../../../src/crypto/signal_session.ts";
 import { decode, encode, introduce, newNode, type TestNode } from "../../support/signal.ts";
 
 async function pair(): Promise<{ a: TestNode; b: TestNode } & AsyncDisposable> {
