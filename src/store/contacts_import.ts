@@ -3,6 +3,8 @@
  * re-key a contact. A key change is never silent: without `replace` it is refused, and with it
  * the contact loses its verified mark and its session.
  *
+ * A libsignal identity key already held by another contact (another Ed25519 key) is refused.
+ *
  * A contact is the same person when the Ed25519 key matches; its keys "changed" when the card
  * carries a different libsignal identity key for that Ed25519 key (e.g. a restore from the
  * phrase), or a different Ed25519 key under a name already in use.
@@ -48,6 +50,7 @@ export async function importCard(
   const cardText = text.trim();
   const contacts = signal.contacts;
   const result = withTransaction(signal.db, (): ImportResult => {
+    assertIdentityKeyFree(signal, card.ed25519, card.identityKey);
     const byKey = contacts.byKey(card.ed25519);
     if (byKey) {
       const name = options.name ?? byKey.name;
@@ -155,6 +158,31 @@ function assertNameFree(signal: SignalContext, name: string): void {
       {
         hint: "choose another name",
       },
+    );
+  }
+}
+
+/**
+ * Refuses a libsignal identity key that another contact (another Ed25519 key) already holds:
+ * two identities sharing one libsignal key is the unknown key-share the card binding prevents,
+ * so it is refused here too in case a binding was ever obtained. Contacts are sealed and few, so
+ * this scans them rather than storing another tag.
+ */
+function assertIdentityKeyFree(
+  signal: SignalContext,
+  ed25519: Uint8Array,
+  identityKey: Uint8Array,
+): void {
+  const holder = signal.contacts.list().find((contact) =>
+    equal(contact.card.identityKey, identityKey) && !equal(contact.ed25519, ed25519)
+  );
+  if (holder) {
+    throw new CardError(
+      "identity_key_in_use",
+      `Cannot import card: its libsignal identity key belongs to contact ${
+        JSON.stringify(holder.name)
+      }`,
+      { hint: "two contacts cannot share one libsignal key; the card may be forged" },
     );
   }
 }
