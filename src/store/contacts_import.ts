@@ -1,7 +1,10 @@
 /**
  * `card import` as a store operation: verify the card, then add, refresh or (with `replace`)
  * re-key a contact. A key change is never silent: without `replace` it is refused, and with it
- * the contact loses its verified mark and its session.
+ * the contact loses its verified mark and its session. A new libsignal key for the same Ed25519
+ * key (a restore) keeps the contact's id and history; a different Ed25519 key under the same name
+ * is someone else as far as the store knows, so the old contact is removed with its history and
+ * the new one is added (new id, nothing inherited).
  *
  * A libsignal identity key already held by another contact (another Ed25519 key) is refused.
  *
@@ -101,15 +104,18 @@ export async function importCard(
           "choose another name with --name NAME if this is someone else",
         );
       }
+      // A different Ed25519 key is a different identity: the old one goes with its session,
+      // messages, queue and seen ids, and the new one starts clean under a new id.
       signal.resetSession(byName);
+      contacts.remove(byName.id);
       return {
         status: "replaced",
         previousVerified: byName.verified,
-        contact: contacts.update(byName.id, {
+        contact: contacts.insert({
           name,
           cardText,
           verified: false,
-          addedAt: byName.addedAt,
+          addedAt: options.now,
           updatedAt: options.now,
           keyChangedAt: options.now,
         }),
