@@ -50,12 +50,17 @@ export function registerCard(program: Command, run: ActionRunner): void {
     .description("verify a contact card and add (or refresh) the contact")
     .argument("[file]", "card file, or - for stdin (the default)")
     .option("--name <name>", "local name for the contact (default: the card's name hint)")
-    .option("--replace", "accept a changed key for an existing contact (verify it first!)")
+    .option(
+      "--replace",
+      "accept a changed key for an existing contact (verify it first!); a different Ed25519 " +
+        "key replaces the contact and deletes the old one's messages and queue",
+    )
     .addHelpText(
       "after",
-      "\nA card is refused (exit 65) when its signature, onion address, prekey signatures,\n" +
-        "version or validity do not check out, when it is your own, or when it changes the\n" +
-        "keys of an existing contact (unless --replace).\n",
+      "\nA card is refused (exit 65) when its signature, onion address, libsignal key binding,\n" +
+        "prekey signatures, version or validity do not check out, when it is your own, when\n" +
+        "another contact already has its libsignal key, or when it changes the keys of an\n" +
+        "existing contact (unless --replace).\n",
     )
     .action(run(importCardCommand));
 }

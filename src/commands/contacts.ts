@@ -22,7 +22,7 @@ export function registerContacts(program: Command, run: ActionRunner): void {
     .argument("<new>")
     .action(run(rename));
   contacts.command("remove")
-    .description("remove a contact and its session")
+    .description("remove a contact with its session, messages, queued items and seen ids")
     .argument("<name>")
     .action(run(remove));
   contacts.command("verify")

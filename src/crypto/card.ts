@@ -1,7 +1,7 @@
 /**
  * Contact cards: how two people introduce themselves, out of band, without any directory.
  *
- * Wire format (version 1): one line of canonical JSON (see canonical_json.ts), UTF-8, at most
+ * Wire format (version 2): one line of canonical JSON (see canonical_json.ts), UTF-8, at most
  * {@link MAX_CARD_BYTES} bytes, optionally followed by whitespace:
  *
  * ```
@@ -11,31 +11,41 @@
  *   "name": "alice",                              // optional hint, 1–64 characters
  *   "onion": "<56 base32>.onion",                 // must derive from ed25519 (rend-spec-v3 §6)
  *   "signal": {
+ *     "binding": base64(64),                      // XEdDSA by identityKey, see below
  *     "identityKey": base64(33),                  // libsignal identity key (0x05 || X25519)
  *     "kyberPreKey": { "id": n, "key": base64(1569), "signature": base64(64) },
  *     "registrationId": n,                        // 1..16380
  *     "signedPreKey": { "id": n, "key": base64(33), "signature": base64(64) } },
- *   "version": 1,
+ *   "version": 2,
  *   "signature": base64(64) }
  * ```
  *
- * `signature` = Ed25519(identity, "legion/v1/card\n" || canonical JSON of every other field). The
+ * `signature` = Ed25519(identity, "legion/v2/card\n" || canonical JSON of every other field). The
  * prekey signatures are libsignal's XEdDSA signatures by the libsignal identity key over the
  * serialised prekeys — the same check PQXDH makes, done at import so a bad card fails early.
+ *
+ * `signal.binding` = XEdDSA(libsignal identity key, "legion/v2/card-binding" || ed25519 (32) ||
+ * UTF-8 onion (with `.onion`)). The Ed25519 signature alone only says "the Ed25519 key vouches
+ * for these libsignal keys"; the prekey signatures can be copied from anyone's card. Without the
+ * binding, M could publish a card with M's Ed25519 key and onion but B's libsignal keys and relay
+ * B's ciphertext to A as if it were M's (an unknown key-share). The binding makes the libsignal
+ * key vouch for the Ed25519 key and onion in turn. The tag keeps it apart from anything else that
+ * key signs: libsignal signs serialised public keys, which start with a type byte (0x05, 0x08),
+ * never with "l". Version 1 cards had no binding and are refused.
  * The whole document must be canonical (re-serialising the parsed value gives the same text), so
  * every byte is covered: any change is a parse error, a canonical-form error or a bad signature.
  *
  * Pure: no I/O; the clock is a parameter.
  */
-import { KEMPublicKey, PublicKey } from "@signalapp/libsignal-client";
+import { KEMPublicKey, type PrivateKey, PublicKey } from "@signalapp/libsignal-client";
 import { sodium } from "./sodium.ts";
 import { fromBase64, toBase64 } from "./base64.ts";
 import { canonicalJson, type JsonValue } from "./canonical_json.ts";
 import { onionAddress } from "./onion.ts";
 import { CardError } from "./card_error.ts";
 
-export const CARD_VERSION = 1;
-/** Cards larger than this are refused before parsing (a v1 card is ≈2.7 KB). */
+export const CARD_VERSION = 2;
+/** Cards larger than this are refused before parsing (a v2 card is ≈2.9 KB). */
 export const MAX_CARD_BYTES = 16 * 1024;
 export const MAX_NAME_LENGTH = 64;
 /** How far in the future a card's creation time may be (clock skew between the two machines). */
@@ -46,7 +56,9 @@ export const CLOCK_SKEW_MS = 10 * 60 * 1000;
  */
 export const MIN_CARD_TIME_MS = Date.UTC(2020, 0, 1);
 export const MAX_CARD_TIME_MS = Date.UTC(2200, 0, 1);
-const SIGNING_CONTEXT = new TextEncoder().encode("legion/v1/card\n");
+const SIGNING_CONTEXT = new TextEncoder().encode("legion/v2/card\n");
+/** Domain tag of the binding signature (fixed length, so the message parses one way only). */
+export const BINDING_TAG = "legion/v2/card-binding";
 
 export interface CardPreKey {
   id: number;
@@ -64,6 +76,8 @@ export interface ContactCard {
   /** Onion address with the `.onion` suffix. */
   onion: string;
   identityKey: Uint8Array<ArrayBuffer>;
+  /** XEdDSA signature by `identityKey` over {@link cardBindingMessage}(ed25519, onion). */
+  binding: Uint8Array<ArrayBuffer>;
   registrationId: number;
   signedPreKey: CardPreKey;
   kyberPreKey: CardPreKey;
@@ -87,9 +101,30 @@ export async function encodeCard(card: ContactCard, ed25519Seed: Uint8Array): Pr
   }
 }
 
+/** `"legion/v2/card-binding" || ed25519 (32) || UTF-8(onion)`: what `signal.binding` signs. */
+export function cardBindingMessage(ed25519: Uint8Array, onion: string): Uint8Array<ArrayBuffer> {
+  if (ed25519.length !== 32) throw new RangeError("ed25519 key must be 32 bytes");
+  const tag = new TextEncoder().encode(BINDING_TAG);
+  const address = new TextEncoder().encode(onion);
+  const out = new Uint8Array(tag.length + 32 + address.length);
+  out.set(tag);
+  out.set(ed25519, tag.length);
+  out.set(address, tag.length + 32);
+  return out;
+}
+
+/** The binding signature for a card: the libsignal identity key vouches for ed25519 and onion. */
+export function signCardBinding(
+  identityKey: PrivateKey,
+  card: { ed25519: Uint8Array; onion: string },
+): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(identityKey.sign(cardBindingMessage(card.ed25519, card.onion)));
+}
+
 /**
  * Parses and fully verifies a card: size, JSON, canonical form, version, fields, the Ed25519
- * signature, the onion address, both prekey signatures and the validity period at `now`.
+ * signature, the onion address, the libsignal key's binding of both, both prekey signatures and
+ * the validity period at `now`.
  *
  * @throws {CardError} with a distinct `reason` for each failure.
  */
@@ -108,6 +143,15 @@ export async function verifyCard(text: string, options: { now: number }): Promis
     );
   }
   const identity = PublicKey.deserialize(card.identityKey);
+  if (!identity.verify(cardBindingMessage(card.ed25519, card.onion), card.binding)) {
+    throw new CardError(
+      "bad_binding_signature",
+      "Cannot import card: its libsignal identity key does not vouch for its Ed25519 key and onion",
+      {
+        hint: "the card may carry someone else's libsignal keys; ask the contact for a fresh card",
+      },
+    );
+  }
   if (!identity.verify(card.signedPreKey.key, card.signedPreKey.signature)) {
     throw new CardError(
       "bad_signed_prekey_signature",
@@ -157,6 +201,16 @@ export function parseCard(
     throw new CardError("not_json", "Cannot parse card: not a JSON object");
   }
   const record = value as Record<string, unknown>;
+  if (record.version === 1) {
+    throw new CardError(
+      "unsupported_version",
+      "Cannot import card: version 1 cards are no longer accepted (they do not bind the keys)",
+      {
+        hint:
+          `ask the contact to re-export their card with this Legion (card version ${CARD_VERSION})`,
+      },
+    );
+  }
   if (record.version !== CARD_VERSION) {
     throw new CardError(
       "unsupported_version",
@@ -187,12 +241,13 @@ export function parseCard(
     "version",
   ]);
   const signal = fields.object("signal");
-  signal.only(["identityKey", "kyberPreKey", "registrationId", "signedPreKey"]);
+  signal.only(["binding", "identityKey", "kyberPreKey", "registrationId", "signedPreKey"]);
   const card: ContactCard = {
     version: CARD_VERSION,
     ed25519: fields.bytes("ed25519", 32),
     onion: fields.string("onion", /^[a-z2-7]{56}\.onion$/),
     identityKey: signal.bytes("identityKey", 33),
+    binding: signal.bytes("binding", 64),
     registrationId: signal.integer("registrationId", 1, 16380),
     signedPreKey: preKey(signal.object("signedPreKey"), 33),
     kyberPreKey: preKey(signal.object("kyberPreKey"), 1569),
@@ -231,6 +286,7 @@ export function cardBody(card: ContactCard): Record<string, JsonValue> {
     onion: card.onion,
     signal: {
       identityKey: toBase64(card.identityKey),
+      binding: toBase64(card.binding),
       registrationId: card.registrationId,
       signedPreKey: preKey(card.signedPreKey),
       kyberPreKey: preKey(card.kyberPreKey),
@@ -279,7 +335,7 @@ class Fields {
 
   only(allowed: readonly string[]): void {
     for (const key of Object.keys(this.record)) {
-      if (!allowed.includes(key)) this.#fail(key, "is not part of a version 1 card");
+      if (!allowed.includes(key)) this.#fail(key, `is not part of a version ${CARD_VERSION} card`);
     }
   }
 

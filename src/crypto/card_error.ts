@@ -13,12 +13,14 @@ export type CardRefusal =
   | "bad_field"
   | "bad_signature"
   | "onion_mismatch"
+  | "bad_binding_signature"
   | "bad_signed_prekey_signature"
   | "bad_kyber_prekey_signature"
   | "expired"
   | "not_yet_valid"
   | "self"
-  | "key_changed";
+  | "key_changed"
+  | "identity_key_in_use";
 
 export class CardError extends LegionError {
   readonly reason: CardRefusal;

@@ -10,6 +10,7 @@
 import type { Database } from "./db.ts";
 import type { Sealer } from "./sealer.ts";
 import { rowTag } from "./signal_keys.ts";
+import { deleteContactHistory } from "./contact_history.ts";
 import { type ContactCard, parseCard } from "../crypto/card.ts";
 import { toHex } from "../crypto/hex.ts";
 
@@ -99,7 +100,13 @@ export class ContactStore {
     return this.byId(id)!;
   }
 
+  /**
+   * Deletes a contact with its messages, outbox items and seen ids (secure_delete overwrites
+   * them). Ids are never reused (migration 4), so nothing can later point at another contact.
+   * Run it inside the caller's transaction, together with deleting the contact's session.
+   */
   remove(id: number): void {
+    deleteContactHistory(this.db, id);
     this.db.prepare("DELETE FROM contacts WHERE id = ?").run(id);
   }
 

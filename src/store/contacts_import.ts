@@ -1,7 +1,12 @@
 /**
  * `card import` as a store operation: verify the card, then add, refresh or (with `replace`)
  * re-key a contact. A key change is never silent: without `replace` it is refused, and with it
- * the contact loses its verified mark and its session.
+ * the contact loses its verified mark and its session. A new libsignal key for the same Ed25519
+ * key (a restore) keeps the contact's id and history; a different Ed25519 key under the same name
+ * is someone else as far as the store knows, so the old contact is removed with its history and
+ * the new one is added (new id, nothing inherited).
+ *
+ * A libsignal identity key already held by another contact (another Ed25519 key) is refused.
  *
  * A contact is the same person when the Ed25519 key matches; its keys "changed" when the card
  * carries a different libsignal identity key for that Ed25519 key (e.g. a restore from the
@@ -47,6 +52,7 @@ export async function importCard(
   const cardText = text.trim();
   const contacts = signal.contacts;
   const result = await signal.store.write((): ImportResult => {
+    assertIdentityKeyFree(signal, card.ed25519, card.identityKey);
     const byKey = contacts.byKey(card.ed25519);
     if (byKey) {
       const name = options.name ?? byKey.name;
@@ -97,15 +103,18 @@ export async function importCard(
           "choose another name with --name NAME if this is someone else",
         );
       }
+      // A different Ed25519 key is a different identity: the old one goes with its session,
+      // messages, queue and seen ids, and the new one starts clean under a new id.
       signal.resetSession(byName);
+      contacts.remove(byName.id);
       return {
         status: "replaced",
         previousVerified: byName.verified,
-        contact: contacts.update(byName.id, {
+        contact: contacts.insert({
           name,
           cardText,
           verified: false,
-          addedAt: byName.addedAt,
+          addedAt: options.now,
           updatedAt: options.now,
           keyChangedAt: options.now,
         }),
@@ -162,6 +171,31 @@ function assertNameFree(signal: SignalContext, name: string): void {
       {
         hint: "choose another name",
       },
+    );
+  }
+}
+
+/**
+ * Refuses a libsignal identity key that another contact (another Ed25519 key) already holds:
+ * two identities sharing one libsignal key is the unknown key-share the card binding prevents,
+ * so it is refused here too in case a binding was ever obtained. Contacts are sealed and few, so
+ * this scans them rather than storing another tag.
+ */
+function assertIdentityKeyFree(
+  signal: SignalContext,
+  ed25519: Uint8Array,
+  identityKey: Uint8Array,
+): void {
+  const holder = signal.contacts.list().find((contact) =>
+    equal(contact.card.identityKey, identityKey) && !equal(contact.ed25519, ed25519)
+  );
+  if (holder) {
+    throw new CardError(
+      "identity_key_in_use",
+      `Cannot import card: its libsignal identity key belongs to contact ${
+        JSON.stringify(holder.name)
+      }`,
+      { hint: "two contacts cannot share one libsignal key; the card may be forged" },
     );
   }
 }

@@ -118,4 +118,28 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: "contact ids are never reused",
+    // Messages, outbox items and seen ids point at contacts by id. Without AUTOINCREMENT SQLite
+    // hands a freed id (the highest, removed) to the next insert, and a new contact would inherit
+    // the removed one's history and queue. SQLite cannot add AUTOINCREMENT in place, so the table
+    // is rebuilt (sqlite_sequence starts at the highest id copied). Rows left behind by earlier
+    // removals (no contact with their id) are deleted; secure_delete overwrites them.
+    sql: `
+      CREATE TABLE contacts_v4 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        key_tag BLOB NOT NULL UNIQUE,
+        name_tag BLOB NOT NULL UNIQUE,
+        record_sealed BLOB NOT NULL
+      ) STRICT;
+      INSERT INTO contacts_v4 (id, key_tag, name_tag, record_sealed)
+        SELECT id, key_tag, name_tag, record_sealed FROM contacts;
+      DROP TABLE contacts;
+      ALTER TABLE contacts_v4 RENAME TO contacts;
+      DELETE FROM messages WHERE contact_id NOT IN (SELECT id FROM contacts);
+      DELETE FROM outbox WHERE contact_id NOT IN (SELECT id FROM contacts);
+      DELETE FROM seen WHERE contact_id NOT IN (SELECT id FROM contacts);
+    `,
+  },
 ];

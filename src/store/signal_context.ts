@@ -25,7 +25,13 @@ import {
 import { currentPreKeys } from "./signal_keys.ts";
 import { deleteSession, sqlSessionStores } from "./signal_stores.ts";
 import { type Contact, ContactStore } from "./contacts.ts";
-import { type ContactCard, encodeCard, isValidName } from "../crypto/card.ts";
+import {
+  CARD_VERSION,
+  type ContactCard,
+  encodeCard,
+  isValidName,
+  signCardBinding,
+} from "../crypto/card.ts";
 import { onionAddress } from "../crypto/onion.ts";
 import { fromHex, toHex } from "../crypto/hex.ts";
 import {
@@ -111,12 +117,15 @@ export class SignalContext {
     }
     const created = Math.floor(this.now() / 1000) * 1000;
     const { signedPreKey, kyberPreKey } = currentPreKeys(this.db, this.sealer);
+    const ed25519 = this.ownEd25519.slice();
+    const onion = this.onion;
     const card: ContactCard = {
-      version: 1,
+      version: CARD_VERSION,
       ...(options.name === undefined ? {} : { name: options.name }),
-      ed25519: this.ownEd25519.slice(),
-      onion: this.onion,
+      ed25519,
+      onion,
       identityKey: this.identityKey.slice(),
+      binding: signCardBinding(this.keys.identityKeyPair.privateKey, { ed25519, onion }),
       registrationId: this.keys.registrationId,
       signedPreKey: {
         id: signedPreKey.id(),

@@ -5,6 +5,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { initIdentity, runLegion, tempDir } from "../support/cli.ts";
+import { encodeCard, parseCard } from "../../src/crypto/card.ts";
+import { deriveIdentity } from "../../src/crypto/phrase_keys.ts";
+import { onionAddress } from "../../src/crypto/onion.ts";
 
 const PLANTED = "PlantedCliName-51e0";
 
@@ -121,4 +124,56 @@ Deno.test("two people exchange cards, verify safety numbers, survive a key chang
       }
     }
   });
+});
+
+Deno.test("a card with another person's libsignal keys is refused (unknown key-share)", async () => {
+  await using tmp = await tempDir();
+  const homeA = join(tmp.path, "a");
+  const homeB = join(tmp.path, "b");
+  const [, , m] = await Promise.all([
+    initIdentity(homeA, join(tmp.path, "a.phrase")),
+    initIdentity(homeB, join(tmp.path, "b.phrase")),
+    initIdentity(join(tmp.path, "m"), join(tmp.path, "m.phrase")),
+  ]);
+  const cardB = await runLegion(["--home", homeB, "card", "export", "--name", "bob"]);
+  assert.equal(cardB.code, 0, cardB.stderr);
+  // M keeps B's libsignal identity key, prekeys and every signature on them as they are, puts
+  // in M's own Ed25519 key and onion, and signs the card correctly with M's Ed25519 key.
+  const mallory = await deriveIdentity(m.phrase);
+  assert.equal(`${onionAddress(mallory.publicKey)}.onion`, m.onion);
+  const forged = await encodeCard({
+    ...parseCard(cardB.stdout).card,
+    name: "mallory",
+    ed25519: new Uint8Array(mallory.publicKey),
+    onion: m.onion,
+  }, mallory.seed);
+  assert.equal(JSON.parse(forged).signal.identityKey, JSON.parse(cardB.stdout).signal.identityKey);
+
+  const refused = await runLegion(["--home", homeA, "card", "import", "-"], { stdin: forged });
+  assert.equal(refused.code, 65);
+  assert.match(
+    refused.stderr,
+    /^legion: error: Cannot import card: its libsignal identity key does not vouch for its Ed25519 key and onion\n/,
+  );
+  assert.match(refused.stderr, /legion: hint: .*someone else's libsignal keys/);
+  const list = await runLegion(["--home", homeA, "--json", "contacts", "list"]);
+  assert.equal(list.stdout, "");
+  const genuine = await runLegion(["--home", homeA, "card", "import", "-"], {
+    stdin: cardB.stdout,
+  });
+  assert.equal(genuine.code, 0, genuine.stderr);
+});
+
+Deno.test("a version 1 card is refused with a hint to re-export it", async () => {
+  await using tmp = await tempDir();
+  const home = join(tmp.path, "a");
+  await initIdentity(home, join(tmp.path, "a.phrase"));
+  const vectors = JSON.parse(
+    await Deno.readTextFile(new URL("../vectors/card_v2.json", import.meta.url)),
+  ) as { vectors: Array<{ name: string; card: string }> };
+  const v1 = vectors.vectors.find((v) => v.name.startsWith("version 1"))!;
+  const refused = await runLegion(["--home", home, "card", "import", "-"], { stdin: v1.card });
+  assert.equal(refused.code, 65);
+  assert.match(refused.stderr, /legion: error: Cannot import card: version 1 cards are no longer/);
+  assert.match(refused.stderr, /legion: hint: .*re-export their card/);
 });

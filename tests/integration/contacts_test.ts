@@ -127,3 +127,50 @@ Deno.test("contacts commands and card formats", async (t) => {
     assert.equal(missing.code, 66);
   });
 });
+
+Deno.test("a removed or replaced contact's messages and queue never pass to the next contact", async (t) => {
+  await using tmp = await tempDir();
+  const homes = ["a", "c", "d", "e"].map((name) => join(tmp.path, name));
+  await Promise.all(homes.map((home, i) => initIdentity(home, join(tmp.path, `${i}.phrase`))));
+  const [homeA, homeC, homeD, homeE] = homes;
+  const A = (...args: string[]) => ["--home", homeA, ...args];
+  const cardOf = async (home: string, name: string) => {
+    const card = await runLegion(["--home", home, "card", "export", "--name", name]);
+    assert.equal(card.code, 0, card.stderr);
+    return card.stdout;
+  };
+  const lines = async (...args: string[]) => {
+    const result = await runLegion(A("--json", ...args));
+    assert.equal(result.code, 0, result.stderr);
+    return result.stdout.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+  };
+  const [cardC, cardD, cardE] = await Promise.all([
+    cardOf(homeC, "carol"),
+    cardOf(homeD, "dave"),
+    cardOf(homeE, "dave"),
+  ]);
+
+  await t.step("remove carol with a queued message, then add dave", async () => {
+    assert.equal((await runLegion(A("card", "import", "-"), { stdin: cardC })).code, 0);
+    const sent = await runLegion(A("send", "carol", "for carol only"));
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal((await lines("queue", "list")).length, 1);
+    assert.equal((await lines("inbox", "--all")).length, 1);
+    const removed = await runLegion(A("contacts", "remove", "carol"));
+    assert.equal(removed.code, 0, removed.stderr);
+    assert.equal((await runLegion(A("card", "import", "-"), { stdin: cardD })).code, 0);
+    assert.deepEqual(await lines("queue", "list"), []);
+    assert.deepEqual(await lines("inbox", "--all"), []);
+    assert.deepEqual(await lines("inbox", "dave", "--all"), []);
+  });
+
+  await t.step("replacing dave with a different identity drops dave's history", async () => {
+    const sent = await runLegion(A("send", "dave", "for the first dave"));
+    assert.equal(sent.code, 0, sent.stderr);
+    assert.equal((await lines("inbox", "dave", "--all")).length, 1);
+    const replaced = await runLegion(A("card", "import", "-", "--replace"), { stdin: cardE });
+    assert.equal(replaced.code, 0, replaced.stderr);
+    assert.deepEqual(await lines("queue", "list"), []);
+    assert.deepEqual(await lines("inbox", "dave", "--all"), []);
+  });
+});

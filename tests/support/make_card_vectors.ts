@@ -1,17 +1,25 @@
 /**
- * Regenerates tests/vectors/card_v1.json and tests/golden/card_v1.txt (run by hand:
+ * Regenerates tests/vectors/card_v2.json and tests/golden/card_v2{.txt,_fields.json} (run by hand:
  * `deno run -A tests/support/make_card_vectors.ts`). The libsignal keys are random, so this is
  * run once and the outputs committed; the tests then pin the format byte for byte.
  *
  * Every negative vector is a correctly signed card (by the fixed Ed25519 seed) that is wrong in
- * exactly one way, so each must fail for its own reason, not as a bad signature.
+ * exactly one way, so each must fail for its own reason, not as a bad signature. Two are built
+ * by hand because encodeCard cannot make them: a card without a binding, and a genuine version 1
+ * card (signed with the v1 context, no binding).
  */
 import { IdentityKeyPair, PrivateKey } from "@signalapp/libsignal-client";
-import { type ContactCard, encodeCard } from "../../src/crypto/card.ts";
+import {
+  cardBindingMessage,
+  cardBody,
+  type ContactCard,
+  encodeCard,
+  signCardBinding,
+} from "../../src/crypto/card.ts";
 import { generatePreKeys } from "../../src/crypto/session_keys.ts";
 import { onionAddress } from "../../src/crypto/onion.ts";
 import { toBase64 } from "../../src/crypto/base64.ts";
-import { canonicalJson } from "../../src/crypto/canonical_json.ts";
+import { canonicalJson, type JsonValue } from "../../src/crypto/canonical_json.ts";
 import { toHex } from "../../src/crypto/hex.ts";
 import { sodium } from "../../src/crypto/sodium.ts";
 
@@ -21,12 +29,14 @@ const ed25519 = new Uint8Array(na.crypto_sign_seed_keypair(seed).publicKey);
 const identity = IdentityKeyPair.generate();
 const created = Date.UTC(2026, 0, 1, 12, 0, 0);
 const { signedPreKey, kyberPreKey } = generatePreKeys(identity, 7, created);
+const onion = `${onionAddress(ed25519)}.onion`;
 const base: ContactCard = {
-  version: 1,
+  version: 2,
   name: "alice",
   ed25519,
-  onion: `${onionAddress(ed25519)}.onion`,
+  onion,
   identityKey: identity.publicKey.serialize(),
+  binding: signCardBinding(identity.privateKey, { ed25519, onion }),
   registrationId: 4242,
   signedPreKey: {
     id: 7,
@@ -44,12 +54,45 @@ const base: ContactCard = {
 const now = created + 86_400_000;
 const golden = await encodeCard(base, seed);
 const other = na.crypto_sign_seed_keypair(new Uint8Array(32).fill(9)).publicKey;
+const otherOnion = `${onionAddress(other)}.onion`;
 const badSig = PrivateKey.generate().sign(base.signedPreKey.key);
 const badKyberSig = PrivateKey.generate().sign(base.kyberPreKey.key);
 
+/** Signs a hand-made body the way encodeCard does (`context` || canonical JSON). */
+function signBody(body: Record<string, JsonValue>, context = "legion/v2/card\n"): string {
+  const json = new TextEncoder().encode(context + canonicalJson(body));
+  const { privateKey } = na.crypto_sign_seed_keypair(seed);
+  return canonicalJson({ ...body, signature: toBase64(na.crypto_sign_detached(json, privateKey)) });
+}
+
+function withoutBinding(card: ContactCard): Record<string, JsonValue> {
+  const body = cardBody(card);
+  const { binding: _, ...signal } = body.signal as Record<string, JsonValue>;
+  return { ...body, signal };
+}
+
+// Someone else's (B's) libsignal identity, prekeys and binding, as printed on B's own card.
+const victim = IdentityKeyPair.generate();
+const victimKeys = generatePreKeys(victim, 3, created);
+const forged: ContactCard = {
+  ...base,
+  identityKey: victim.publicKey.serialize(),
+  binding: signCardBinding(victim.privateKey, { ed25519: other, onion: otherOnion }),
+  signedPreKey: {
+    id: 3,
+    key: victimKeys.signedPreKey.publicKey().serialize(),
+    signature: victimKeys.signedPreKey.signature(),
+  },
+  kyberPreKey: {
+    id: 3,
+    key: victimKeys.kyberPreKey.publicKey().serialize(),
+    signature: victimKeys.kyberPreKey.signature(),
+  },
+};
+
 const vectors = {
   description:
-    "Contact card v1 vectors. `seed` is the Ed25519 seed (hex) that signs every card; `now` is " +
+    "Contact card v2 vectors. `seed` is the Ed25519 seed (hex) that signs every card; `now` is " +
     "the verification time (ms). Each vector names its expected outcome.",
   seed: toHex(seed),
   now,
@@ -58,7 +101,11 @@ const vectors = {
     {
       name: "onion address of another key",
       expect: "onion_mismatch",
-      card: await encodeCard({ ...base, onion: `${onionAddress(other)}.onion` }, seed),
+      card: await encodeCard({
+        ...base,
+        onion: otherOnion,
+        binding: signCardBinding(identity.privateKey, { ed25519, onion: otherOnion }),
+      }, seed),
     },
     {
       name: "expired a second before now",
@@ -90,9 +137,48 @@ const vectors = {
       ),
     },
     {
-      name: "version 2",
+      name: "binding signature missing",
+      expect: "bad_field",
+      card: signBody(withoutBinding(base)),
+    },
+    {
+      name: "binding signature from another key",
+      expect: "bad_binding_signature",
+      card: await encodeCard({
+        ...base,
+        binding: new Uint8Array(PrivateKey.generate().sign(cardBindingMessage(ed25519, onion))),
+      }, seed),
+    },
+    {
+      name: "binding over another onion",
+      expect: "bad_binding_signature",
+      card: await encodeCard({
+        ...base,
+        binding: signCardBinding(identity.privateKey, { ed25519, onion: otherOnion }),
+      }, seed),
+    },
+    {
+      name: "binding over another Ed25519 key",
+      expect: "bad_binding_signature",
+      card: await encodeCard({
+        ...base,
+        binding: signCardBinding(identity.privateKey, { ed25519: other, onion }),
+      }, seed),
+    },
+    {
+      name: "another person's libsignal keys, prekeys and binding (unknown key-share)",
+      expect: "bad_binding_signature",
+      card: await encodeCard(forged, seed),
+    },
+    {
+      name: "version 1 (no binding)",
       expect: "unsupported_version",
-      card: await encodeCard({ ...base, version: 2 }, seed),
+      card: signBody({ ...withoutBinding(base), version: 1 }, "legion/v1/card\n"),
+    },
+    {
+      name: "version 3",
+      expect: "unsupported_version",
+      card: await encodeCard({ ...base, version: 3 }, seed),
     },
     {
       name: "signature by another Ed25519 key",
@@ -113,21 +199,18 @@ const vectors = {
     {
       name: "unknown field",
       expect: "bad_field",
-      card: golden.replace('"version":1', '"version":1,"zzz":1').replace(
-        /,"zzz":1/,
-        "",
-      ).replace('"signal":', '"relay":"x","signal":'),
+      card: signBody({ ...cardBody(base), relay: "x" }),
     },
     { name: "empty", expect: "not_json", card: "" },
   ],
 };
 await Deno.writeTextFile(
-  new URL("../vectors/card_v1.json", import.meta.url),
+  new URL("../vectors/card_v2.json", import.meta.url),
   JSON.stringify(vectors, null, 2) + "\n",
 );
-await Deno.writeTextFile(new URL("../golden/card_v1.txt", import.meta.url), golden + "\n");
+await Deno.writeTextFile(new URL("../golden/card_v2.txt", import.meta.url), golden + "\n");
 await Deno.writeTextFile(
-  new URL("../golden/card_v1_fields.json", import.meta.url),
+  new URL("../golden/card_v2_fields.json", import.meta.url),
   JSON.stringify(
     { ...base, ed25519: toBase64(ed25519) },
     (_k, v) => v instanceof Uint8Array ? toBase64(v) : v,

@@ -1,16 +1,24 @@
 import assert from "node:assert/strict";
+import { IdentityKeyPair } from "@signalapp/libsignal-client";
 import {
+  BINDING_TAG,
   CARD_VERSION,
+  cardBindingMessage,
+  type ContactCard,
   encodeCard,
   formatTime,
   MAX_CARD_TIME_MS,
   MIN_CARD_TIME_MS,
   parseCard,
+  signCardBinding,
   verifyCard,
 } from "../../../src/crypto/card.ts";
 import { type CardRefusal, isCardError } from "../../../src/crypto/card_error.ts";
 import { fromHex } from "../../../src/crypto/hex.ts";
 import { toBase64 } from "../../../src/crypto/base64.ts";
+import { onionAddress } from "../../../src/crypto/onion.ts";
+import { sodium } from "../../../src/crypto/sodium.ts";
+import { generatePreKeys } from "../../../src/crypto/session_keys.ts";
 
 interface Vector {
   name: string;
@@ -18,9 +26,9 @@ interface Vector {
   card: string;
 }
 const file = JSON.parse(
-  await Deno.readTextFile(new URL("../../vectors/card_v1.json", import.meta.url)),
+  await Deno.readTextFile(new URL("../../vectors/card_v2.json", import.meta.url)),
 ) as { seed: string; now: number; vectors: Vector[] };
-const golden = (await Deno.readTextFile(new URL("../../golden/card_v1.txt", import.meta.url)))
+const golden = (await Deno.readTextFile(new URL("../../golden/card_v2.txt", import.meta.url)))
   .trimEnd();
 const NOW = file.now;
 
@@ -51,7 +59,7 @@ Deno.test("encodeCard() reproduces the golden card byte for byte", async () => {
 
 Deno.test("the golden card's fields decode as recorded", async () => {
   const fields = JSON.parse(
-    await Deno.readTextFile(new URL("../../golden/card_v1_fields.json", import.meta.url)),
+    await Deno.readTextFile(new URL("../../golden/card_v2_fields.json", import.meta.url)),
   );
   const card = await verifyCard(golden, { now: NOW });
   assert.equal(card.version, CARD_VERSION);
@@ -59,6 +67,7 @@ Deno.test("the golden card's fields decode as recorded", async () => {
   assert.equal(toBase64(card.ed25519), fields.ed25519);
   assert.equal(card.onion, fields.onion);
   assert.equal(toBase64(card.identityKey), fields.identityKey);
+  assert.equal(toBase64(card.binding), fields.binding);
   assert.equal(card.registrationId, fields.registrationId);
   assert.deepEqual(
     {
@@ -162,4 +171,74 @@ Deno.test("parseCard() holds created and expires to 2020..2200 as bad_field", as
   assert.equal(await reason(card.created, MAX_CARD_TIME_MS), "bad_field");
   assert.equal(await reason(Date.UTC(1, 0, 1), card.expires), "bad_field");
   assert.equal(formatTime(MAX_CARD_TIME_MS), "2200-01-01T00:00:00Z");
+});
+
+/** A valid card for a fresh Ed25519 seed and libsignal identity (signed by both). */
+async function freshCard(seedByte: number, identity = IdentityKeyPair.generate()) {
+  const na = await sodium();
+  const seed = new Uint8Array(32).fill(seedByte);
+  const ed25519 = new Uint8Array(na.crypto_sign_seed_keypair(seed).publicKey);
+  const onion = `${onionAddress(ed25519)}.onion`;
+  const { signedPreKey, kyberPreKey } = generatePreKeys(identity, 1, NOW);
+  const card: ContactCard = {
+    version: CARD_VERSION,
+    ed25519,
+    onion,
+    identityKey: identity.publicKey.serialize(),
+    binding: signCardBinding(identity.privateKey, { ed25519, onion }),
+    registrationId: 1,
+    signedPreKey: {
+      id: 1,
+      key: signedPreKey.publicKey().serialize(),
+      signature: signedPreKey.signature(),
+    },
+    kyberPreKey: {
+      id: 1,
+      key: kyberPreKey.publicKey().serialize(),
+      signature: kyberPreKey.signature(),
+    },
+    created: NOW - 60_000,
+    expires: NOW + 86_400_000,
+  };
+  return { seed, card, text: await encodeCard(card, seed) };
+}
+
+Deno.test("verifyCard() refuses B's libsignal keys on M's validly signed card (unknown key-share)", async () => {
+  const b = await freshCard(0x0b);
+  const m = await freshCard(0x0d);
+  assert.equal(await refusal(b.text), "success");
+  // M copies B's whole libsignal part (identity key, prekeys, their signatures and B's binding)
+  // onto M's own Ed25519 key and onion, and signs the card correctly with M's Ed25519 key.
+  const { card: stolen } = parseCard(b.text);
+  const forged = await encodeCard(
+    { ...stolen, ed25519: m.card.ed25519, onion: m.card.onion },
+    m.seed,
+  );
+  await assert.rejects(
+    () => verifyCard(forged, { now: NOW }),
+    (err) =>
+      isCardError(err, "bad_binding_signature") && err.exitCode === 65 &&
+      /does not vouch for its Ed25519 key and onion/.test(err.message),
+  );
+});
+
+Deno.test("cardBindingMessage() is the tag, the 32-byte key, then the onion in UTF-8", () => {
+  const key = new Uint8Array(32).fill(7);
+  const message = cardBindingMessage(key, "x.onion");
+  const tag = new TextEncoder().encode(BINDING_TAG);
+  assert.deepEqual(message.slice(0, tag.length), tag);
+  assert.deepEqual(message.slice(tag.length, tag.length + 32), key);
+  assert.equal(new TextDecoder().decode(message.slice(tag.length + 32)), "x.onion");
+  assert.throws(() => cardBindingMessage(new Uint8Array(31), "x.onion"), RangeError);
+});
+
+Deno.test("verifyCard() refuses a version 1 card and says to re-export it", async () => {
+  const v1 = file.vectors.find((v) => v.name.startsWith("version 1"))!;
+  await assert.rejects(
+    () => verifyCard(v1.card, { now: NOW }),
+    (err) =>
+      isCardError(err, "unsupported_version") &&
+      /version 1 cards are no longer/.test(err.message) &&
+      /re-export/.test(err.hint ?? ""),
+  );
 });

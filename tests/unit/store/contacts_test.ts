@@ -4,6 +4,8 @@ import { importCard, markVerified, renameContact } from "../../../src/store/cont
 import { isCardError } from "../../../src/crypto/card_error.ts";
 import { isLegionError } from "../../../src/errors.ts";
 import { encode, newNode, type TestNode } from "../../support/signal.ts";
+import { encodeCard, parseCard, signCardBinding } from "../../../src/crypto/card.ts";
+import { deriveIdentity } from "../../../src/crypto/phrase_keys.ts";
 
 async function nodes(
   ...names: string[]
@@ -120,6 +122,37 @@ Deno.test("removing a contact removes its session and trust", async () => {
   assert.equal(a.signal.contacts.list().length, 0);
   assert.equal(sessions(a), 0);
   assert.equal(a.signal.contactByKey(b.signal.ownEd25519), undefined);
+});
+
+Deno.test("importCard() refuses a libsignal identity key that another contact already holds", async () => {
+  await using n = await nodes("a", "b", "c");
+  const [a, b, c] = n.nodes;
+  await importCard(a.signal, await b.signal.exportCard({ name: "bob" }), { now: a.clock.now });
+  // C's Ed25519 key and onion with B's libsignal keys, and a binding that verifies: only someone
+  // holding B's libsignal private key can make this, but two contacts must never share one.
+  const own = parseCard(await c.signal.exportCard({ name: "carol" })).card;
+  const bobs = parseCard(await b.signal.exportCard()).card;
+  const shared = await encodeCard({
+    ...bobs,
+    name: "carol",
+    ed25519: own.ed25519,
+    onion: own.onion,
+    binding: signCardBinding(b.signal.keys.identityKeyPair.privateKey, own),
+  }, (await deriveIdentity(c.phrase!)).seed);
+  for (const replace of [false, true]) {
+    await assert.rejects(
+      importCard(a.signal, shared, { now: a.clock.now, replace }),
+      (err) =>
+        isCardError(err, "identity_key_in_use") && err.exitCode === 65 &&
+        /belongs to contact "bob"/.test(err.message),
+    );
+  }
+  assert.deepEqual(a.signal.contacts.list().map((x) => x.name), ["bob"]);
+  // The genuine card of C is fine.
+  const carol = await importCard(a.signal, await c.signal.exportCard({ name: "carol" }), {
+    now: a.clock.now,
+  });
+  assert.equal(carol.status, "added");
 });
 
 function sessions(node: TestNode): number {
