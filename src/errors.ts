@@ -87,6 +87,27 @@ export class LegionError extends Error {
   }
 }
 
+/**
+ * A failure a lower layer (crypto, protocol, transport, zk) reports in its own terms: a class name
+ * and a stable reason. Only the CLI decides what it means to the user — which `ErrorCode` and exit
+ * code (src/cli/error_map.ts). Subclasses set `name`; the agent socket carries name and reason.
+ */
+export class ReasonError<R extends string = string> extends Error {
+  readonly reason: R;
+  readonly hint?: string;
+
+  constructor(reason: R, message: string, options: LegionErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.reason = reason;
+    this.hint = options.hint;
+  }
+}
+
+/** Type guard for any layer's reason error. */
+export function isReasonError(err: unknown): err is ReasonError {
+  return err instanceof ReasonError;
+}
+
 /** Type guard, optionally narrowed to one error code: `isLegionError(e, "bad_data")`. */
 export function isLegionError(err: unknown, code?: ErrorCode): err is LegionError {
   return err instanceof LegionError && (code === undefined || err.code === code);

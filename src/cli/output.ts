@@ -3,7 +3,7 @@
  * `type` field. Diagnostics and progress go to stderr as `legion: …`.
  */
 import type { Context } from "./context.ts";
-import { isLegionError } from "../errors.ts";
+import { toLegionError } from "./error_map.ts";
 
 export type JsonRecord = { type: string } & Record<string, unknown>;
 
@@ -32,9 +32,10 @@ export class Output {
 
 /** Prints an error as one `legion: error: …` line (plus `legion: hint: …`); never a stack trace. */
 export function printError(ctx: Context, err: unknown, verbose: boolean): void {
-  if (isLegionError(err)) {
-    ctx.stderr.write(`legion: error: ${oneLine(err.message)}\n`);
-    if (err.hint) ctx.stderr.write(`legion: hint: ${oneLine(err.hint)}\n`);
+  const known = toLegionError(err);
+  if (known) {
+    ctx.stderr.write(`legion: error: ${oneLine(known.message)}\n`);
+    if (known.hint) ctx.stderr.write(`legion: hint: ${oneLine(known.hint)}\n`);
     return;
   }
   const message = err instanceof Error ? err.message : String(err);

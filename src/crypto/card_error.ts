@@ -3,7 +3,7 @@
  * and all of them exit 65 (bad or unauthenticated data): a parse error never reads as a
  * signature failure, and a signature failure never as an expired card.
  */
-import { LegionError, type LegionErrorOptions } from "../errors.ts";
+import { type LegionErrorOptions, ReasonError } from "../errors.ts";
 
 export type CardRefusal =
   | "too_large"
@@ -22,12 +22,11 @@ export type CardRefusal =
   | "key_changed"
   | "identity_key_in_use";
 
-export class CardError extends LegionError {
-  readonly reason: CardRefusal;
+export class CardError extends ReasonError<CardRefusal> {
+  override readonly name = "CardError";
 
   constructor(reason: CardRefusal, message: string, options: LegionErrorOptions = {}) {
-    super("bad_data", message, options);
-    this.reason = reason;
+    super(reason, message, options);
   }
 }
 

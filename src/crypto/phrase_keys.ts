@@ -10,7 +10,7 @@
  */
 import { hkdfSync } from "node:crypto";
 import * as bip39 from "bip39";
-import { LegionError } from "../errors.ts";
+import { PhraseError } from "./phrase_error.ts";
 import { sodium } from "./sodium.ts";
 import { toHex } from "./hex.ts";
 
@@ -40,14 +40,14 @@ export function parsePhrase(text: string): string {
   const phrase = text.trim().toLowerCase().split(/\s+/).join(" ");
   const words = phrase === "" ? 0 : phrase.split(" ").length;
   if (words !== PHRASE_WORDS) {
-    throw new LegionError(
-      "bad_data",
+    throw new PhraseError(
+      "word_count",
       `Cannot read the recovery phrase: expected ${PHRASE_WORDS} words, got ${words}`,
     );
   }
   if (!bip39.validateMnemonic(phrase)) {
-    throw new LegionError(
-      "bad_data",
+    throw new PhraseError(
+      "checksum",
       "Cannot read the recovery phrase: unknown word or bad checksum",
       { hint: "check the spelling and order of the words" },
     );

@@ -2,7 +2,7 @@
  * Why a 1:1 session operation failed, as stable reasons. All exit 65 (bad or unauthenticated
  * data) except `no_session`, which is missing state (66).
  */
-import { LegionError, type LegionErrorOptions } from "../errors.ts";
+import { type LegionErrorOptions, ReasonError } from "../errors.ts";
 
 export type SessionRefusal =
   /** A replay, or a message so old its key is gone (libsignal cannot tell them apart). */
@@ -14,12 +14,11 @@ export type SessionRefusal =
   /** No session with this peer, and the message cannot start one. */
   | "no_session";
 
-export class SessionError extends LegionError {
-  readonly reason: SessionRefusal;
+export class SessionError extends ReasonError<SessionRefusal> {
+  override readonly name = "SessionError";
 
   constructor(reason: SessionRefusal, message: string, options: LegionErrorOptions = {}) {
-    super(reason === "no_session" ? "no_input" : "bad_data", message, options);
-    this.reason = reason;
+    super(reason, message, options);
   }
 }
 

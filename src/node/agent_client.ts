@@ -1,9 +1,9 @@
 /** Client side of the local agent (see agent_protocol.ts): used by commands when a node runs. */
 import { existsSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
-import { LegionError } from "../errors.ts";
+import { LegionError, ReasonError } from "../errors.ts";
 import { homeLayout } from "../store/layout.ts";
-import { type AgentReply, LineSplitter } from "./agent_protocol.ts";
+import { type AgentError, type AgentReply, LineSplitter } from "./agent_protocol.ts";
 import type { ServiceName, ServiceParams, ServiceResult } from "./service_map.ts";
 
 export class AgentClient {
@@ -95,11 +95,17 @@ export class AgentClient {
     if (!pending) return;
     this.#pending.delete(reply.id);
     if ("error" in reply) {
-      pending.reject(
-        new LegionError(reply.error.code, reply.error.message, { hint: reply.error.hint }),
-      );
+      pending.reject(fromAgentError(reply.error));
     } else {
       pending.resolve(reply.result);
     }
   }
+}
+
+/** The node's error, rebuilt: the same code, or the same class name and reason. */
+function fromAgentError(error: AgentError): Error {
+  if ("code" in error) return new LegionError(error.code, error.message, { hint: error.hint });
+  const rebuilt = new ReasonError(error.reason, error.message, { hint: error.hint });
+  rebuilt.name = error.name;
+  return rebuilt;
 }

@@ -18,11 +18,10 @@ export interface AgentRequest {
   params?: unknown;
 }
 
-export interface AgentError {
-  code: ErrorCode;
-  message: string;
-  hint?: string;
-}
+/** A failure: a LegionError by its code, or a lower layer's reason error by class and reason. */
+export type AgentError =
+  | { code: ErrorCode; message: string; hint?: string }
+  | { name: string; reason: string; message: string; hint?: string };
 
 export type AgentReply =
   | { id: number; result: unknown }

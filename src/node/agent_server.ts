@@ -7,9 +7,14 @@
 import { chmodSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import process from "node:process";
-import { isLegionError } from "../errors.ts";
+import { isLegionError, isReasonError } from "../errors.ts";
 import { homeLayout } from "../store/layout.ts";
-import { type AgentReply, type AgentRequest, LineSplitter } from "./agent_protocol.ts";
+import {
+  type AgentError,
+  type AgentReply,
+  type AgentRequest,
+  LineSplitter,
+} from "./agent_protocol.ts";
 import { isServiceName } from "./services.ts";
 import type { ServiceName } from "./service_map.ts";
 
@@ -69,9 +74,7 @@ export async function startAgentServer(
         if (!isServiceName(method)) throw new RangeError(`unknown agent method ${method}`);
         reply = { id: request.id, result: await dispatch(method, request.params ?? {}) };
       } catch (err) {
-        reply = isLegionError(err)
-          ? { id: request.id, error: { code: err.code, message: err.message, hint: err.hint } }
-          : { id: request.id, error: { code: "internal", message: (err as Error).message } };
+        reply = { id: request.id, error: agentError(err) };
       }
     }
     if (!socket.destroyed) socket.write(JSON.stringify(reply) + "\n");
@@ -114,4 +117,13 @@ async function removeStaleSocket(path: string): Promise<void> {
   });
   if (alive) throw new Error("another node is already serving this data dir");
   rmSync(path, { force: true });
+}
+
+/** An error as the client will rebuild it (agent_client.ts): code, or class name and reason. */
+function agentError(err: unknown): AgentError {
+  if (isLegionError(err)) return { code: err.code, message: err.message, hint: err.hint };
+  if (isReasonError(err)) {
+    return { name: err.name, reason: err.reason, message: err.message, hint: err.hint };
+  }
+  return { code: "internal", message: (err as Error).message };
 }

@@ -2,7 +2,7 @@
  * Why a control body (control.ts: receipt or burn id list) was refused.
  * Each reason is its own stable value; all of them are `bad_data` (exit 65) to the CLI.
  */
-import { LegionError } from "../errors.ts";
+import { ReasonError } from "../errors.ts";
 
 export type ControlErrorReason =
   | "unknown_kind"
@@ -10,10 +10,8 @@ export type ControlErrorReason =
   | "bad_length"
   | "too_many_ids";
 
-export class ControlError extends LegionError {
-  constructor(readonly reason: ControlErrorReason, message: string) {
-    super("bad_data", message);
-  }
+export class ControlError extends ReasonError<ControlErrorReason> {
+  override readonly name = "ControlError";
 }
 
 /** Type guard, optionally narrowed to one reason. */

@@ -2,7 +2,7 @@
  * Why a delivery message (delivery.ts) was refused.
  * Each reason is its own stable value; all of them are `bad_data` (exit 65) to the CLI.
  */
-import { LegionError } from "../errors.ts";
+import { ReasonError } from "../errors.ts";
 
 export type DeliveryErrorReason =
   | "truncated"
@@ -12,10 +12,8 @@ export type DeliveryErrorReason =
   | "bad_ack_length"
   | "unknown_ack_status";
 
-export class DeliveryError extends LegionError {
-  constructor(readonly reason: DeliveryErrorReason, message: string) {
-    super("bad_data", message);
-  }
+export class DeliveryError extends ReasonError<DeliveryErrorReason> {
+  override readonly name = "DeliveryError";
 }
 
 /** Type guard, optionally narrowed to one reason. */

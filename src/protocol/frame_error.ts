@@ -2,6 +2,8 @@
  * Why a byte stream is not a valid sequence of frames. Each reason is a distinct failure class so
  * tests and callers can tell an oversize frame from bad padding or a stream cut mid-frame.
  */
+import { ReasonError } from "../errors.ts";
+
 export type FrameErrorReason =
   | "oversize"
   | "not_a_bucket"
@@ -10,9 +12,6 @@ export type FrameErrorReason =
   | "truncated"
   | "content_too_large";
 
-export class FrameError extends Error {
+export class FrameError extends ReasonError<FrameErrorReason> {
   override readonly name = "FrameError";
-  constructor(readonly reason: FrameErrorReason, message: string) {
-    super(message);
-  }
 }

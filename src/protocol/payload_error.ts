@@ -2,7 +2,7 @@
  * Why a decrypted payload (payload.ts) was refused.
  * Each reason is its own stable value; all of them are `bad_data` (exit 65) to the CLI.
  */
-import { LegionError } from "../errors.ts";
+import { ReasonError } from "../errors.ts";
 
 export type PayloadErrorReason =
   | "truncated"
@@ -13,10 +13,8 @@ export type PayloadErrorReason =
   | "too_large"
   | "bad_body";
 
-export class PayloadError extends LegionError {
-  constructor(readonly reason: PayloadErrorReason, message: string) {
-    super("bad_data", message);
-  }
+export class PayloadError extends ReasonError<PayloadErrorReason> {
+  override readonly name = "PayloadError";
 }
 
 /** Type guard, optionally narrowed to one reason. */

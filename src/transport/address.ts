@@ -4,7 +4,7 @@
  * `unix:/path/to/socket`.
  */
 import { isIPv4, isIPv6 } from "node:net";
-import { LegionError } from "../errors.ts";
+import { TransportError } from "./transport_error.ts";
 
 export type PortAddress = { host: string; port: number } | { path: string };
 
@@ -14,7 +14,7 @@ export function parsePortAddress(text: string, what: string): PortAddress {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(value) ?? /^()()(\d+)$/.exec(value);
   const port = match ? Number(match[3]) : NaN;
   if (!match || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new LegionError("usage", `Cannot parse the ${what} address: ${value}`, {
+    throw new TransportError("bad_address", `Cannot parse the ${what} address: ${value}`, {
       hint: "use HOST:PORT, a port number, or unix:/path/to/socket",
     });
   }
@@ -38,12 +38,12 @@ export function isLoopbackHost(host: string): boolean {
 /**
  * A control port Legion may attach to: a unix socket or a loopback TCP port. Anything else would
  * carry the identity key off this machine, or to whoever answers on another host's port.
- * @throws {LegionError} `tor_unavailable` for any other host
+ * @throws {TransportError} `control_not_local` for any other host
  */
 export function assertLocalControl(address: PortAddress): PortAddress {
   if ("path" in address || isLoopbackHost(address.host)) return address;
-  throw new LegionError(
-    "tor_unavailable",
+  throw new TransportError(
+    "control_not_local",
     `Refusing the Tor control port ${formatPortAddress(address)}: it is not on loopback`,
     { hint: "use unix:/run/tor/control, or a 127.0.0.0/8, ::1 or localhost address" },
   );

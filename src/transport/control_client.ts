@@ -4,7 +4,7 @@
  */
 import { connect, type Socket } from "node:net";
 import { type ControlReply, ControlReplyParser } from "./control_reply.ts";
-import { TorAuthError, TorControlError } from "./control_error.ts";
+import { TorControlError } from "./control_error.ts";
 import {
   authenticateControl,
   type ControlAuthOptions,
@@ -12,7 +12,7 @@ import {
   type ProtocolInfo,
 } from "./control_auth.ts";
 import { formatPortAddress, type PortAddress } from "./address.ts";
-import { LegionError } from "../errors.ts";
+import { TransportError } from "./transport_error.ts";
 
 export interface AddOnionOptions {
   /** `ED25519-V3:<base64 of the 64-byte expanded secret key>` or `NEW:ED25519-V3`. */
@@ -46,7 +46,7 @@ export class TorControl {
     socket.on("data", (text: string) => this.#onData(text));
     this.closed = new Promise((resolve) => {
       socket.on("close", () => {
-        this.#fail(new LegionError("tor_unavailable", "The Tor control connection closed"));
+        this.#fail(new TransportError("tor_unavailable", "The Tor control connection closed"));
         resolve();
       });
     });
@@ -55,7 +55,7 @@ export class TorControl {
 
   /**
    * Connects to a control port.
-   * @throws {LegionError} `tor_unavailable` when nothing answers there within `timeoutMs`
+   * @throws {TransportError} `tor_unavailable` when nothing answers there within `timeoutMs`
    */
   static connect(address: PortAddress, options: { timeoutMs?: number } = {}): Promise<TorControl> {
     const timeoutMs = options.timeoutMs ?? 10_000;
@@ -66,7 +66,7 @@ export class TorControl {
       const timer = setTimeout(() => {
         socket.destroy();
         reject(
-          new LegionError(
+          new TransportError(
             "tor_unavailable",
             `Tor control port ${formatPortAddress(address)} did not answer`,
           ),
@@ -75,7 +75,7 @@ export class TorControl {
       socket.once("error", (err) => {
         clearTimeout(timer);
         reject(
-          new LegionError(
+          new TransportError(
             "tor_unavailable",
             `Cannot reach the Tor control port ${formatPortAddress(address)}: ${err.message}`,
             { hint: "is tor running with that ControlPort?" },
@@ -120,16 +120,10 @@ export class TorControl {
   /**
    * Authenticates under control_auth.ts's rules: a password when given and offered, else
    * SAFECOOKIE; never NULL or plain COOKIE.
-   * @throws {LegionError} `tor_unavailable` (with a hint) when Legion refuses the port or tor
-   *   refuses Legion
+   * @throws {TorAuthError} (with a hint) when Legion refuses the port or tor refuses Legion
    */
   async authenticate(options: ControlAuthOptions): Promise<ProtocolInfo> {
-    try {
-      return await authenticateControl(this, options);
-    } catch (err) {
-      if (!(err instanceof TorAuthError)) throw err;
-      throw new LegionError("tor_unavailable", err.message, { hint: err.hint, cause: err });
-    }
+    return await authenticateControl(this, options);
   }
 
   /** GETINFO for one or more keys; multi-line values come back joined with "\n". */
@@ -210,6 +204,6 @@ export class TorControl {
   }
 }
 
-function torDown(err: Error): LegionError {
-  return new LegionError("tor_unavailable", `Tor control connection failed: ${err.message}`);
+function torDown(err: Error): TransportError {
+  return new TransportError("tor_unavailable", `Tor control connection failed: ${err.message}`);
 }

@@ -1,3 +1,5 @@
+import { ReasonError } from "../errors.ts";
+
 /**
  * A 4xx/5xx reply from Tor's control port (control-spec.txt §4), e.g. 515 bad authentication,
  * 552 unrecognised entity, 512 syntax error. `status` keeps the numeric code for callers that care.
@@ -30,14 +32,14 @@ export type TorAuthErrorReason =
   /** Tor answered AUTHENTICATE with 515: wrong password or cookie. */
   | "rejected";
 
-export class TorAuthError extends Error {
+export class TorAuthError extends ReasonError<TorAuthErrorReason> {
   override readonly name = "TorAuthError";
   constructor(
-    readonly reason: TorAuthErrorReason,
+    reason: TorAuthErrorReason,
     message: string,
-    readonly hint?: string,
+    hint?: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(reason, message, { hint, cause: options?.cause });
   }
 }

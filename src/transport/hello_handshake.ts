@@ -21,7 +21,7 @@ import {
 import { BUCKETS, MAX_BODY } from "../protocol/padding.ts";
 import type { KnownPeers } from "../protocol/known_peers.ts";
 import type { ReplayCache } from "../protocol/replay_cache.ts";
-import { LegionError } from "../errors.ts";
+import { TransportError } from "./transport_error.ts";
 
 export const DEFAULT_HELLO_TIMEOUT_MS = 30_000;
 
@@ -38,7 +38,7 @@ export interface DialHandshakeOptions {
 
 /**
  * Runs the dialer's side and returns the stream, ready for frames.
- * @throws {LegionError} `peer_unavailable` when the peer drops the hello or does not answer
+ * @throws {TransportError} `peer_refused` when the peer drops the hello or does not answer
  */
 export async function dialHandshake(
   channel: ByteChannel,
@@ -63,7 +63,7 @@ export async function dialHandshake(
     const detail = err instanceof StreamError && err.reason === "timeout"
       ? "it did not answer our hello"
       : "it dropped our hello (are we its contact? are the clocks right?)";
-    throw new LegionError("peer_unavailable", `The peer refused the stream: ${detail}`, {
+    throw new TransportError("peer_refused", `The peer refused the stream: ${detail}`, {
       cause: err,
     });
   }

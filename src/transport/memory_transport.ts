@@ -11,7 +11,7 @@ import { InboundAcceptor } from "./inbound_acceptor.ts";
 import type { FramedStream } from "./framed_stream.ts";
 import type { InboundHandler, Listener, Transport, TransportOptions } from "./transport.ts";
 import { onionAddress, onionPublicKey } from "../crypto/onion.ts";
-import { LegionError } from "../errors.ts";
+import { TransportError } from "./transport_error.ts";
 
 export class MemoryNetwork {
   readonly #listeners = new Map<string, InboundAcceptor>();
@@ -31,7 +31,7 @@ export class MemoryNetwork {
   rawDial(onion: string): ByteChannel {
     const acceptor = this.#listeners.get(normalise(onion));
     if (!acceptor || this.#unreachable.has(normalise(onion))) {
-      throw new LegionError("peer_unavailable", `Cannot reach ${onion}: not listening`);
+      throw new TransportError("peer_unreachable", `Cannot reach ${onion}: not listening`);
     }
     const [near, far] = memoryChannelPair();
     void acceptor.accept(far);
@@ -60,7 +60,7 @@ class MemoryTransport implements Transport {
 
   async dial(onion: string): Promise<FramedStream> {
     const recipientKey = onionPublicKey(onion);
-    if (!recipientKey) throw new LegionError("usage", `Not an onion address: ${onion}`);
+    if (!recipientKey) throw new TransportError("bad_address", `Not an onion address: ${onion}`);
     const channel = this.network.rawDial(onion);
     return await dialHandshake(channel, {
       identity: this.options.identity,

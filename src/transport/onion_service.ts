@@ -13,7 +13,7 @@ import { Buffer } from "node:buffer";
 import type { TorControl } from "./control_client.ts";
 import type { Signer } from "../protocol/hello.ts";
 import { expandedSecretKey, onionAddress } from "../crypto/onion.ts";
-import { LegionError } from "../errors.ts";
+import { TransportError } from "./transport_error.ts";
 
 export interface PublishedOnion {
   /** `….onion` */
@@ -51,7 +51,7 @@ export async function publishOnion(
     });
   } catch (err) {
     unsubscribe();
-    throw new LegionError(
+    throw new TransportError(
       "tor_unavailable",
       `Cannot publish the onion service: ${(err as Error).message}`,
       { cause: err },
@@ -68,8 +68,8 @@ export async function publishOnion(
   };
   if (serviceId !== expected) {
     await remove();
-    throw new LegionError(
-      "internal",
+    throw new TransportError(
+      "onion_mismatch",
       `Tor published ${serviceId}.onion, not the address derived from our key (${expected}.onion)`,
     );
   }
@@ -86,8 +86,8 @@ export async function publishOnion(
   clearTimeout(timer);
   if (outcome !== undefined) {
     await remove();
-    throw new LegionError(
-      "tor_unavailable",
+    throw new TransportError(
+      outcome === "closed" ? "tor_unavailable" : "tor_timeout",
       outcome === "closed"
         ? "Tor's control connection closed while publishing the onion service"
         : `Tor did not upload the onion service descriptor within ${timeoutMs / 1000} s`,

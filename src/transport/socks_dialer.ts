@@ -10,7 +10,7 @@
 import type { Socket } from "node:net";
 import { SocksClient } from "socks";
 import { formatPortAddress, type PortAddress } from "./address.ts";
-import { LegionError } from "../errors.ts";
+import { TransportError } from "./transport_error.ts";
 
 export interface SocksDialOptions {
   /** Attempts in all (default 3). */
@@ -30,7 +30,7 @@ export async function dialSocks(
   options: SocksDialOptions = {},
 ): Promise<Socket> {
   if ("path" in socks) {
-    throw new LegionError("config", "A unix-socket SocksPort is not supported yet", {
+    throw new TransportError("unsupported", "A unix-socket SocksPort is not supported yet", {
       hint: "give --tor-socks HOST:PORT",
     });
   }
@@ -50,7 +50,7 @@ export async function dialSocks(
     } catch (err) {
       const message = (err as Error).message;
       if (isTorDown(message)) {
-        throw new LegionError(
+        throw new TransportError(
           "tor_unavailable",
           `Tor's SOCKS port ${formatPortAddress(socks)} does not answer: ${message}`,
           { hint: "is tor running?", cause: err },
@@ -63,8 +63,8 @@ export async function dialSocks(
       delay *= 2;
     }
   }
-  throw new LegionError(
-    "peer_unavailable",
+  throw new TransportError(
+    "peer_unreachable",
     `Cannot reach ${onion} through Tor after ${attempts} attempts: ${lastError}`,
     { hint: "the peer may be offline; it is retried later" },
   );

@@ -2,6 +2,8 @@
  * Why a framed stream stopped. Distinct reasons, so callers (and tests) can tell a peer that hung
  * up from one that broke the protocol or went silent.
  */
+import { ReasonError } from "../errors.ts";
+
 export type StreamErrorReason =
   /** The peer ended the stream cleanly. */
   | "closed"
@@ -16,9 +18,6 @@ export type StreamErrorReason =
   /** This side closed the stream. */
   | "local";
 
-export class StreamError extends Error {
+export class StreamError extends ReasonError<StreamErrorReason> {
   override readonly name = "StreamError";
-  constructor(readonly reason: StreamErrorReason, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-  }
 }

@@ -19,7 +19,7 @@ import { parseKeyValues, readQuoted } from "./control_reply.ts";
 import { assertLocalControl, parsePortAddress, type PortAddress } from "./address.ts";
 import { localTrustedUids } from "./cookie_file.ts";
 import { controlPortOwners } from "./control_owner.ts";
-import { LegionError } from "../errors.ts";
+import { TransportError } from "./transport_error.ts";
 
 export interface TorInstance {
   /** An authenticated control connection. */
@@ -75,7 +75,7 @@ export function baseTorrc(dataDir: string, ownerPid: number): string {
 
 /**
  * Spawns tor and waits until it has bootstrapped.
- * @throws {LegionError} `tor_unavailable` when tor cannot start, exits, or does not bootstrap in time
+ * @throws {TransportError} `tor_unavailable` when tor cannot start, exits, or does not bootstrap in time
  */
 export async function launchTor(options: LaunchTorOptions): Promise<TorInstance> {
   const { dataDir } = options;
@@ -150,7 +150,7 @@ export async function launchTor(options: LaunchTorOptions): Promise<TorInstance>
  * authenticates by password or SAFECOOKIE (control_auth.ts; never NULL or plain COOKIE).
  * `cookieFile` is a cookie the user named (`--tor-cookie`). `stop()` only closes Legion's
  * connection; that tor keeps running.
- * @throws {LegionError} `tor_unavailable` when the port is unreachable or refused
+ * @throws {TransportError} `tor_unavailable` when the port is unreachable or refused
  */
 export async function attachTor(options: {
   control: PortAddress;
@@ -191,7 +191,7 @@ async function socksAddress(control: TorControl): Promise<PortAddress> {
   const value = (await control.getInfo("net/listeners/socks"))["net/listeners/socks"] ?? "";
   const first = value.trim().startsWith('"') ? readQuoted(value.trim(), 0).value : value.trim();
   if (!first) {
-    throw new LegionError("tor_unavailable", "Tor has no SocksPort", {
+    throw new TransportError("tor_unavailable", "Tor has no SocksPort", {
       hint: "enable a SocksPort, or pass --tor-socks ADDR",
     });
   }
@@ -215,9 +215,9 @@ async function stopChild(child: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-function startFailure(reason: string, log: LogTail, torBin: string): LegionError {
+function startFailure(reason: string, log: LogTail, torBin: string): TransportError {
   const notFound = reason.includes("ENOENT");
-  return new LegionError(
+  return new TransportError(
     "tor_unavailable",
     notFound
       ? `Cannot run tor: ${torBin} not found`
@@ -230,9 +230,9 @@ function startFailure(reason: string, log: LogTail, torBin: string): LegionError
   );
 }
 
-function timeoutFailure(what: string, log: LogTail): LegionError {
+function timeoutFailure(what: string, log: LogTail): TransportError {
   const at = log.progress ? ` (stuck at ${log.progress.percent}%: ${log.progress.summary})` : "";
-  return new LegionError("tor_unavailable", `Tor did not ${what} in time${at}`, {
+  return new TransportError("tor_timeout", `Tor did not ${what} in time${at}`, {
     hint: "check the network, or raise --tor-timeout",
   });
 }

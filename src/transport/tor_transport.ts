@@ -18,7 +18,7 @@ import type {
   TransportOptions,
 } from "./transport.ts";
 import { onionAddress, onionPublicKey } from "../crypto/onion.ts";
-import { LegionError } from "../errors.ts";
+import { TransportError } from "./transport_error.ts";
 
 export interface TorTransportOptions extends TransportOptions {
   tor: Pick<TorInstance, "control" | "socks">;
@@ -39,7 +39,7 @@ export class TorTransport implements Transport {
 
   async dial(onion: string, options: DialOptions = {}): Promise<FramedStream> {
     const recipientKey = onionPublicKey(onion);
-    if (!recipientKey) throw new LegionError("usage", `Not an onion address: ${onion}`);
+    if (!recipientKey) throw new TransportError("bad_address", `Not an onion address: ${onion}`);
     const address = onion.endsWith(".onion") ? onion : `${onion}.onion`;
     const socket = await dialSocks(this.options.tor.socks, address, {
       ...this.options.socks,

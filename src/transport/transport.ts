@@ -42,7 +42,7 @@ export interface Transport {
   readonly onion: string;
   /**
    * Opens a stream to `onion` and completes the hello.
-   * @throws {LegionError} `peer_unavailable` (unreachable, or it dropped our hello) or
+   * @throws {TransportError} `peer_unreachable` / `peer_refused` (it dropped our hello) or
    * `tor_unavailable` (our tor is down)
    */
   dial(onion: string, options?: DialOptions): Promise<FramedStream>;

@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LegionError } from "../errors.ts";
+import { ZkError } from "./zk_error.ts";
 import { TREE_DEPTH } from "./constants.ts";
 import type { VerificationKeyJson } from "./groth16.ts";
 
@@ -45,7 +45,7 @@ export function loadVerificationKey(dir?: string, depth = TREE_DEPTH): Verificat
 function locate(file: string, dir?: string): string {
   const path = dir ? join(dir, file) : resolveInPackage(file);
   if (!existsSync(path)) {
-    throw new LegionError("config", `Missing zero-knowledge artifact ${path}`, {
+    throw new ZkError("missing_artifact", `Missing zero-knowledge artifact ${path}`, {
       hint: dir
         ? "check LEGION_ZK_ARTIFACTS"
         : `reinstall dependencies (deno install) so ${ARTIFACTS_PACKAGE} is present`,
@@ -58,7 +58,7 @@ function resolveInPackage(file: string): string {
   try {
     return fileURLToPath(import.meta.resolve(`${ARTIFACTS_PACKAGE}/${file}`));
   } catch (err) {
-    throw new LegionError("config", `Cannot locate ${ARTIFACTS_PACKAGE}/${file}`, {
+    throw new ZkError("missing_artifact", `Cannot locate ${ARTIFACTS_PACKAGE}/${file}`, {
       cause: err,
       hint: "set LEGION_ZK_ARTIFACTS to a folder with the depth-20 artifacts",
     });

@@ -16,7 +16,7 @@
  * This is not constant time; it handles only public data.
  */
 import { bn254 } from "@noble/curves/bn254.js";
-import { LegionError } from "../errors.ts";
+import { ZkError } from "./zk_error.ts";
 import { BASE_FIELD, SNARK_SCALAR_FIELD } from "./constants.ts";
 
 type G1Point = InstanceType<typeof bn254.G1.Point>;
@@ -162,5 +162,5 @@ function g2FromSnarkjs(coords: string[][], name: string): G2Point {
 }
 
 function invalid(reason: string): never {
-  throw new LegionError("bad_data", `Invalid proof: ${reason}`);
+  throw new ZkError("bad_proof", `Invalid proof: ${reason}`);
 }

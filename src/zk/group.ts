@@ -22,7 +22,7 @@
  * Building a tree needs Poseidon: `await loadGroupHasher()` first (see group_hash.ts).
  */
 import { LeanIMT } from "@zk-kit/lean-imt";
-import { LegionError } from "../errors.ts";
+import { ZkError } from "./zk_error.ts";
 import { MAX_GROUP_SIZE, SNARK_SCALAR_FIELD, TREE_DEPTH } from "./constants.ts";
 import { groupHash } from "./group_hash.ts";
 
@@ -85,7 +85,7 @@ export class ZkGroup {
       roots: options.window?.roots ?? DEFAULT_WINDOW_ROOTS,
     };
     if (this.window.roots > KEPT_ROOTS) {
-      throw new LegionError("usage", `The root window holds at most ${KEPT_ROOTS} roots`);
+      throw new ZkError("bad_window", `The root window holds at most ${KEPT_ROOTS} roots`);
     }
     for (const m of members) if (m !== 0n) checkCommitment(m);
     this.#members = [...members];
@@ -145,12 +145,12 @@ export class ZkGroup {
     for (const c of commitments) {
       checkCommitment(c);
       if (seen.has(c)) {
-        throw new LegionError("bad_data", `Commitment ${c} is already in the group`);
+        throw new ZkError("duplicate_member", `Commitment ${c} is already in the group`);
       }
       seen.add(c);
     }
     if (this.#members.length + commitments.length > MAX_GROUP_SIZE) {
-      throw new LegionError("bad_data", `A group holds at most ${MAX_GROUP_SIZE} members`);
+      throw new ZkError("group_full", `A group holds at most ${MAX_GROUP_SIZE} members`);
     }
     if (commitments.length === 0) return;
     const previous = this.root;
@@ -166,7 +166,7 @@ export class ZkGroup {
   remove(commitment: bigint, _now: number): void {
     const index = commitment === 0n ? -1 : this.#members.indexOf(commitment);
     if (index === -1) {
-      throw new LegionError("no_input", `Commitment ${commitment} is not in the group`);
+      throw new ZkError("not_in_group", `Commitment ${commitment} is not in the group`);
     }
     this.#buildTree().update(index, 0n);
     this.#members[index] = 0n;
@@ -187,7 +187,7 @@ export class ZkGroup {
   witness(commitment: bigint): MembershipWitness {
     const index = commitment === 0n ? -1 : this.#members.indexOf(commitment);
     if (index === -1) {
-      throw new LegionError("proof_rejected", "This identity is not a member of the group", {
+      throw new ZkError("not_a_member", "This identity is not a member of the group", {
         hint: "ask the group's admin to add your commitment (legion auth id)",
       });
     }
@@ -204,14 +204,14 @@ export class ZkGroup {
 /** Checks a commitment is a usable leaf: 0 < c < r. @throws LegionError `bad_data` */
 export function checkCommitment(c: bigint): void {
   if (c <= 0n || c >= SNARK_SCALAR_FIELD) {
-    throw new LegionError("bad_data", `Commitment ${c} is not a field element above 0`);
+    throw new ZkError("bad_commitment", `Commitment ${c} is not a field element above 0`);
   }
 }
 
 /** Parses a commitment written as a decimal number. @throws LegionError `bad_data` */
 export function parseCommitment(text: string): bigint {
   if (!/^[1-9][0-9]{0,76}$/.test(text)) {
-    throw new LegionError("bad_data", `Cannot parse commitment ${JSON.stringify(text)}`, {
+    throw new ZkError("bad_commitment", `Cannot parse commitment ${JSON.stringify(text)}`, {
       hint: "a commitment is the decimal number printed by `legion auth id`",
     });
   }
@@ -299,5 +299,5 @@ function isCount(value: unknown): value is number {
 }
 
 function bad(reason: string): never {
-  throw new LegionError("bad_data", `Cannot parse group file: ${reason}`);
+  throw new ZkError("bad_group_file", `Cannot parse group file: ${reason}`);
 }

@@ -1,7 +1,7 @@
 /** Reading and writing group files; writes go to a temporary file renamed into place. */
 import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { LegionError } from "../errors.ts";
+import { ZkError } from "./zk_error.ts";
 import { loadGroupHasher } from "./group_hash.ts";
 import { groupToText, MAX_GROUP_FILE_BYTES, parseGroupText, type ZkGroup } from "./group.ts";
 
@@ -18,12 +18,12 @@ export async function readGroupFile(
   let text: string;
   try {
     if (statSync(path).size > MAX_GROUP_FILE_BYTES) {
-      throw new LegionError("bad_data", `Cannot parse group file: ${path} is too large`);
+      throw new ZkError("bad_group_file", `Cannot parse group file: ${path} is too large`);
     }
     text = readFileSync(path, "utf8");
   } catch (err) {
-    if (err instanceof LegionError) throw err;
-    throw new LegionError("no_input", `Cannot read group file ${path}: ${(err as Error).message}`);
+    if (err instanceof ZkError) throw err;
+    throw new ZkError("unreadable", `Cannot read group file ${path}: ${(err as Error).message}`);
   }
   return parseGroupText(text, options);
 }
@@ -37,8 +37,8 @@ export function writeGroupFile(path: string, group: ZkGroup, options: { create?:
       return;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      throw new LegionError(
-        code === "EEXIST" ? "config" : "no_input",
+      throw new ZkError(
+        code === "EEXIST" ? "exists" : "unwritable",
         code === "EEXIST"
           ? `Refusing to overwrite ${path}`
           : `Cannot write ${path}: ${(err as Error).message}`,
@@ -51,6 +51,6 @@ export function writeGroupFile(path: string, group: ZkGroup, options: { create?:
     renameSync(temp, path);
   } catch (err) {
     rmSync(temp, { force: true });
-    throw new LegionError("no_input", `Cannot write ${path}: ${(err as Error).message}`);
+    throw new ZkError("unwritable", `Cannot write ${path}: ${(err as Error).message}`);
   }
 }

@@ -20,7 +20,7 @@
  * Packed binary form (`packProof`), 385 bytes: depth (1) || root (32) || nullifier (32) ||
  * message (32) || scope (32) || points (8 × 32), all big-endian.
  */
-import { LegionError } from "../errors.ts";
+import { ZkError } from "./zk_error.ts";
 import { BASE_FIELD, SNARK_SCALAR_FIELD, UINT256_LIMIT } from "./constants.ts";
 import { bigIntToBytes32, bytesToBigInt } from "./semaphore_value.ts";
 
@@ -139,5 +139,5 @@ function decimal(value: unknown, name: string, limit: bigint): bigint {
 }
 
 function malformed(reason: string): never {
-  throw new LegionError("bad_data", `Cannot parse proof: ${reason}`);
+  throw new ZkError("bad_proof", `Cannot parse proof: ${reason}`);
 }

@@ -23,7 +23,7 @@ export interface ProveRequest {
 export interface Prover {
   /**
    * Proves membership of `identity` in `group` for a scope and message (≈1–2 s on 2 cores).
-   * @throws LegionError `proof_rejected` when the identity is not a member.
+   * @throws ZkError `not_a_member` when the identity is not a member.
    */
   prove(identity: ZkIdentity, group: ZkGroup, request: ProveRequest): Promise<ZkProof>;
   /** Stops snarkjs's worker threads (until the next prove). */

@@ -12,7 +12,7 @@
  *   7. the Groth16 pairing equation                             → rejected `invalid_proof`
  *   8. nullifier recorded atomically (a racing twin loses)      → rejected `nullifier_spent`
  */
-import { LegionError } from "../errors.ts";
+import { ZkError } from "./zk_error.ts";
 import { TREE_DEPTH } from "./constants.ts";
 import { Groth16Verifier, type VerificationKeyJson } from "./groth16.ts";
 import type { RootStatus, ZkGroup } from "./group.ts";
@@ -86,7 +86,7 @@ export class ZkVerifier {
   /**
    * Verifies a proof given as JSON text, a decoded JSON value, or a parsed ZkProof, and on success
    * spends its nullifier.
-   * @throws LegionError `bad_data` when the proof is malformed (format, depth, curve, subgroup).
+   * @throws ZkError `bad_proof` / `unsupported_depth` when the proof is malformed (format, depth, curve, subgroup).
    */
   verify(input: string | ZkProof | unknown, policy: VerifyPolicy = {}): VerifyOutcome {
     const proof = typeof input === "string" ? parseProofText(input) : toProof(input);
@@ -140,7 +140,7 @@ export class ZkVerifier {
       try {
         key = loadVerificationKey(this.#artifactsDir, depth);
       } catch (err) {
-        throw new LegionError("bad_data", `Unsupported proof depth ${depth}`, {
+        throw new ZkError("unsupported_depth", `Unsupported proof depth ${depth}`, {
           cause: err,
           hint: `no verification key for depth ${depth} is installed`,
         });

@@ -15,11 +15,11 @@ import { fromHex } from "../../src/crypto/hex.ts";
 import { attempt, attemptAsync, fc, fuzz, mutate, mutations } from "./_fuzz.ts";
 
 const vectors = JSON.parse(
-  await Deno.readTextFile(new URL("../vectors/card_v1.json", import.meta.url)),
+  await Deno.readTextFile(new URL("../vectors/card_v2.json", import.meta.url)),
 ) as { seed: string; now: number };
 const seed = fromHex(vectors.seed);
 const NOW = vectors.now;
-const golden = (await Deno.readTextFile(new URL("../golden/card_v1.txt", import.meta.url)))
+const golden = (await Deno.readTextFile(new URL("../golden/card_v2.txt", import.meta.url)))
   .trimEnd();
 const goldenCard = parseCard(golden).card;
 const encoder = new TextEncoder();

@@ -1,6 +1,5 @@
 /** Fuzzing of proof JSON and packed proofs (src/zk/proof.ts), and that no mutation verifies. */
 import { assertEquals } from "../support/assert.ts";
-import { isLegionError } from "../../src/errors.ts";
 import {
   BASE_FIELD,
   loadGroupHasher,
@@ -27,11 +26,12 @@ import {
   mutations,
   sameBytes,
 } from "./_fuzz.ts";
+import { isUserError } from "../support/user_error.ts";
 
 // Group trees need Poseidon loaded (zk/group_hash.ts).
 await loadGroupHasher();
 
-const isBadData = (err: unknown) => isLegionError(err, "bad_data");
+const isBadData = (err: unknown) => isUserError(err, "bad_data");
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const verifier = new ZkVerifier({

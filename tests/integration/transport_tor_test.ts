@@ -25,7 +25,7 @@ import { StreamError } from "../../src/transport/stream_error.ts";
 import { knownPeerSet } from "../../src/protocol/known_peers.ts";
 import { createHello } from "../../src/protocol/hello.ts";
 import { encodeFrame } from "../../src/protocol/frame.ts";
-import { isLegionError } from "../../src/errors.ts";
+import { isUserError } from "../support/user_error.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -178,7 +178,7 @@ Deno.test({
           tor: torA,
         });
         const err = await rejection(() => strangerNode.dial(nodeB.onion));
-        assert(isLegionError(err, "peer_unavailable"), String(err));
+        assert(isUserError(err, "peer_unavailable"), String(err));
         await waitFor("B to record the rejection", () => rejectedB.includes("unknown_key"));
       });
 
@@ -190,7 +190,7 @@ Deno.test({
           now: () => Date.now() - 60 * 60_000,
         });
         const err = await rejection(() => lateA.dial(nodeB.onion));
-        assert(isLegionError(err, "peer_unavailable"), String(err));
+        assert(isUserError(err, "peer_unavailable"), String(err));
         await waitFor("B to record the rejection", () => rejectedB.includes("stale"));
       });
 
@@ -203,7 +203,7 @@ Deno.test({
             now: Date.now(),
           })
         );
-        assert(isLegionError(err, "peer_unavailable"), String(err));
+        assert(isUserError(err, "peer_unavailable"), String(err));
         await waitFor("B to record the rejection", () => rejectedB.includes("wrong_recipient"));
       });
 
@@ -238,7 +238,7 @@ Deno.test({
           socks: { attempts: 2, backoffMs: 200, timeoutMs: 60_000 },
         });
         const err = await rejection(() => quick.dial(`${onionAddress(nobody.publicKey)}.onion`));
-        assert(isLegionError(err, "peer_unavailable"), String(err));
+        assert(isUserError(err, "peer_unavailable"), String(err));
       });
 
       await t.step(
@@ -257,7 +257,7 @@ Deno.test({
             assert(isAlive(torPid), "its tor runs while it listens");
             // The service is reachable through Tor; it knows nobody yet, so our hello is dropped.
             const err = await rejection(() => nodeA.dial(onion));
-            assert(isLegionError(err, "peer_unavailable"), String(err));
+            assert(isUserError(err, "peer_unavailable"), String(err));
           } finally {
             const { code, stderr } = await listen.stop();
             assert.deepEqual(code, 0, stderr);
@@ -280,7 +280,7 @@ Deno.test({
             assert.deepEqual(listen.ready.type, "ready");
             assert.deepEqual(listen.ready.onion, onion);
             const err = await rejection(() => nodeA.dial(onion));
-            assert(isLegionError(err, "peer_unavailable"), String(err));
+            assert(isUserError(err, "peer_unavailable"), String(err));
           } finally {
             const { code, stderr } = await listen.stop("SIGINT");
             assert.deepEqual(code, 0, stderr);

@@ -1,6 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../../support/assert.ts";
 import { formatDuration, parseDuration } from "../../../src/cli/duration.ts";
-import { isLegionError } from "../../../src/errors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 Deno.test("parseDuration() reads every unit", () => {
   assertEquals(parseDuration("90s"), 90_000);
@@ -13,7 +13,7 @@ Deno.test("parseDuration() reads every unit", () => {
 Deno.test("parseDuration() refuses anything else as a usage error naming the option", () => {
   for (const text of ["", "7", "d", "-1d", "1y", "1 d x", "soon"]) {
     const err = assertThrows(() => parseDuration(text, "--ttl"));
-    assert(isLegionError(err, "usage"), text);
+    assert(isUserError(err, "usage"), text);
     assert((err as Error).message.includes("--ttl"));
   }
 });

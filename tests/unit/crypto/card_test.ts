@@ -19,6 +19,7 @@ import { toBase64 } from "../../../src/crypto/base64.ts";
 import { onionAddress } from "../../../src/crypto/onion.ts";
 import { sodium } from "../../../src/crypto/sodium.ts";
 import { generatePreKeys } from "../../../src/crypto/session_keys.ts";
+import { toLegionError } from "../../../src/cli/error_map.ts";
 
 interface Vector {
   name: string;
@@ -145,7 +146,7 @@ Deno.test("each refusal reason has its own message", async () => {
       await verifyCard(vector.card, { now: NOW });
     } catch (err) {
       assert.ok(isCardError(err));
-      assert.equal(err.exitCode, 65);
+      assert.equal(toLegionError(err)?.exitCode, 65);
       messages.set(err.reason, err.message);
     }
   }
@@ -217,7 +218,7 @@ Deno.test("verifyCard() refuses B's libsignal keys on M's validly signed card (u
   await assert.rejects(
     () => verifyCard(forged, { now: NOW }),
     (err) =>
-      isCardError(err, "bad_binding_signature") && err.exitCode === 65 &&
+      isCardError(err, "bad_binding_signature") && toLegionError(err)?.exitCode === 65 &&
       /does not vouch for its Ed25519 key and onion/.test(err.message),
   );
 });

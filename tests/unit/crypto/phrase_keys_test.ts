@@ -8,7 +8,7 @@ import {
   TAG_ZK_IDENTITY,
 } from "../../../src/crypto/phrase_keys.ts";
 import { toHex } from "../../../src/crypto/hex.ts";
-import { isLegionError } from "../../../src/errors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 const ZERO_PHRASE = Array(23).fill("abandon").join(" ") + " art";
 
@@ -38,7 +38,7 @@ Deno.test("parsePhrase() rejects wrong word counts, unknown words and bad checks
   ];
   for (const text of cases) {
     const err = assertThrows(() => parsePhrase(text));
-    assert(isLegionError(err, "bad_data"), `expected bad_data for ${JSON.stringify(text)}`);
+    assert(isUserError(err, "bad_data"), `expected bad_data for ${JSON.stringify(text)}`);
   }
 });
 

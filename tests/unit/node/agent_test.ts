@@ -4,8 +4,9 @@ import { createConnection } from "node:net";
 import { type AgentDispatch, startAgentServer } from "../../../src/node/agent_server.ts";
 import { AgentClient } from "../../../src/node/agent_client.ts";
 import type { ServiceName } from "../../../src/node/service_map.ts";
-import { isLegionError, LegionError } from "../../../src/errors.ts";
+import { LegionError } from "../../../src/errors.ts";
 import { tempDir } from "../../support/cli.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 /** Answers `card.export` with the params it got and fails `contacts.show` like a missing contact. */
 const dispatch: AgentDispatch = (name, params) => {
@@ -27,10 +28,10 @@ Deno.test("the agent answers calls, forwards LegionErrors and pushes events to s
     assertEquals((await Deno.stat(join(dir.path, "agent.sock"))).mode! & 0o777, 0o600);
     assertEquals(await client.call("card.export", { name: "a" }), '{"name":"a"}');
     const err = await assertRejects(() => client.call("contacts.show", { name: "eve" }));
-    assert(isLegionError(err, "no_input"));
+    assert(isUserError(err, "no_input"));
     assertEquals((err as LegionError).hint, "see contacts list");
     const unknown = await assertRejects(() => client.call("nope" as ServiceName, {}));
-    assert(isLegionError(unknown, "internal"));
+    assert(isUserError(unknown, "internal"));
     const events: unknown[] = [];
     client.onEvent((e) => events.push(e));
     await client.subscribe();

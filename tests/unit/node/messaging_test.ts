@@ -9,8 +9,8 @@ import { receive } from "../../../src/node/receive.ts";
 import { AckStatus } from "../../../src/protocol/delivery.ts";
 import { fromHex } from "../../../src/crypto/hex.ts";
 import { TTL_MAX_SECONDS } from "../../../src/protocol/payload.ts";
-import { isLegionError } from "../../../src/errors.ts";
 import { itemsFor } from "../../../src/store/outbox.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 async function pair(dir: string) {
   const network = new MemoryNetwork();
@@ -272,10 +272,10 @@ Deno.test("queue cancel removes an item; unknown ids and names are clear errors"
   const { alice } = await pair(dir.path);
   const sent = await alice.messenger.sendText("bob", "never mind");
   assertEquals((await alice.messenger.cancel(sent.id)).state, "cancelled");
-  assert(isLegionError(await assertRejects(() => alice.messenger.cancel(sent.id)), "no_input"));
-  assert(isLegionError(await assertRejects(() => alice.messenger.cancel("xyz")), "usage"));
+  assert(isUserError(await assertRejects(() => alice.messenger.cancel(sent.id)), "no_input"));
+  assert(isUserError(await assertRejects(() => alice.messenger.cancel("xyz")), "usage"));
   assert(
-    isLegionError(await assertRejects(() => alice.messenger.sendText("nobody", "x")), "no_contact"),
+    isUserError(await assertRejects(() => alice.messenger.sendText("nobody", "x")), "no_contact"),
   );
-  assert(isLegionError(await assertRejects(() => alice.messenger.sendText("bob", "")), "usage"));
+  assert(isUserError(await assertRejects(() => alice.messenger.sendText("bob", "")), "usage"));
 });

@@ -8,7 +8,7 @@ import {
   ReceiptKind,
 } from "../../../src/protocol/control.ts";
 import { type ControlErrorReason, isControlError } from "../../../src/protocol/control_error.ts";
-import { isLegionError } from "../../../src/errors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 const idOf = (n: number) => {
   const id = new Uint8Array(16);
@@ -57,5 +57,5 @@ Deno.test("decodeReceipt() refuses an unknown kind, and its errors are bad_data"
   assertEquals(reason(() => decodeReceipt(new Uint8Array(0))), "unknown_kind");
   assertEquals(reason(() => decodeReceipt(new Uint8Array([1]))), "empty");
   const err = assertThrows(() => decodeReceipt(new Uint8Array([7])));
-  assertEquals(isLegionError(err, "bad_data"), true);
+  assertEquals(isUserError(err, "bad_data"), true);
 });

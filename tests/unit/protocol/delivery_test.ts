@@ -6,7 +6,7 @@ import {
   MAX_CIPHERTEXT_BYTES,
 } from "../../../src/protocol/delivery.ts";
 import { isDeliveryError } from "../../../src/protocol/delivery_error.ts";
-import { isLegionError } from "../../../src/errors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 const id = Uint8Array.from({ length: 16 }, (_, i) => i + 1);
 
@@ -32,7 +32,7 @@ Deno.test("decodeDelivery() rejects every malformed branch as bad_data", () => {
     badStatus,
   ];
   for (const bytes of cases) {
-    assert(isLegionError(assertThrows(() => decodeDelivery(bytes)), "bad_data"));
+    assert(isUserError(assertThrows(() => decodeDelivery(bytes)), "bad_data"));
   }
 });
 
@@ -43,7 +43,7 @@ Deno.test("decodeDelivery() only ever throws bad_data on random bytes", () => {
     try {
       decodeDelivery(bytes);
     } catch (err) {
-      assert(isLegionError(err, "bad_data"));
+      assert(isUserError(err, "bad_data"));
     }
   }
 });

@@ -9,11 +9,11 @@ import {
   TTL_MAX_SECONDS,
   TTL_MIN_SECONDS,
 } from "../../../src/protocol/payload.ts";
-import { isLegionError } from "../../../src/errors.ts";
 import { encodeIds, encodeReceipt, ReceiptKind } from "../../../src/protocol/control.ts";
 import { isPayloadError, type PayloadErrorReason } from "../../../src/protocol/payload_error.ts";
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "../../../src/protocol/timestamp.ts";
 import { MAX_CONTENT } from "../../../src/protocol/padding.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 function sample(overrides: Partial<Payload> = {}): Payload {
   return {
@@ -79,7 +79,7 @@ Deno.test("decodePayload() rejects truncation, bad version, type and flags as ba
   badTime.fill(0xff, 19, 27);
   cases.push(badVersion, badType, badFlags, badTime);
   for (const bytes of cases) {
-    assert(isLegionError(assertThrows(() => decodePayload(bytes)), "bad_data"));
+    assert(isUserError(assertThrows(() => decodePayload(bytes)), "bad_data"));
   }
 });
 
@@ -93,7 +93,7 @@ Deno.test("decodePayload() never throws anything but bad_data on random input", 
     try {
       decodePayload(bytes);
     } catch (err) {
-      assert(isLegionError(err, "bad_data"), String(err));
+      assert(isUserError(err, "bad_data"), String(err));
     }
   }
 });
@@ -127,7 +127,7 @@ Deno.test("decodePayload() refuses a creation time that Date cannot format (regr
   // RangeError in toISOString() while the message was being stored, so it was never acked.
   const bytes = withCreatedAt(8_700_000_000_000_000n);
   assertEquals(reason(bytes), "bad_created_at");
-  assert(isLegionError(assertThrows(() => decodePayload(bytes)), "bad_data"));
+  assert(isUserError(assertThrows(() => decodePayload(bytes)), "bad_data"));
 });
 
 Deno.test("decodePayload() names each malformed field with its own reason", () => {

@@ -73,7 +73,7 @@ Deno.test("a contact imported after a removal gets a new id and none of the remo
   const [a, c, d] = n.nodes;
   const carol = await add(a, c, "carol");
   const seenId = history(a, carol.id);
-  a.signal.removeContact(a.signal.contact("carol"));
+  await a.signal.removeContact(a.signal.contact("carol"));
   const dave = await add(a, d, "dave");
   assert.notEqual(dave.id, carol.id);
   assert.deepEqual(listMessages(a.db, a.sealer, { contactId: dave.id }), []);
@@ -88,7 +88,7 @@ Deno.test("removing a contact deletes its queued items, messages and seen ids in
   const carol = await add(a, c, "carol");
   history(a, carol.id);
   assert.deepEqual(contactsWithDueItems(a.db, a.clock.now), [carol.id]);
-  a.signal.removeContact(a.signal.contact("carol"));
+  await a.signal.removeContact(a.signal.contact("carol"));
   assert.equal(outboxCount(a.db), 0);
   assert.deepEqual(contactsWithDueItems(a.db, a.clock.now, true), []);
   assert.equal(rows(a, "messages"), 0);
@@ -102,7 +102,7 @@ Deno.test("removing a contact leaves other contacts' history alone", async () =>
   const dave = await add(a, d, "dave");
   history(a, carol.id);
   history(a, dave.id);
-  a.signal.removeContact(a.signal.contact("carol"));
+  await a.signal.removeContact(a.signal.contact("carol"));
   assert.equal(listMessages(a.db, a.sealer, { contactId: dave.id }).length, 2);
   assert.equal(rows(a, "messages"), 2);
   assert.equal(outboxCount(a.db), 1);
@@ -114,7 +114,7 @@ Deno.test("contact ids are not reused even when the highest id is removed", asyn
   const [a, c, d, e] = n.nodes;
   await add(a, c, "carol");
   const dave = await add(a, d, "dave");
-  a.signal.removeContact(a.signal.contact("dave"));
+  await a.signal.removeContact(a.signal.contact("dave"));
   const erin = await add(a, e, "erin");
   assert.ok(erin.id > dave.id, `erin got id ${erin.id}, dave had ${dave.id}`);
 });

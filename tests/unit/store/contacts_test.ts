@@ -2,10 +2,11 @@
 import assert from "node:assert/strict";
 import { importCard, markVerified, renameContact } from "../../../src/store/contacts_import.ts";
 import { isCardError } from "../../../src/crypto/card_error.ts";
-import { isLegionError } from "../../../src/errors.ts";
 import { encode, newNode, type TestNode } from "../../support/signal.ts";
 import { encodeCard, parseCard, signCardBinding } from "../../../src/crypto/card.ts";
 import { deriveIdentity } from "../../../src/crypto/phrase_keys.ts";
+import { toLegionError } from "../../../src/cli/error_map.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 async function nodes(
   ...names: string[]
@@ -42,7 +43,7 @@ Deno.test("importCard() refuses your own card", async () => {
   const [a] = n.nodes;
   await assert.rejects(
     importCard(a.signal, await a.signal.exportCard({ name: "me" }), { now: a.clock.now }),
-    (err) => isCardError(err, "self") && err.exitCode === 65,
+    (err) => isCardError(err, "self") && toLegionError(err)?.exitCode === 65,
   );
   assert.equal(a.signal.contacts.list().length, 0);
 });
@@ -92,7 +93,7 @@ Deno.test("importCard() needs a name when the card has no hint", async () => {
   const card = await b.signal.exportCard();
   await assert.rejects(
     importCard(a.signal, card, { now: a.clock.now }),
-    (err) => isLegionError(err, "usage"),
+    (err) => isUserError(err, "usage"),
   );
   assert.equal((await importCard(a.signal, card, { now: a.clock.now, name: "b" })).status, "added");
 });
@@ -104,13 +105,13 @@ Deno.test("renameContact() keeps names unique and lookups follow the new name", 
   await importCard(a.signal, await c.signal.exportCard({ name: "carol" }), { now: a.clock.now });
   await assert.rejects(
     () => renameContact(a.signal, "bob", "carol"),
-    (err) => isLegionError(err, "contact_exists"),
+    (err) => isUserError(err, "contact_exists"),
   );
   await renameContact(a.signal, "bob", "Robert 🙂");
   assert.equal(a.signal.contacts.byName("bob"), undefined);
   assert.deepEqual(a.signal.contact("Robert 🙂").ed25519, b.signal.ownEd25519);
   assert.equal(a.signal.contactByKey(b.signal.ownEd25519)?.name, "Robert 🙂");
-  assert.throws(() => a.signal.contact("nobody"), (err) => isLegionError(err, "no_contact"));
+  assert.throws(() => a.signal.contact("nobody"), (err) => isUserError(err, "no_contact"));
 });
 
 Deno.test("removing a contact removes its session and trust", async () => {
@@ -143,7 +144,7 @@ Deno.test("importCard() refuses a libsignal identity key that another contact al
     await assert.rejects(
       importCard(a.signal, shared, { now: a.clock.now, replace }),
       (err) =>
-        isCardError(err, "identity_key_in_use") && err.exitCode === 65 &&
+        isCardError(err, "identity_key_in_use") && toLegionError(err)?.exitCode === 65 &&
         /belongs to contact "bob"/.test(err.message),
     );
   }

@@ -4,8 +4,8 @@ import { statSync } from "node:fs";
 import { ensureDataDir, openDatabase, schemaVersion } from "../../../src/store/db.ts";
 import { runTransaction } from "../../../src/store/transaction.ts";
 import { MIGRATIONS } from "../../../src/store/migrations.ts";
-import { isLegionError } from "../../../src/errors.ts";
 import { tempDir } from "../../support/cli.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 Deno.test("openDatabase() applies every migration, WAL and secure_delete", async () => {
   await using dir = await tempDir();
@@ -35,12 +35,12 @@ Deno.test("openDatabase() refuses a database from a newer Legion (config error)"
   const db = openDatabase(path, { create: true });
   db.exec("PRAGMA user_version = 999");
   db.close();
-  assert(isLegionError(assertThrows(() => openDatabase(path)), "config"));
+  assert(isUserError(assertThrows(() => openDatabase(path)), "config"));
 });
 
 Deno.test("openDatabase() without create reports a missing identity", async () => {
   await using dir = await tempDir();
-  assert(isLegionError(assertThrows(() => openDatabase(join(dir.path, "none.db"))), "no_identity"));
+  assert(isUserError(assertThrows(() => openDatabase(join(dir.path, "none.db"))), "no_identity"));
 });
 
 Deno.test("files are 0600 and the data dir 0700, even with a permissive umask", async () => {

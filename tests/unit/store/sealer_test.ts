@@ -1,7 +1,7 @@
 import { assert, assertEquals, assertNotEquals, assertThrows } from "../../support/assert.ts";
 import { Sealer } from "../../../src/store/sealer.ts";
 import { sodium } from "../../../src/crypto/sodium.ts";
-import { isLegionError } from "../../../src/errors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 const na = await sodium();
 const plaintext = new TextEncoder().encode("meet at the usual place");
@@ -25,7 +25,7 @@ Deno.test("Sealer.open() rejects every single-byte flip as bad_data", () => {
   for (let i = 0; i < sealed.length; i++) {
     const tampered = sealed.slice();
     tampered[i] ^= 0x01;
-    assert(isLegionError(assertThrows(() => sealer.open("x", tampered)), "bad_data"), `byte ${i}`);
+    assert(isUserError(assertThrows(() => sealer.open("x", tampered)), "bad_data"), `byte ${i}`);
   }
 });
 
@@ -34,14 +34,14 @@ Deno.test("Sealer.open() rejects truncation, a wrong label and a wrong key", () 
   const sealed = sealer.seal("identity.keys", plaintext);
   for (const length of [0, 1, 25, 40, sealed.length - 1]) {
     assert(
-      isLegionError(
+      isUserError(
         assertThrows(() => sealer.open("identity.keys", sealed.slice(0, length))),
         "bad_data",
       ),
     );
   }
-  assert(isLegionError(assertThrows(() => sealer.open("contacts.name", sealed)), "bad_data"));
-  assert(isLegionError(assertThrows(() => newSealer().open("identity.keys", sealed)), "bad_data"));
+  assert(isUserError(assertThrows(() => sealer.open("contacts.name", sealed)), "bad_data"));
+  assert(isUserError(assertThrows(() => newSealer().open("identity.keys", sealed)), "bad_data"));
 });
 
 Deno.test("Sealer.wipe() zeroes the key so later opens fail", () => {

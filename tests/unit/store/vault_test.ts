@@ -2,8 +2,8 @@ import { assert, assertEquals, assertRejects } from "../../support/assert.ts";
 import { join } from "node:path";
 import { openDatabase } from "../../../src/store/db.ts";
 import { createVault, unlockVault } from "../../../src/store/vault.ts";
-import { isLegionError } from "../../../src/errors.ts";
 import { tempDir } from "../../support/cli.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 Deno.test("unlockVault() opens with the right passphrase and rejects a wrong one (77)", async () => {
   await using dir = await tempDir();
@@ -15,8 +15,8 @@ Deno.test("unlockVault() opens with the right passphrase and rejects a wrong one
     assertEquals(reopened.open("probe", sealed), new Uint8Array([1, 2, 3]));
     const before = db.prepare("SELECT * FROM vault").get();
     const err = await assertRejects(() => unlockVault(db, "wrong passphrase"));
-    assert(isLegionError(err, "passphrase_rejected"));
-    assertEquals((err as { exitCode: number }).exitCode, 77);
+    assert(isUserError(err, "passphrase_rejected"));
+    assertEquals((err as unknown as { exitCode: number }).exitCode, 77);
     assertEquals(
       db.prepare("SELECT * FROM vault").get(),
       before,
@@ -34,7 +34,7 @@ Deno.test("unlockVault() fails when the stored KDF parameters are edited (no sil
     await createVault(db, "right passphrase");
     db.exec("UPDATE vault SET opslimit = opslimit + 1");
     assert(
-      isLegionError(
+      isUserError(
         await assertRejects(() => unlockVault(db, "right passphrase")),
         "passphrase_rejected",
       ),

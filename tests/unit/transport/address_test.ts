@@ -5,7 +5,7 @@ import {
   isLoopbackHost,
   parsePortAddress,
 } from "../../../src/transport/address.ts";
-import { isLegionError } from "../../../src/errors.ts";
+import { isUserError, userError } from "../../support/user_error.ts";
 
 Deno.test("parsePortAddress() reads HOST:PORT, a bare port, IPv6 and unix sockets", () => {
   assert.deepEqual(parsePortAddress("127.0.0.1:9051", "control"), {
@@ -22,7 +22,7 @@ Deno.test("parsePortAddress() reads HOST:PORT, a bare port, IPv6 and unix socket
 
 Deno.test("parsePortAddress() rejects bad input as a usage error", () => {
   for (const bad of ["", "localhost", "127.0.0.1:0", "127.0.0.1:70000", "unix:"]) {
-    assert.throws(() => parsePortAddress(bad, "control"), (e) => isLegionError(e, "usage"), bad);
+    assert.throws(() => parsePortAddress(bad, "control"), (e) => isUserError(e, "usage"), bad);
   }
 });
 
@@ -56,7 +56,7 @@ Deno.test("assertLocalControl() admits unix sockets and loopback, refuses other 
     const address = parsePortAddress(text, "control");
     assert.throws(
       () => assertLocalControl(address),
-      (e) => isLegionError(e, "tor_unavailable") && e.exitCode === 69 && Boolean(e.hint),
+      (e) => userError(e, "tor_unavailable")?.exitCode === 69 && Boolean(userError(e)?.hint),
       text,
     );
   }

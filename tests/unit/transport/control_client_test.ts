@@ -5,8 +5,8 @@ import { createHmac } from "node:crypto";
 import { TorControl } from "../../../src/transport/control_client.ts";
 import { TorAuthError, TorControlError } from "../../../src/transport/control_error.ts";
 import { localTrustedUids } from "../../../src/transport/cookie_file.ts";
-import { isLegionError } from "../../../src/errors.ts";
 import { fakeControlPort } from "../../support/tor_control_fake.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 /** Trust as the real attach does: root, us and tor's accounts. */
 const trusted = localTrustedUids();
@@ -25,7 +25,7 @@ Deno.test("TorControl refuses plain COOKIE and never sends the cookie file's con
   });
   const control = await TorControl.connect(fake.address);
   const err = await control.authenticate({ trusted }).catch((e) => e);
-  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.ok(isUserError(err, "tor_unavailable"), String(err));
   assert.match(err.message, /offers COOKIE authentication/);
   assert.ok(err.hint);
   assert.deepEqual(fake.received, ["PROTOCOLINFO 1"]);
@@ -40,8 +40,8 @@ Deno.test("TorControl refuses METHODS=NULL", async () => {
   });
   const control = await TorControl.connect(fake.address);
   const err = await control.authenticate({ trusted }).catch((e) => e);
-  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
-  assert.ok(err.cause instanceof TorAuthError && err.cause.reason === "method");
+  assert.ok(isUserError(err, "tor_unavailable"), String(err));
+  assert.ok(err instanceof TorAuthError && err.reason === "method");
   assert.deepEqual(fake.received, ["PROTOCOLINFO 1"]);
   await control.close();
   await fake.close();
@@ -95,7 +95,7 @@ Deno.test("TorControl refuses a control port that fails the SAFECOOKIE challenge
   const { fake, dir } = await safeCookieTor(new Uint8Array(32).fill(7), false);
   const control = await TorControl.connect(fake.address);
   const err = await control.authenticate({ trusted }).catch((e) => e);
-  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.ok(isUserError(err, "tor_unavailable"), String(err));
   assert.match(err.message, /SAFECOOKIE/);
   assert.equal(fake.received.length, 2, "no AUTHENTICATE was sent");
   await control.close();
@@ -111,7 +111,7 @@ Deno.test("TorControl sends a quoted password when given one, and maps 515 to to
   });
   const control = await TorControl.connect(fake.address);
   const err = await control.authenticate({ password: 'se"cret', trusted }).catch((e) => e);
-  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.ok(isUserError(err, "tor_unavailable"), String(err));
   assert.equal(fake.received[1], 'AUTHENTICATE "se\\"cret"');
   await control.close();
   await fake.close();
@@ -123,7 +123,7 @@ Deno.test("TorControl refuses when tor wants a password we do not have", async (
   });
   const control = await TorControl.connect(fake.address);
   const err = await control.authenticate({ trusted }).catch((e) => e);
-  assert.ok(isLegionError(err, "tor_unavailable"));
+  assert.ok(isUserError(err, "tor_unavailable"));
   assert.match(err.message, /HASHEDPASSWORD/);
   assert.match(err.hint ?? "", /LEGION_TOR_CONTROL_PASSWORD/);
   await control.close();
@@ -183,7 +183,7 @@ Deno.test("TorControl rejects pending commands when the connection drops", async
   });
   const control = await TorControl.connect(fake.address);
   const err = await control.getInfo("version").catch((e) => e);
-  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.ok(isUserError(err, "tor_unavailable"), String(err));
   await control.closed;
   await fake.close();
 });
@@ -193,7 +193,7 @@ Deno.test("TorControl.connect() reports a closed port as tor_unavailable", async
   const port = (probe.addr as Deno.NetAddr).port;
   probe.close();
   const err = await TorControl.connect({ host: "127.0.0.1", port }).catch((e) => e);
-  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.ok(isUserError(err, "tor_unavailable"), String(err));
 });
 
 Deno.test("TorControl.command() refuses a line break inside a command", async () => {

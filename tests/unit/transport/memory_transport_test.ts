@@ -8,7 +8,7 @@ import { createHello } from "../../../src/protocol/hello.ts";
 import { encodeFrame } from "../../../src/protocol/frame.ts";
 import { sodium } from "../../../src/crypto/sodium.ts";
 import { onionAddress } from "../../../src/crypto/onion.ts";
-import { isLegionError } from "../../../src/errors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -75,7 +75,7 @@ Deno.test("an unknown key is dropped silently", async () => {
   const listener = await b.listen(echo);
   const stranger = network.transport({ identity: eve, knownPeers: knownPeerSet([]) });
   const err = await stranger.dial(b.onion).catch((e) => e);
-  assert.ok(isLegionError(err, "peer_unavailable"));
+  assert.ok(isUserError(err, "peer_unavailable"));
   assert.deepEqual(rejected, ["unknown_key"]);
   await listener.close();
 });
@@ -88,7 +88,7 @@ Deno.test("a stale hello and a replayed hello are dropped silently", async () =>
     knownPeers: knownPeerSet([]),
     now: () => Date.now() - 3_600_000,
   });
-  assert.ok(isLegionError(await late.dial(b.onion).catch((e) => e), "peer_unavailable"));
+  assert.ok(isUserError(await late.dial(b.onion).catch((e) => e), "peer_unavailable"));
   const hello = await createHello(alice, bob.publicKey, {
     nonce: new Uint8Array(16).fill(4),
     timestampMs: Date.now(),
@@ -172,10 +172,10 @@ Deno.test("the stream closes when the handler returns", async () => {
 
 Deno.test("dialing a node that is offline or not listening fails as peer_unavailable", async () => {
   const { network, a, b } = setup();
-  assert.ok(isLegionError(await a.dial(b.onion).catch((e) => e), "peer_unavailable"));
+  assert.ok(isUserError(await a.dial(b.onion).catch((e) => e), "peer_unavailable"));
   const listener = await b.listen(echo);
   network.setReachable(b.onion, false);
-  assert.ok(isLegionError(await a.dial(b.onion).catch((e) => e), "peer_unavailable"));
+  assert.ok(isUserError(await a.dial(b.onion).catch((e) => e), "peer_unavailable"));
   network.setReachable(b.onion, true);
   (await a.dial(b.onion)).close();
   await listener.close();
@@ -183,5 +183,5 @@ Deno.test("dialing a node that is offline or not listening fails as peer_unavail
 
 Deno.test("dial() rejects a malformed onion address as a usage error", async () => {
   const { a } = setup();
-  assert.ok(isLegionError(await a.dial("example.onion").catch((e) => e), "usage"));
+  assert.ok(isUserError(await a.dial("example.onion").catch((e) => e), "usage"));
 });

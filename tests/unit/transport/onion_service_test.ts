@@ -5,8 +5,8 @@ import { TorControl } from "../../../src/transport/control_client.ts";
 import { publishOnion } from "../../../src/transport/onion_service.ts";
 import { expandedSecretKey, onionAddress } from "../../../src/crypto/onion.ts";
 import { sodium } from "../../../src/crypto/sodium.ts";
-import { isLegionError } from "../../../src/errors.ts";
 import { fakeControlPort } from "../../support/tor_control_fake.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 const na = await sodium();
 const seed = new Uint8Array(32).fill(42);
@@ -49,7 +49,7 @@ Deno.test("publishOnion() refuses a ServiceID that is not our derived address, a
   const fake = await fakeTor(other, true);
   const control = await TorControl.connect(fake.address);
   const err = await publishOnion(control, identity, { host: "127.0.0.1", port: 1 }).catch((e) => e);
-  assert.ok(isLegionError(err, "internal"), String(err));
+  assert.ok(isUserError(err, "internal"), String(err));
   assert.match(err.message, /not the address derived from our key/);
   assert.equal(fake.received.at(-1), `DEL_ONION ${other}`);
   await control.close();
@@ -62,7 +62,7 @@ Deno.test("publishOnion() gives up when no descriptor is uploaded in time", asyn
   const err = await publishOnion(control, identity, { host: "127.0.0.1", port: 1 }, {
     timeoutMs: 50,
   }).catch((e) => e);
-  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.ok(isUserError(err, "tor_unavailable"), String(err));
   assert.match(err.message, /descriptor/);
   assert.equal(fake.received.at(-1), `DEL_ONION ${address}`);
   await control.close();

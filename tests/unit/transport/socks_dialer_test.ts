@@ -1,7 +1,7 @@
 /** The SOCKS dialer against fake SOCKS5 servers: error classes, retries, success. */
 import assert from "node:assert/strict";
 import { dialSocks } from "../../../src/transport/socks_dialer.ts";
-import { isLegionError } from "../../../src/errors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 const ONION = "a".repeat(56) + ".onion";
 
@@ -48,7 +48,7 @@ Deno.test("dialSocks() reports a closed SOCKS port as tor_unavailable without re
   const started = performance.now();
   const err = await dialSocks({ host: "127.0.0.1", port }, ONION, { backoffMs: 2_000 })
     .catch((e) => e);
-  assert.ok(isLegionError(err, "tor_unavailable"), String(err));
+  assert.ok(isUserError(err, "tor_unavailable"), String(err));
   assert.ok(performance.now() - started < 1_500, "no backoff for a dead tor");
 });
 
@@ -56,7 +56,7 @@ Deno.test("dialSocks() retries a refused onion, then reports peer_unavailable", 
   const socks = fakeSocks(0xf0); // tor: onion service descriptor not found
   const err = await dialSocks(socks.address, ONION, { attempts: 3, backoffMs: 10 })
     .catch((e) => e);
-  assert.ok(isLegionError(err, "peer_unavailable"), String(err));
+  assert.ok(isUserError(err, "peer_unavailable"), String(err));
   assert.match(err.message, /after 3 attempts/);
   assert.equal(socks.connections, 3);
   await socks.close();
@@ -65,7 +65,7 @@ Deno.test("dialSocks() retries a refused onion, then reports peer_unavailable", 
 Deno.test("dialSocks() reports a named SOCKS failure from tor", async () => {
   const socks = fakeSocks(4); // host unreachable
   const err = await dialSocks(socks.address, ONION, { attempts: 1 }).catch((e) => e);
-  assert.ok(isLegionError(err, "peer_unavailable"));
+  assert.ok(isUserError(err, "peer_unavailable"));
   assert.match(err.message, /HostUnreachable/);
   await socks.close();
 });
@@ -89,7 +89,7 @@ Deno.test("dialSocks() gives up on a silent proxy after its timeout", async () =
     ONION,
     { attempts: 2, timeoutMs: 100, backoffMs: 10 },
   ).catch((e) => e);
-  assert.ok(isLegionError(err, "peer_unavailable"), String(err));
+  assert.ok(isUserError(err, "peer_unavailable"), String(err));
   server.close();
   await loop.catch(() => {});
   for (const c of held) c.close();

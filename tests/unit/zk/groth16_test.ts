@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { isLegionError } from "../../../src/errors.ts";
 import {
   Groth16Verifier,
   hashToField,
@@ -9,6 +8,7 @@ import {
   SNARK_SCALAR_FIELD,
 } from "../../../src/zk/mod.ts";
 import { validProof, VECTORS } from "./_vectors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 // Group trees need Poseidon loaded (zk/group_hash.ts).
 await loadGroupHasher();
@@ -17,7 +17,7 @@ const vk = loadVerificationKey();
 const proof = parseProof(validProof());
 const signals = [proof.root, proof.nullifier, hashToField(proof.message), hashToField(proof.scope)];
 const message = (pattern: RegExp) => (e: unknown) =>
-  isLegionError(e, "bad_data") && pattern.test(e.message);
+  isUserError(e, "bad_data") && pattern.test(e.message);
 
 Deno.test("Groth16Verifier verifies the ceremony-key proof, cold and warm", () => {
   assert.equal(new Groth16Verifier(vk).verify(signals, proof.points), true);

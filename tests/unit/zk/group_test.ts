@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { Group } from "@semaphore-protocol/group";
-import { isLegionError } from "../../../src/errors.ts";
 import {
   groupToText,
   loadGroupHasher,
@@ -9,6 +8,7 @@ import {
   SNARK_SCALAR_FIELD,
   ZkGroup,
 } from "../../../src/zk/mod.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 // Group trees need Poseidon loaded (zk/group_hash.ts).
 await loadGroupHasher();
@@ -65,13 +65,13 @@ Deno.test("removing a member forgets every older root: revocation is immediate",
   assert.equal(group.rootStatus(before, 0), "unknown");
   assert.equal(group.rootStatus(withNew, 0), "unknown");
   assert.equal(group.has(22n), false);
-  assert.throws(() => group.witness(22n), (e) => isLegionError(e, "proof_rejected"));
-  assert.throws(() => group.remove(22n, 0), (e) => isLegionError(e, "no_input"));
+  assert.throws(() => group.witness(22n), (e) => isUserError(e, "proof_rejected"));
+  assert.throws(() => group.remove(22n, 0), (e) => isUserError(e, "no_input"));
 });
 
 Deno.test("ZkGroup refuses duplicates, zero and values outside the field", () => {
   const group = new ZkGroup(members);
-  const bad = (e: unknown) => isLegionError(e, "bad_data");
+  const bad = (e: unknown) => isUserError(e, "bad_data");
   assert.throws(() => group.add([11n], 0), bad);
   assert.throws(() => group.add([77n, 77n], 0), bad);
   assert.throws(() => group.add([0n], 0), bad);
@@ -95,7 +95,7 @@ Deno.test("group files round-trip and a hand-edited member list is refused", () 
 
   const edited = JSON.parse(text);
   edited.members[1] = "23";
-  assert.throws(() => parseGroupText(JSON.stringify(edited)), (e) => isLegionError(e, "bad_data"));
+  assert.throws(() => parseGroupText(JSON.stringify(edited)), (e) => isUserError(e, "bad_data"));
   for (
     const broken of [
       "",
@@ -104,6 +104,6 @@ Deno.test("group files round-trip and a hand-edited member list is refused", () 
       text.replace('"depth": 20', '"depth": 16'),
     ]
   ) {
-    assert.throws(() => parseGroupText(broken), (e) => isLegionError(e, "bad_data"));
+    assert.throws(() => parseGroupText(broken), (e) => isUserError(e, "bad_data"));
   }
 });

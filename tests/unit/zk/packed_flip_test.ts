@@ -1,6 +1,5 @@
 /** Property: flipping any single byte of a packed proof never yields a valid proof. */
 import assert from "node:assert/strict";
-import { isLegionError } from "../../../src/errors.ts";
 import {
   loadGroupHasher,
   packProof,
@@ -10,6 +9,7 @@ import {
   ZkVerifier,
 } from "../../../src/zk/mod.ts";
 import { validProof, VECTORS } from "./_vectors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 // Group trees need Poseidon loaded (zk/group_hash.ts).
 await loadGroupHasher();
@@ -30,7 +30,7 @@ Deno.test("flipping any byte of a packed proof makes it malformed or rejected, n
       const result = verifier.verify(unpackProof(flipped));
       outcome = result.ok ? "valid" : result.reason;
     } catch (err) {
-      if (!isLegionError(err, "bad_data")) throw err;
+      if (!isUserError(err, "bad_data")) throw err;
       outcome = "bad_data";
     }
     assert.notEqual(outcome, "valid", `byte ${i}`);

@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { isLegionError } from "../../../src/errors.ts";
 import {
   loadGroupHasher,
   PACKED_PROOF_BYTES,
@@ -10,11 +9,12 @@ import {
   unpackProof,
 } from "../../../src/zk/mod.ts";
 import { validProof } from "./_vectors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 // Group trees need Poseidon loaded (zk/group_hash.ts).
 await loadGroupHasher();
 
-const badData = (err: unknown) => isLegionError(err, "bad_data");
+const badData = (err: unknown) => isUserError(err, "bad_data");
 
 Deno.test("parseProof() and proofToJson() round-trip a Semaphore proof", () => {
   const json = validProof();

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { isLegionError } from "../../../src/errors.ts";
 import {
   artifactPaths,
   loadGroupHasher,
@@ -12,6 +11,7 @@ import {
   ZkVerifier,
 } from "../../../src/zk/mod.ts";
 import { validProof, VECTORS } from "./_vectors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 // Group trees need Poseidon loaded (zk/group_hash.ts).
 await loadGroupHasher();
@@ -77,7 +77,7 @@ Deno.test("ZkVerifier.setGroup() swaps the member list of a warm verifier", () =
 Deno.test("ZkVerifier reports malformed input as bad_data, never as a rejection", () => {
   const verifier = new ZkVerifier({ group: new ZkGroup(members()) });
   for (const input of ["{", "null", "[]", '{"merkleTreeDepth":20}']) {
-    assert.throws(() => verifier.verify(input), (e) => isLegionError(e, "bad_data"), input);
+    assert.throws(() => verifier.verify(input), (e) => isUserError(e, "bad_data"), input);
   }
 });
 
@@ -87,13 +87,13 @@ Deno.test("ZkVerifier accepts a parsed ZkProof, e.g. from the packed binary form
   assert.equal(reason(verifier.verify(proof)), "valid");
   assert.throws(
     () => verifier.verify({ ...proof, nullifier: -1n }),
-    (e) => isLegionError(e, "bad_data"),
+    (e) => isUserError(e, "bad_data"),
   );
 });
 
 Deno.test("artifactPaths() names a missing artifact folder as a config error", () => {
   assert.throws(
     () => artifactPaths("/nonexistent/legion-artifacts"),
-    (e) => isLegionError(e, "config") && /semaphore-20\.wasm/.test(e.message),
+    (e) => isUserError(e, "config") && /semaphore-20\.wasm/.test(e.message),
   );
 });

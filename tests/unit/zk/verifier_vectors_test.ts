@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { isLegionError } from "../../../src/errors.ts";
 import { loadGroupHasher, semaphoreValue, ZkGroup, ZkVerifier } from "../../../src/zk/mod.ts";
 import { VECTORS } from "./_vectors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 // Group trees need Poseidon loaded (zk/group_hash.ts).
 await loadGroupHasher();
@@ -20,7 +20,7 @@ for (const vector of VECTORS.vectors) {
       const result = verifier.verify(vector.proof);
       outcome = result.ok ? "valid" : result.reason;
     } catch (err) {
-      if (!isLegionError(err, "bad_data")) throw err;
+      if (!isUserError(err, "bad_data")) throw err;
       outcome = "bad_data";
     }
     assert.equal(outcome, vector.expect);
