@@ -160,3 +160,25 @@ function sessions(node: TestNode): number {
     (node.db.prepare("SELECT COUNT(*) AS n FROM signal_sessions").get() as { n: number }).n,
   );
 }
+
+Deno.test("names with control, bidi or invisible characters are refused on import, rename and export", async () => {
+  await using n = await nodes("a", "b");
+  const [a, b] = n.nodes;
+  const card = await b.signal.exportCard();
+  for (const name of ["evil\u202etxt", "bob\u200b", "bob\x1b[2J", "bob\nalice"]) {
+    await assert.rejects(
+      importCard(a.signal, card, { now: a.clock.now, name }),
+      (err) => isLegionError(err, "usage") && err.exitCode === 2 && /printable/.test(err.message),
+    );
+    await assert.rejects(
+      b.signal.exportCard({ name }),
+      (err) => isLegionError(err, "usage") && err.exitCode === 2,
+    );
+  }
+  await importCard(a.signal, card, { now: a.clock.now, name: "bob" });
+  await assert.rejects(
+    () => renameContact(a.signal, "bob", "b\u2066ob"),
+    (err) => isLegionError(err, "usage") && err.exitCode === 2,
+  );
+  assert.equal(a.signal.contacts.list().map((x) => x.name).join(","), "bob");
+});
