@@ -10,9 +10,12 @@ import { LegionError } from "../errors.ts";
 export function registerBurn(program: Command, run: ActionRunner): void {
   program.command("burn")
     .description("delete messages on both devices")
-    .argument("[ids...]", "message ids (as printed by send and inbox)")
+    .argument(
+      "[ids...]",
+      "message ids, or unique prefixes of 8+ hex characters (as printed by send and inbox)",
+    )
     .option("--conversation <name>", "burn the whole conversation with a contact")
-    .addHelpText("after", "\nExamples:\n  legion burn 3f2a…\n  legion burn --conversation bob\n")
+    .addHelpText("after", "\nExamples:\n  legion burn 3f2a1b4c\n  legion burn --conversation bob\n")
     .action(run(burn));
 }
 
