@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
+import { idArgument } from "../cli/id_argument.ts";
 import { LegionError } from "../errors.ts";
 
 export function registerBurn(program: Command, run: ActionRunner): void {
@@ -28,7 +29,7 @@ async function burn(
     throw new LegionError("usage", "Give message ids or --conversation NAME (not both)");
   }
   const target = options.conversation === undefined
-    ? { ids }
+    ? { ids: ids.map(idArgument) }
     : { conversation: options.conversation };
   const result = await inv.service("burn", target);
   inv.out.result(

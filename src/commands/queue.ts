@@ -9,6 +9,7 @@ import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { describeEvent } from "../cli/describe_event.ts";
+import { idArgument } from "../cli/id_argument.ts";
 import { terminalLine } from "../cli/terminal_text.ts";
 import { LegionError } from "../errors.ts";
 
@@ -56,7 +57,7 @@ async function list(inv: Invocation): Promise<void> {
 }
 
 async function cancel(inv: Invocation, id: string): Promise<void> {
-  const result = await inv.service("queue.cancel", { id });
+  const result = await inv.service("queue.cancel", { id: idArgument(id) });
   inv.out.result({ type: "cancelled", id: result.id }, `cancelled ${result.id}`);
 }
 
