@@ -35,7 +35,7 @@ export function registerCard(program: Command, run: ActionRunner): void {
     .description("print this identity's signed contact card (stdout, or -o FILE)")
     .option("-o, --output <file>", "write the card to FILE instead of stdout")
     .option("--qr", "show the card as a QR code on the terminal (UTF-8 blocks)")
-    .option("--name <hint>", "a name hint for the recipient's contact list")
+    .option("--name <hint>", "a name hint for the recipient's contact list (printable characters)")
     .addOption(
       new Option("--expires-in <days>", "validity in days (1–90)").default(30).argParser(
         parseDays,
