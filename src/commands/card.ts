@@ -10,6 +10,7 @@ import { Command, Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { readAll } from "../cli/secret_input.ts";
+import { terminalLine as safe } from "../cli/terminal_text.ts";
 import { LegionError } from "../errors.ts";
 
 /** Upper bound on what `card import` reads (a card is ≈2.8 KB; cards over 16 KiB are refused). */
@@ -34,7 +35,7 @@ export function registerCard(program: Command, run: ActionRunner): void {
     .description("print this identity's signed contact card (stdout, or -o FILE)")
     .option("-o, --output <file>", "write the card to FILE instead of stdout")
     .option("--qr", "show the card as a QR code on the terminal (UTF-8 blocks)")
-    .option("--name <hint>", "a name hint for the recipient's contact list")
+    .option("--name <hint>", "a name hint for the recipient's contact list (printable characters)")
     .addOption(
       new Option("--expires-in <days>", "validity in days (1–90)").default(30).argParser(
         parseDays,
@@ -114,10 +115,10 @@ async function importCardCommand(
   const result = { status: contact.status };
   if (result.status === "replaced") {
     inv.out.warn(
-      `THE KEYS OF CONTACT ${JSON.stringify(contact.name)} HAVE CHANGED: the old session is ` +
-        "gone and the safety number is new",
+      `THE KEYS OF CONTACT ${safe(JSON.stringify(contact.name))} HAVE CHANGED: the old ` +
+        "session is gone and the safety number is new",
     );
-    inv.out.warn(`compare the new safety number: legion contacts verify ${contact.name}`);
+    inv.out.warn(`compare the new safety number: legion contacts verify ${safe(contact.name)}`);
   }
   const verb = {
     added: "added",
@@ -134,7 +135,7 @@ async function importCardCommand(
       verified: contact.verified,
       expires: contact.cardExpires,
     },
-    `${verb} contact ${contact.name} (${contact.onion})`,
+    `${verb} contact ${safe(contact.name)} (${contact.onion})`,
   );
 }
 

@@ -1,11 +1,14 @@
 /**
  * `legion contacts list | show | rename | remove | verify`: the local address book. Names are
- * local and sealed at rest; `verify` prints the safety number to compare out of band.
+ * local and sealed at rest; `verify` prints the safety number to compare out of band. Names are
+ * printed through cli/terminal_text.ts: one stored before names were restricted to printable
+ * characters shows its control, bidi or invisible characters escaped.
  */
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { formatSafetyNumber } from "../crypto/safety_number_format.ts";
+import { terminalLine as safe } from "../cli/terminal_text.ts";
 
 export function registerContacts(program: Command, run: ActionRunner): void {
   const contacts = program.command("contacts").description("list, show, rename, remove, verify");
@@ -38,11 +41,11 @@ async function list(inv: Invocation): Promise<void> {
     inv.out.note("no contacts yet: import a card with `legion card import FILE`");
     return;
   }
-  const width = Math.max(...all.map((c) => c.name.length));
+  const width = Math.max(...all.map((c) => safe(c.name).length));
   for (const contact of all) {
     inv.out.result(
       { type: "contact", ...contact },
-      `${contact.name.padEnd(width)}  ${contact.onion}  ${
+      `${safe(contact.name).padEnd(width)}  ${contact.onion}  ${
         contact.verified ? "verified" : "unverified"
       }`,
     );
@@ -54,7 +57,7 @@ async function show(inv: Invocation, name: string): Promise<void> {
   inv.out.result(
     { type: "contact", ...contact },
     [
-      `name:          ${contact.name}`,
+      `name:          ${safe(contact.name)}`,
       `onion:         ${contact.onion}`,
       `ed25519:       ${contact.ed25519}`,
       `verified:      ${contact.verified ? "yes" : "no"}`,
@@ -73,13 +76,13 @@ async function rename(inv: Invocation, oldName: string, newName: string): Promis
   });
   inv.out.result(
     { type: "contact_renamed", from: oldName, name: contact.name },
-    `renamed ${oldName} to ${contact.name}`,
+    `renamed ${safe(oldName)} to ${safe(contact.name)}`,
   );
 }
 
 async function remove(inv: Invocation, name: string): Promise<void> {
   const contact = await inv.service("contacts.remove", { name });
-  inv.out.result({ type: "contact_removed", name: contact.name }, `removed ${contact.name}`);
+  inv.out.result({ type: "contact_removed", name: contact.name }, `removed ${safe(contact.name)}`);
 }
 
 async function verify(
@@ -96,7 +99,7 @@ async function verify(
   inv.out.result(
     { type: "safety_number", name: contact.name, safetyNumber: safety, verified: contact.verified },
     [
-      `safety number with ${contact.name}:`,
+      `safety number with ${safe(contact.name)}:`,
       `  ${groups.slice(0, 4).join(" ")}`,
       `  ${groups.slice(4, 8).join(" ")}`,
       `  ${groups.slice(8, 12).join(" ")}`,

@@ -1,18 +1,23 @@
 /**
- * `legion inbox [NAME]`: received messages, oldest first. Showing a burn-after-reading message
- * deletes it here and tells its sender to delete theirs. `--follow` keeps printing new messages as
- * the running node receives them.
+ * `legion inbox [NAME]`: received messages, oldest first, each with its short id (the first 8 hex
+ * characters, enough for `burn` and `queue cancel`). Showing a burn-after-reading message deletes
+ * it here and tells its sender to delete theirs. `--mark-read` marks messages read here;
+ * `--receipts` also tells their senders. `--follow` keeps printing new messages as the running
+ * node receives them. Peer text is neutralised for the terminal (cli/terminal_text.ts); `--json`
+ * keeps it exact.
  */
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import type { MessageRecord } from "../node/service_map.ts";
+import { terminalLine, withBody } from "../cli/terminal_text.ts";
 import { LegionError } from "../errors.ts";
 
 interface InboxOptions {
   unread?: boolean;
   follow?: boolean;
   markRead?: boolean;
+  receipts?: boolean;
   all?: boolean;
 }
 
@@ -21,10 +26,20 @@ export function registerInbox(program: Command, run: ActionRunner): void {
     .description("show received messages (burn-after-reading ones are deleted once shown)")
     .argument("[name]", "only this contact's messages")
     .option("--unread", "only messages not marked read")
-    .option("--mark-read", "mark them read and send read receipts (off by default: timing leaks)")
+    .option("--mark-read", "mark them read, here only (no read receipt is sent)")
+    .option(
+      "--receipts",
+      "mark them read and send read receipts (implies --mark-read; off by default: receipts " +
+        "tell the sender when you read)",
+    )
     .option("--all", "include the messages you sent, with their delivery state")
     .option("--follow", "keep printing messages as they arrive (needs a running node)")
-    .addHelpText("after", "\nExample:\n  legion inbox bob --json | jq -r .text\n")
+    .addHelpText(
+      "after",
+      "\nEach message shows its short id (8 hex characters), which `legion burn` takes.\n" +
+        "Examples:\n  legion inbox bob --unread --mark-read\n" +
+        "  legion inbox bob --json | jq -r .text\n",
+    )
     .action(run(inbox));
 }
 
@@ -37,6 +52,7 @@ async function inbox(
     name,
     unreadOnly: options.unread ?? false,
     markRead: options.markRead ?? false,
+    receipts: options.receipts ?? false,
     includeSent: options.all ?? false,
   };
   if (!options.follow) {
@@ -85,11 +101,10 @@ async function inbox(
 }
 
 function print(inv: Invocation, message: MessageRecord): void {
-  const arrow = message.direction === "in"
-    ? `${message.contact}`
-    : `→ ${message.contact} [${message.state}]`;
-  inv.out.result(
-    { type: "message", ...message },
-    `${message.createdAt} ${arrow}${message.burn ? " (burn after reading)" : ""}: ${message.text}`,
-  );
+  const who = terminalLine(message.contact);
+  const arrow = message.direction === "in" ? who : `→ ${who} [${message.state}]`;
+  const header = `${message.createdAt} ${message.id.slice(0, 8)} ${arrow}${
+    message.burn ? " (burn after reading)" : ""
+  }: `;
+  inv.out.result({ type: "message", ...message }, withBody(header, message.text));
 }

@@ -32,7 +32,7 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
     import("../node/processes.ts"),
     import("../node/tor_setup.ts"),
     import("../node/node.ts"),
-    import("../node/events.ts"),
+    import("../cli/describe_event.ts"),
   ]);
   const running = await AgentClient.connect(inv.home);
   if (running) {

@@ -8,7 +8,9 @@ import { Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
-import { describeEvent } from "../node/events.ts";
+import { describeEvent } from "../cli/describe_event.ts";
+import { idArgument } from "../cli/id_argument.ts";
+import { terminalLine } from "../cli/terminal_text.ts";
 import { LegionError } from "../errors.ts";
 
 export function registerQueue(program: Command, run: ActionRunner): void {
@@ -18,7 +20,7 @@ export function registerQueue(program: Command, run: ActionRunner): void {
     .action(run(list));
   queue.command("cancel")
     .description("cancel a queued message")
-    .argument("<id>", "message id (as printed by send)")
+    .argument("<id>", "message id, or a unique prefix of 8+ hex characters (as printed by send)")
     .action(run(cancel));
   addTorOptions(
     queue.command("run")
@@ -46,15 +48,16 @@ async function list(inv: Invocation): Promise<void> {
   for (const item of items) {
     inv.out.result(
       { type: "queued", ...item },
-      `${item.id}  ${item.to}  ${item.kind}  attempts ${item.attempts}  next ${item.nextAttemptAt}` +
-        (item.lastError ? `  (${item.lastError})` : ""),
+      `${item.id}  ${terminalLine(item.to)}  ${item.kind}  attempts ${item.attempts}  ` +
+        `next ${item.nextAttemptAt}` +
+        (item.lastError ? `  (${terminalLine(item.lastError)})` : ""),
     );
   }
   if (items.length === 0 && !inv.out.json) inv.out.note("the queue is empty");
 }
 
 async function cancel(inv: Invocation, id: string): Promise<void> {
-  const result = await inv.service("queue.cancel", { id });
+  const result = await inv.service("queue.cancel", { id: idArgument(id) });
   inv.out.result({ type: "cancelled", id: result.id }, `cancelled ${result.id}`);
 }
 

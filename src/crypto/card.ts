@@ -8,7 +8,7 @@
  * { "created": "2026-11-22T00:00:00Z",          // whole seconds, UTC, 2020 ≤ t < 2200
  *   "ed25519": base64(32),                        // the Ed25519 identity (signs this card)
  *   "expires": "2026-12-22T00:00:00Z",
- *   "name": "alice",                              // optional hint, 1–64 characters
+ *   "name": "alice",                              // optional hint, see isValidName
  *   "onion": "<56 base32>.onion",                 // must derive from ed25519 (rend-spec-v3 §6)
  *   "signal": {
  *     "binding": base64(64),                      // XEdDSA by identityKey, see below
@@ -301,11 +301,24 @@ export function formatTime(ms: number): string {
   return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-/** Checks a contact name (local, or a card's hint): 1–64 characters, no control characters. */
+/**
+ * Printable name characters: letters, marks, digits, punctuation, symbols and the plain space —
+ * no control or format characters (bidi overrides, zero-width joiners), no other spaces (a
+ * no-break space would make a lookalike), nothing private-use or unassigned.
+ */
+const NAME_CHARS = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]+$/u;
+/** Invisible even among the printable: Hangul fillers, variation selectors, CGJ, … */
+const INVISIBLE = /\p{Default_Ignorable_Code_Point}/u;
+
+/**
+ * Checks a contact name (local, or a card's hint): 1–64 UTF-16 units of printable characters
+ * ({@link NAME_CHARS}, none invisible), no leading or trailing space, not starting with a
+ * combining mark. Names are shown on terminals next to messages: one must not be able to pass
+ * for another, nor move or hide the text around it.
+ */
 export function isValidName(name: string): boolean {
   return name.length >= 1 && name.length <= MAX_NAME_LENGTH && name.trim() === name &&
-    // deno-lint-ignore no-control-regex
-    !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(name);
+    NAME_CHARS.test(name) && !INVISIBLE.test(name) && !/^\p{M}/u.test(name);
 }
 
 function signingInput(body: Record<string, JsonValue>): Uint8Array {

@@ -1,10 +1,11 @@
 /**
- * Events a node reports: on `legion listen`'s stdout (`--json`: one line each) and to agent
- * subscribers (`send --wait`, `inbox --follow`). Ids are hex.
+ * Events a node reports: on `legion listen`'s stdout (`--json`: one line each; the human form is
+ * the CLI's, src/cli/describe_event.ts) and to agent subscribers (`send --wait`,
+ * `inbox --follow`). Ids are hex.
  */
 export type NodeEvent =
   | { type: "ready"; onion: string }
-  | { type: "message"; id: string; from: string; text: string; createdAt: string; burn: boolean }
+  | MessageEvent
   | { type: "sent"; id: string; to: string }
   | { type: "delivered"; id: string; to: string }
   | { type: "read"; id: string; by: string }
@@ -13,30 +14,12 @@ export type NodeEvent =
   | { type: "failed"; id: string; to: string; reason: string }
   | { type: "retry"; to: string; attempts: number; error: string };
 
-export type EventSink = (event: NodeEvent) => void;
+/**
+ * A received message. A burn-after-reading message's event carries no `text`: `listen`'s output
+ * often ends up in logs, so that text shows only in `legion inbox` (which then deletes it).
+ */
+export type MessageEvent =
+  & { type: "message"; id: string; from: string; createdAt: string }
+  & ({ burn: false; text: string } | { burn: true });
 
-/** A one-line human form of an event for `legion listen` without `--json`. */
-export function describeEvent(event: NodeEvent): string {
-  switch (event.type) {
-    case "ready":
-      return `ready: listening on ${event.onion}`;
-    case "message":
-      return `${event.createdAt} ${event.from}${
-        event.burn ? " (burn after reading)" : ""
-      }: ${event.text}`;
-    case "sent":
-      return `sent ${event.id} to ${event.to}`;
-    case "delivered":
-      return `delivered ${event.id} to ${event.to}`;
-    case "read":
-      return `read ${event.id} by ${event.by}`;
-    case "burned":
-      return `burned ${event.ids.length} message(s) with ${event.by}`;
-    case "expired":
-      return `expired ${event.id}`;
-    case "failed":
-      return `failed ${event.id} to ${event.to}: ${event.reason}`;
-    case "retry":
-      return `will retry ${event.to} (attempt ${event.attempts}): ${event.error}`;
-  }
-}
+export type EventSink = (event: NodeEvent) => void;

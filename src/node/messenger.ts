@@ -35,7 +35,8 @@ import {
   TTL_DEFAULT_SECONDS,
 } from "../protocol/payload.ts";
 import { encodeIds, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
-import { fromHex, toHex } from "../crypto/hex.ts";
+import { toHex } from "../crypto/hex.ts";
+import { resolveIdPrefix } from "../store/id_prefix.ts";
 import { LegionError } from "../errors.ts";
 import type { EventSink, NodeEvent } from "./events.ts";
 import type { BurnTarget, InboxParams, MessageRecord, Queued, QueueItem } from "./service_map.ts";
@@ -144,8 +145,8 @@ export class Messenger {
 
   /**
    * Messages for the inbox, oldest first. Showing a burn-after-reading message deletes it and
-   * tells its sender to delete theirs; `markRead` sends read receipts (off by default: receipts
-   * leak when you read).
+   * tells its sender to delete theirs; `markRead` marks the rest read here, and `receipts` (which
+   * implies it) also sends read receipts (off by default: receipts leak when you read).
    */
   async inbox(options: InboxParams = {}): Promise<MessageRecord[]> {
     const contactId = options.name === undefined ? undefined : this.signal.contact(options.name).id;
@@ -160,9 +161,9 @@ export class Messenger {
       for (const message of messages) {
         if (message.direction !== "in") continue;
         if (message.burn) push(burnedBy, message.contactId, message.id);
-        else if (options.markRead && message.readAt === null) {
+        else if ((options.markRead || options.receipts) && message.readAt === null) {
           markRead(this.store.db, message.id, this.now());
-          push(readBy, message.contactId, message.id);
+          if (options.receipts) push(readBy, message.contactId, message.id);
         }
       }
       for (const [id, ids] of burnedBy) {
@@ -177,20 +178,20 @@ export class Messenger {
     return records;
   }
 
-  /** Cancels a queued message (its sender copy stays, marked `cancelled`). */
+  /**
+   * Cancels a queued message, named by its id or a unique prefix of it (8 hex characters or more);
+   * its sender copy stays, marked `cancelled`.
+   */
   async cancel(idHex: string): Promise<{ id: string; state: "cancelled" }> {
-    const id = parseId(idHex);
-    const found = await this.write(() => {
-      if (!removeFromOutbox(this.store.db, id)) return false;
+    const missing = { missing: `No queued message ${idHex}`, hint: "see `legion queue list`" };
+    const id = await this.write(() => {
+      const id = resolveIdPrefix(this.store.db, idHex, { table: "outbox", ...missing });
+      if (!removeFromOutbox(this.store.db, id)) return undefined;
       setMessageState(this.store.db, id, "cancelled");
-      return true;
+      return id;
     });
-    if (!found) {
-      throw new LegionError("no_input", `No queued message ${idHex}`, {
-        hint: "see `legion queue list`",
-      });
-    }
-    return { id: idHex, state: "cancelled" };
+    if (!id) throw new LegionError("no_input", missing.missing, { hint: missing.hint });
+    return { id: toHex(id), state: "cancelled" };
   }
 
   /**
@@ -205,8 +206,10 @@ export class Messenger {
       if (all.length > 0) byContact.set(contact.id, all.map((m) => m.id));
     } else {
       for (const idHex of target.ids) {
-        const message = getMessage(this.store.db, this.store.sealer, parseId(idHex));
-        if (!message) throw new LegionError("no_input", `No message ${idHex}`);
+        const missing = `No message ${idHex}`;
+        const id = resolveIdPrefix(this.store.db, idHex, { table: "messages", missing });
+        const message = getMessage(this.store.db, this.store.sealer, id);
+        if (!message) throw new LegionError("no_input", missing);
         push(byContact, message.contactId, message.id);
       }
     }
@@ -302,15 +305,6 @@ export class Messenger {
       body,
     };
   }
-}
-
-export function parseId(text: string): Uint8Array {
-  if (!/^[0-9a-f]{32}$/.test(text)) {
-    throw new LegionError("usage", `Not a message id: ${JSON.stringify(text)}`, {
-      hint: "ids are 32 hex characters, as printed by send and inbox",
-    });
-  }
-  return fromHex(text);
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

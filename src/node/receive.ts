@@ -146,14 +146,20 @@ async function apply(
         direction: "in",
         state: "received",
       }, messenger.now());
-      events.push({
+      const message = {
         type: "message",
         id: toHex(payload.id),
         from: contact.name,
-        text: payload.type === PayloadType.text ? new TextDecoder().decode(payload.body) : "",
         createdAt: new Date(payload.createdAt).toISOString(),
-        burn: payload.burn,
-      });
+      } as const;
+      // A burn-after-reading text shows only in the inbox, never in listen's (logged) events.
+      events.push(
+        payload.burn ? { ...message, burn: true } : {
+          ...message,
+          burn: false,
+          text: payload.type === PayloadType.text ? new TextDecoder().decode(payload.body) : "",
+        },
+      );
       return false;
     }
   }

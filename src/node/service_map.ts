@@ -62,7 +62,10 @@ export interface QueueRunSummary {
 export interface InboxParams {
   name?: string;
   unreadOnly?: boolean;
+  /** Mark the shown messages read, here only. */
   markRead?: boolean;
+  /** Mark them read and send read receipts to their senders. */
+  receipts?: boolean;
   includeSent?: boolean;
 }
 
@@ -73,6 +76,7 @@ export interface SendParams {
   burn?: boolean;
 }
 
+/** Ids are full hex ids or unique prefixes of 8 hex characters or more. */
 export type BurnTarget = { ids: string[] } | { conversation: string };
 
 /** Each service's params and result. */

@@ -42,7 +42,10 @@ export async function importCard(
 ): Promise<ImportResult> {
   const card = await verifyCard(text, { now: options.now });
   if (options.name !== undefined && !isValidName(options.name)) {
-    throw new LegionError("usage", "A contact name must be 1–64 characters without control codes");
+    throw new LegionError(
+      "usage",
+      "A contact name must be 1–64 printable characters (no control, bidi or invisible ones)",
+    );
   }
   if (equal(card.ed25519, signal.ownEd25519) || equal(card.identityKey, signal.identityKey)) {
     throw new CardError("self", "Cannot import card: it is your own card", {
@@ -142,7 +145,10 @@ export async function renameContact(
   newName: string,
 ): Promise<Contact> {
   if (!isValidName(newName)) {
-    throw new LegionError("usage", "A contact name must be 1–64 characters without control codes");
+    throw new LegionError(
+      "usage",
+      "A contact name must be 1–64 printable characters (no control, bidi or invisible ones)",
+    );
   }
   return await signal.store.write(() => {
     const contact = signal.contact(oldName);

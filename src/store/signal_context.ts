@@ -113,7 +113,10 @@ export class SignalContext {
       throw new RangeError("card validity must be within (0, 90 days]");
     }
     if (options.name !== undefined && !isValidName(options.name)) {
-      throw new LegionError("usage", "The name hint must be 1–64 characters without control codes");
+      throw new LegionError(
+        "usage",
+        "The name hint must be 1–64 printable characters (no control, bidi or invisible ones)",
+      );
     }
     const created = Math.floor(this.now() / 1000) * 1000;
     const { signedPreKey, kyberPreKey } = currentPreKeys(this.db, this.sealer);

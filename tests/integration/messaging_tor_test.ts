@@ -298,7 +298,8 @@ Deno.test({
               passphrase: null,
             }),
           )[0];
-          await bobNode.waitFor((e) => e.type === "message" && e.id === sent.id);
+          const event = await bobNode.waitFor((e) => e.type === "message" && e.id === sent.id);
+          assertEquals([event.burn, "text" in event], [true, false], "listen --json: no text");
           const first = json(await legion(bob, ["--json", "inbox", "alice"], { passphrase: null }));
           assertEquals(first.filter((m) => m.id === sent.id).map((m) => m.text), [
             "self-destructing",

@@ -7,6 +7,7 @@ import {
   type ContactCard,
   encodeCard,
   formatTime,
+  isValidName,
   MAX_CARD_TIME_MS,
   MIN_CARD_TIME_MS,
   parseCard,
@@ -242,4 +243,53 @@ Deno.test("verifyCard() refuses a version 1 card and says to re-export it", asyn
       /version 1 cards are no longer/.test(err.message) &&
       /re-export/.test(err.hint ?? ""),
   );
+});
+
+Deno.test("isValidName() takes printable names and refuses control, bidi and invisible characters", () => {
+  for (const name of ["alice", "Robert 🙂", "Zoë", "李雷", "O'Brien-Smith", "مريم", "a b"]) {
+    assert.ok(isValidName(name), name);
+  }
+  for (
+    const name of [
+      "",
+      " alice",
+      "alice ",
+      "ali\x1b[31mce",
+      "alice\nbob",
+      "ali\tce",
+      "ali\x9bce",
+      "evil\u202etxt",
+      "ali\u2066ce\u2069",
+      "ali\u200bce",
+      "ali\u200dce",
+      "ali\u200ece",
+      "\ufeffalice",
+      "ali\u00adce",
+      "ali\u2060ce",
+      "bob\u00a0smith",
+      "bob\u3000smith",
+      "alice\ufe0f",
+      "\u3164",
+      "\u0301alice",
+      "ali\u{e0041}ce",
+      "ali\ue000ce",
+      "x".repeat(65),
+    ]
+  ) {
+    assert.ok(!isValidName(name), JSON.stringify(name));
+  }
+});
+
+Deno.test("verifyCard() refuses a validly signed card whose name hint hides a bidi override", async () => {
+  const { seed, card } = await freshCard(0x0c);
+  for (const name of ["evil\u202etxt", "ali\u200bce", "alice\n2026-11-22T10:00:00.000Z bob"]) {
+    const text = await encodeCard({ ...card, name }, seed);
+    await assert.rejects(
+      () => verifyCard(text, { now: NOW }),
+      (err) =>
+        isCardError(err, "bad_field") && toLegionError(err)?.exitCode === 65 &&
+        /field name/.test(err.message),
+    );
+  }
+  assert.equal(await refusal(await encodeCard({ ...card, name: "Zoë 🙂" }, seed)), "success");
 });

@@ -43,7 +43,7 @@ Deno.test("a text goes A→B, is stored sealed at B and becomes delivered at A o
       "hi bob",
       "in",
     ]]);
-    assertEquals(eventsOf(bob, "message").map((e) => e.text), ["hi bob"]);
+    assertEquals(eventsOf(bob, "message").map((e) => e.burn ? undefined : e.text), ["hi bob"]);
     assertEquals(outboxCount(alice.node.db), 0);
   } finally {
     await listener.close();
@@ -158,6 +158,9 @@ Deno.test("burn after reading: shown once, then gone at B and, after the receipt
   try {
     const sent = await alice.messenger.sendText("bob", "read me once", { burn: true });
     await alice.deliverer.deliverTo(bobId);
+    const [event] = eventsOf(bob, "message");
+    assertEquals([event.burn, "text" in event], [true, false], "listen's event leaves it out");
+    assert(!JSON.stringify(bob.events).includes("read me once"));
     const first = await bob.messenger.inbox();
     assertEquals(first.map((m) => [m.text, m.burn]), [["read me once", true]]);
     assertEquals(await bob.messenger.inbox(), [], "gone after showing");
@@ -247,20 +250,26 @@ Deno.test("TTL: clamped to 30 days, expired messages are swept on both sides", a
   }
 });
 
-Deno.test("read receipts are sent only with markRead and set the sender's state to read", async () => {
+Deno.test("markRead marks read here only; receipts also tells the sender", async () => {
   await using dir = await tempDir();
   const { alice, bob, bobId, aliceId } = await pair(dir.path);
   const a = await alice.listen();
   const b = await bob.listen();
   try {
-    const sent = await alice.messenger.sendText("bob", "did you read it?");
+    const first = await alice.messenger.sendText("bob", "did you read it?");
     await alice.deliverer.deliverTo(bobId);
     await bob.messenger.inbox();
     assertEquals(outboxCount(bob.node.db), 0, "no receipt by default");
     await bob.messenger.inbox({ markRead: true });
-    await bob.deliverer.deliverTo(aliceId);
-    assertEquals(getMessage(alice.node.db, alice.node.sealer, fromHex(sent.id))!.state, "read");
+    assertEquals((await bob.messenger.inbox({ unreadOnly: true })).length, 0, "read here");
+    assertEquals(outboxCount(bob.node.db), 0, "no receipt for markRead");
+    const second = await alice.messenger.sendText("bob", "and this one?");
+    await alice.deliverer.deliverTo(bobId);
+    await bob.messenger.inbox({ receipts: true });
     assertEquals((await bob.messenger.inbox({ unreadOnly: true })).length, 0);
+    await bob.deliverer.deliverTo(aliceId);
+    const state = (id: string) => getMessage(alice.node.db, alice.node.sealer, fromHex(id))!.state;
+    assertEquals([state(first.id), state(second.id)], ["delivered", "read"]);
   } finally {
     await a.close();
     await b.close();
@@ -274,8 +283,52 @@ Deno.test("queue cancel removes an item; unknown ids and names are clear errors"
   assertEquals((await alice.messenger.cancel(sent.id)).state, "cancelled");
   assert(isUserError(await assertRejects(() => alice.messenger.cancel(sent.id)), "no_input"));
   assert(isUserError(await assertRejects(() => alice.messenger.cancel("xyz")), "usage"));
+  assert(isUserError(await assertRejects(() => alice.messenger.cancel("0123456")), "usage"));
   assert(
     isUserError(await assertRejects(() => alice.messenger.sendText("nobody", "x")), "no_contact"),
   );
   assert(isUserError(await assertRejects(() => alice.messenger.sendText("bob", "")), "usage"));
+});
+
+Deno.test("queue cancel and burn take a unique id prefix of 8 or more hex characters", async () => {
+  await using dir = await tempDir();
+  const { alice } = await pair(dir.path);
+  const one = await alice.messenger.sendText("bob", "one");
+  const two = await alice.messenger.sendText("bob", "two");
+  const cancelled = await alice.messenger.cancel(one.id.slice(0, 8).toUpperCase());
+  assertEquals(cancelled.id, one.id, "the full id is reported");
+  assertEquals(
+    (await alice.messenger.burn({ ids: [two.id.slice(0, 11)] })).deleted,
+    1,
+  );
+  assertEquals(getMessage(alice.node.db, alice.node.sealer, fromHex(two.id)), undefined);
+  assert(
+    isUserError(
+      await assertRejects(() => alice.messenger.burn({ ids: [two.id.slice(0, 8)] })),
+      "no_input",
+    ),
+  );
+});
+
+Deno.test("an id prefix matching two messages is refused as ambiguous", async () => {
+  await using dir = await tempDir();
+  const { alice } = await pair(dir.path);
+  const one = await alice.messenger.sendText("bob", "one");
+  const two = await alice.messenger.sendText("bob", "two");
+  // Give the second message an id differing from the first one's only in the last digit.
+  const twin = one.id.slice(0, 31) + (one.id.endsWith("0") ? "1" : "0");
+  alice.node.db.prepare("UPDATE messages SET id = ? WHERE id = ?").run(
+    fromHex(twin),
+    fromHex(two.id),
+  );
+  const err = await assertRejects(() => alice.messenger.burn({ ids: [one.id.slice(0, 8)] }));
+  assert(isUserError(err, "usage"), String(err));
+  assert(String((err as Error).message).includes("more than one"));
+  assert(
+    isUserError(
+      await assertRejects(() => alice.messenger.burn({ ids: [one.id.slice(0, 31)] })),
+      "usage",
+    ),
+  );
+  assertEquals((await alice.messenger.burn({ ids: [one.id] })).deleted, 1);
 });

@@ -6,7 +6,7 @@ import { encode, newNode, type TestNode } from "../../support/signal.ts";
 import { encodeCard, parseCard, signCardBinding } from "../../../src/crypto/card.ts";
 import { deriveIdentity } from "../../../src/crypto/phrase_keys.ts";
 import { toLegionError } from "../../../src/cli/error_map.ts";
-import { isUserError } from "../../support/user_error.ts";
+import { isUserError, userError } from "../../support/user_error.ts";
 
 async function nodes(
   ...names: string[]
@@ -161,3 +161,25 @@ function sessions(node: TestNode): number {
     (node.db.prepare("SELECT COUNT(*) AS n FROM signal_sessions").get() as { n: number }).n,
   );
 }
+
+Deno.test("names with control, bidi or invisible characters are refused on import, rename and export", async () => {
+  await using n = await nodes("a", "b");
+  const [a, b] = n.nodes;
+  const card = await b.signal.exportCard();
+  for (const name of ["evil\u202etxt", "bob\u200b", "bob\x1b[2J", "bob\nalice"]) {
+    await assert.rejects(
+      importCard(a.signal, card, { now: a.clock.now, name }),
+      (err) => userError(err, "usage")?.exitCode === 2 && /printable/.test(userError(err)!.message),
+    );
+    await assert.rejects(
+      b.signal.exportCard({ name }),
+      (err) => userError(err, "usage")?.exitCode === 2,
+    );
+  }
+  await importCard(a.signal, card, { now: a.clock.now, name: "bob" });
+  await assert.rejects(
+    () => renameContact(a.signal, "bob", "b\u2066ob"),
+    (err) => userError(err, "usage")?.exitCode === 2,
+  );
+  assert.equal(a.signal.contacts.list().map((x) => x.name).join(","), "bob");
+});

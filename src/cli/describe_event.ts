@@ -1,0 +1,35 @@
+/**
+ * The human form of a node event (node/events.ts) for `legion listen` and `legion queue run`
+ * without `--json`: one line, or a message's header and body lines. Everything a peer chose
+ * (message text, names, error texts quoting them) is neutralised by terminal_text.ts.
+ */
+import type { NodeEvent } from "../node/events.ts";
+import { terminalLine as safe, withBody } from "./terminal_text.ts";
+
+/** The lines to print for `event`. */
+export function describeEvent(event: NodeEvent): string[] {
+  switch (event.type) {
+    case "ready":
+      return [`ready: listening on ${event.onion}`];
+    case "message": {
+      const header = `${event.createdAt} ${event.id.slice(0, 8)} ${safe(event.from)}`;
+      return event.burn
+        ? [`${header} (burn after reading): not shown here; read it with \`legion inbox\``]
+        : withBody(`${header}: `, event.text);
+    }
+    case "sent":
+      return [`sent ${event.id} to ${safe(event.to)}`];
+    case "delivered":
+      return [`delivered ${event.id} to ${safe(event.to)}`];
+    case "read":
+      return [`read ${event.id} by ${safe(event.by)}`];
+    case "burned":
+      return [`burned ${event.ids.length} message(s) with ${safe(event.by)}`];
+    case "expired":
+      return [`expired ${event.id}`];
+    case "failed":
+      return [`failed ${event.id} to ${safe(event.to)}: ${safe(event.reason)}`];
+    case "retry":
+      return [`will retry ${safe(event.to)} (attempt ${event.attempts}): ${safe(event.error)}`];
+  }
+}
