@@ -3,6 +3,7 @@ import type { CommandRegistrar } from "../cli/program.ts";
 import { registerAuth } from "./auth.ts";
 import { registerBurn } from "./burn.ts";
 import { registerCard } from "./card.ts";
+import { registerCompletions } from "./completions.ts";
 import { registerContacts } from "./contacts.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerInit } from "./init.ts";
@@ -24,4 +25,5 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerBurn,
   registerAuth,
   registerPanic,
+  registerCompletions,
 ];
