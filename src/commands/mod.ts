@@ -5,6 +5,7 @@ import { registerBurn } from "./burn.ts";
 import { registerCard } from "./card.ts";
 import { registerCompletions } from "./completions.ts";
 import { registerContacts } from "./contacts.ts";
+import { registerDoctor } from "./doctor.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerInit } from "./init.ts";
 import { registerListen } from "./listen.ts";
@@ -25,5 +26,6 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerBurn,
   registerAuth,
   registerPanic,
+  registerDoctor,
   registerCompletions,
 ];
