@@ -7,7 +7,7 @@ import type { Command } from "commander";
 import type { Context } from "./context.ts";
 import { Output } from "./output.ts";
 import { resolveHome } from "./paths.ts";
-import { readPassphrase } from "./passphrase.ts";
+import { withPassphrase } from "./passphrase.ts";
 import { databaseExists } from "../store/layout.ts";
 import { type UnlockedStore, unlockStore } from "../store/open_store.ts";
 import type { NodeContext } from "../node/node_context.ts";
@@ -56,8 +56,11 @@ export class Invocation implements NodeContext {
         hint: "run `legion init` first, or pass --home DIR",
       });
     }
-    const passphrase = await readPassphrase(this.ctx, this.globals);
-    const store = await unlockStore(this.home, passphrase, this.ctx.now());
+    const store = await withPassphrase(
+      this.ctx,
+      this.globals,
+      (passphrase) => unlockStore(this.home, passphrase, this.ctx.now()),
+    );
     this.onCleanup(() => store.close());
     return store;
   }

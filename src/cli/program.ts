@@ -52,7 +52,7 @@ export function buildProgram(ctx: Context, registrars: readonly CommandRegistrar
   program.configureOutput({
     writeOut: (text) => ctx.stdout.write(text),
     writeErr: (text) => ctx.stderr.write(text),
-    outputError: (text, write) => write(`legion: error: ${text.replace(/^error: /, "")}`),
+    outputError: (text, write) => write(commanderError(text)),
   });
 
   const run: ActionRunner = <A extends unknown[]>(
@@ -69,6 +69,19 @@ export function buildProgram(ctx: Context, registrars: readonly CommandRegistrar
   for (const register of registrars) register(program, run);
   for (const command of program.commands) inheritOutput(command, program);
   return program;
+}
+
+/**
+ * Commander's message as `legion: error: …` lines; its suggestion line `(Did you mean send?)`
+ * becomes `legion: hint: did you mean send?`.
+ */
+export function commanderError(text: string): string {
+  return text.replace(/^error: /, "").split("\n").filter((line) => line !== "").map((line) => {
+    const suggestion = /^\((Did you mean .*)\)$/.exec(line);
+    return suggestion
+      ? `legion: hint: ${suggestion[1].replace(/^Did/, "did")}\n`
+      : `legion: error: ${line}\n`;
+  }).join("");
 }
 
 /** Subcommands report usage errors the same way as the program. */

@@ -123,7 +123,7 @@ async function showId(inv: Invocation, options: PhraseOptions): Promise<void> {
   const { zkIdentity } = await import("../zk/zk_identity.ts");
   const { commitment } = zkIdentity(secret);
   secret.fill(0);
-  inv.out.result({ type: "zk-identity", commitment: String(commitment) }, String(commitment));
+  inv.out.result({ type: "zk_identity", commitment: String(commitment) }, String(commitment));
 }
 
 async function newAuthIdentity(inv: Invocation, options: { phraseOut: string }): Promise<void> {
@@ -145,7 +145,7 @@ async function newAuthIdentity(inv: Invocation, options: { phraseOut: string }):
     );
   }
   inv.out.note(`recovery phrase of the new auth identity written to ${options.phraseOut}`);
-  inv.out.result({ type: "zk-identity", commitment: String(commitment) }, String(commitment));
+  inv.out.result({ type: "zk_identity", commitment: String(commitment) }, String(commitment));
 }
 
 async function groupCreate(inv: Invocation, file: string, options: CreateOptions): Promise<void> {
@@ -197,7 +197,7 @@ function printGroup(
   }));
   inv.out.result(
     {
-      type: "zk-group",
+      type: "zk_group",
       file,
       members: group.activeSize,
       slots: group.size,
@@ -250,7 +250,7 @@ async function prove(inv: Invocation, options: ProveOptions): Promise<void> {
     throw new LegionError("no_input", `Cannot write ${options.output}: ${(err as Error).message}`);
   }
   inv.out.result(
-    { type: "zk-proof-written", file: options.output, nullifier: String(proof.nullifier) },
+    { type: "zk_proof_written", file: options.output, nullifier: String(proof.nullifier) },
     [],
   );
 }
@@ -296,7 +296,7 @@ async function verify(inv: Invocation, proofPath: string | undefined, options: V
   const messageText = shortText(proof.message);
   inv.out.result(
     {
-      type: "zk-verified",
+      type: "zk_verified",
       root: String(proof.root),
       rootStatus: outcome.root,
       nullifier: String(proof.nullifier),

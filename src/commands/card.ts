@@ -11,6 +11,7 @@ import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { readAll } from "../cli/secret_input.ts";
 import { terminalLine as safe } from "../cli/terminal_text.ts";
+import { armorCard, dearmorCard } from "../crypto/card_armor.ts";
 import { LegionError } from "../errors.ts";
 
 /** Upper bound on what `card import` reads (a card is ≈2.8 KB; cards over 16 KiB are refused). */
@@ -19,6 +20,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 interface ExportOptions {
   output?: string;
+  armor?: boolean;
   qr?: boolean;
   name?: string;
   expiresIn: number;
@@ -34,7 +36,17 @@ export function registerCard(program: Command, run: ActionRunner): void {
   card.command("export")
     .description("print this identity's signed contact card (stdout, or -o FILE)")
     .option("-o, --output <file>", "write the card to FILE instead of stdout")
-    .option("--qr", "show the card as a QR code on the terminal (UTF-8 blocks)")
+    .addOption(
+      new Option(
+        "--armor",
+        "armored text (BEGIN/END lines around base64) that survives mail wrapping and quoting",
+      ),
+    )
+    .addOption(
+      new Option("--qr", "show the card as a QR code on the terminal (UTF-8 blocks)").conflicts(
+        "armor",
+      ),
+    )
     .option("--name <hint>", "a name hint for the recipient's contact list (printable characters)")
     .addOption(
       new Option("--expires-in <days>", "validity in days (1–90)").default(30).argParser(
@@ -43,13 +55,15 @@ export function registerCard(program: Command, run: ActionRunner): void {
     )
     .addHelpText(
       "after",
-      "\nExamples:\n  legion card export --name alice -o alice.card\n" +
+      "\nThe card is JSON unless --armor is given (on stdout and with -o alike).\n" +
+        "\nExamples:\n  legion card export --name alice -o alice.card\n" +
+        "  legion card export --armor > card.txt     paste into a mail or chat\n" +
         "  legion card export | ssh host legion card import -\n",
     )
     .action(run(exportCard));
   card.command("import")
     .description("verify a contact card and add (or refresh) the contact")
-    .argument("[file]", "card file, or - for stdin (the default)")
+    .argument("[file]", "card file (JSON or armored), or - for stdin (the default)")
     .option("--name <name>", "local name for the contact (default: the card's name hint)")
     .option(
       "--replace",
@@ -58,7 +72,9 @@ export function registerCard(program: Command, run: ActionRunner): void {
     )
     .addHelpText(
       "after",
-      "\nA card is refused (exit 65) when its signature, onion address, libsignal key binding,\n" +
+      "\nThe card may be JSON or armored (-----BEGIN LEGION CARD-----); quoting (> ), CR LF and\n" +
+        "re-wrapping of an armored card are tolerated.\n" +
+        "\nA card is refused (exit 65) when its signature, onion address, libsignal key binding,\n" +
         "prekey signatures, version or validity do not check out, when it is your own, when\n" +
         "another contact already has its libsignal key, or when it changes the keys of an\n" +
         "existing contact (unless --replace).\n",
@@ -72,15 +88,16 @@ async function exportCard(inv: Invocation, options: ExportOptions): Promise<void
     validityMs: options.expiresIn * DAY_MS,
   });
   const bytes = new TextEncoder().encode(text).length;
+  const armored = options.armor ? armorCard(text) : undefined;
   if (options.output) {
     try {
-      writeFileSync(options.output, text + "\n", { mode: 0o644 });
+      writeFileSync(options.output, (armored ?? text) + "\n", { mode: 0o644 });
     } catch (err) {
       throw new LegionError("config", `Cannot write ${options.output}: ${(err as Error).message}`);
     }
     if (!options.qr) {
       inv.out.result(
-        { type: "card", file: options.output, bytes, card: JSON.parse(text) },
+        { type: "card", file: options.output, bytes, card: JSON.parse(text), armor: armored },
         `wrote card (${bytes} bytes) to ${options.output}`,
       );
       return;
@@ -98,7 +115,7 @@ async function exportCard(inv: Invocation, options: ExportOptions): Promise<void
     inv.out.result({ type: "card_qr", bytes, modules: qr.modules, qr: qr.text }, qr.text);
     return;
   }
-  inv.out.result({ type: "card", bytes, card: JSON.parse(text) }, text);
+  inv.out.result({ type: "card", bytes, card: JSON.parse(text), armor: armored }, armored ?? text);
 }
 
 async function importCardCommand(
@@ -106,7 +123,8 @@ async function importCardCommand(
   file: string | undefined,
   options: ImportOptions,
 ): Promise<void> {
-  const text = await readCard(inv, file);
+  // An armored card is unwrapped here; the JSON inside is verified by the service as any card.
+  const text = dearmorCard(await readCard(inv, file));
   const contact = await inv.service("card.import", {
     text,
     name: options.name,

@@ -3,7 +3,9 @@ import type { CommandRegistrar } from "../cli/program.ts";
 import { registerAuth } from "./auth.ts";
 import { registerBurn } from "./burn.ts";
 import { registerCard } from "./card.ts";
+import { registerCompletions } from "./completions.ts";
 import { registerContacts } from "./contacts.ts";
+import { registerDoctor } from "./doctor.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerInit } from "./init.ts";
 import { registerListen } from "./listen.ts";
@@ -24,4 +26,6 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerBurn,
   registerAuth,
   registerPanic,
+  registerDoctor,
+  registerCompletions,
 ];

@@ -1,11 +1,10 @@
-/** `legion whoami`: this node's onion address, key fingerprint and creation time. */
+/**
+ * `legion whoami`: this node's onion address, key fingerprint and creation time — from the running
+ * node when there is one (no passphrase), else from the store unlocked here.
+ */
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { keyFingerprint } from "../crypto/fingerprint.ts";
-import { toHex } from "../crypto/hex.ts";
-import { onionAddress } from "../crypto/onion.ts";
-import { loadIdentity } from "../store/identity_store.ts";
 
 export function registerWhoami(program: Command, run: ActionRunner): void {
   program.command("whoami")
@@ -14,21 +13,13 @@ export function registerWhoami(program: Command, run: ActionRunner): void {
 }
 
 async function whoami(inv: Invocation): Promise<void> {
-  const store = await inv.unlock();
-  const identity = loadIdentity(store.db, store.sealer);
-  identity.seed.fill(0);
-  identity.zkSecret.fill(0);
-  const onion = `${onionAddress(identity.publicKey)}.onion`;
-  const fingerprint = await keyFingerprint(identity.publicKey);
-  const created = new Date(identity.createdAt).toISOString();
+  const identity = await inv.service("whoami", {});
   inv.out.result(
-    {
-      type: "identity",
-      onion,
-      publicKey: toHex(identity.publicKey),
-      fingerprint,
-      createdAt: created,
-    },
-    [`onion:       ${onion}`, `fingerprint: ${fingerprint}`, `created:     ${created}`],
+    { type: "identity", ...identity },
+    [
+      `onion:       ${identity.onion}`,
+      `fingerprint: ${identity.fingerprint}`,
+      `created:     ${identity.createdAt}`,
+    ],
   );
 }

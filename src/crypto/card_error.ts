@@ -7,6 +7,7 @@ import { type LegionErrorOptions, ReasonError } from "../errors.ts";
 
 export type CardRefusal =
   | "too_large"
+  | "bad_armor"
   | "not_json"
   | "not_canonical"
   | "unsupported_version"

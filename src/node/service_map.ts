@@ -79,8 +79,18 @@ export interface SendParams {
 /** Ids are full hex ids or unique prefixes of 8 hex characters or more. */
 export type BurnTarget = { ids: string[] } | { conversation: string };
 
+/** This identity as `whoami` shows it. */
+export interface IdentitySummary {
+  onion: string;
+  /** Ed25519 public key, hex. */
+  publicKey: string;
+  fingerprint: string;
+  createdAt: string;
+}
+
 /** Each service's params and result. */
 export interface ServiceMap {
+  "whoami": { params: Record<never, never>; result: IdentitySummary };
   "card.export": { params: { name?: string; validityMs?: number }; result: string };
   "card.import": {
     params: { text: string; name?: string; replace?: boolean };

@@ -7,10 +7,19 @@ import type { SignalContext } from "../store/signal_context.ts";
 import type { Contact } from "../store/contacts.ts";
 import { importCard, markVerified, renameContact } from "../store/contacts_import.ts";
 import { toHex } from "../crypto/hex.ts";
+import { keyFingerprint } from "../crypto/fingerprint.ts";
+import { onionAddress } from "../crypto/onion.ts";
+import { loadIdentity } from "../store/identity_store.ts";
 import type { Messenger } from "./messenger.ts";
 import type { Deliverer } from "./outbound.ts";
 import { flushQueue } from "./flush.ts";
-import type { ContactSummary, ServiceName, ServiceParams, ServiceResult } from "./service_map.ts";
+import type {
+  ContactSummary,
+  IdentitySummary,
+  ServiceName,
+  ServiceParams,
+  ServiceResult,
+} from "./service_map.ts";
 import { LegionError } from "../errors.ts";
 
 export interface ServiceHost {
@@ -43,12 +52,25 @@ export function contactSummary(contact: Contact): ContactSummary {
   };
 }
 
+async function identitySummary(signal: SignalContext): Promise<IdentitySummary> {
+  const identity = loadIdentity(signal.db, signal.sealer);
+  identity.seed.fill(0);
+  identity.zkSecret.fill(0);
+  return {
+    onion: `${onionAddress(identity.publicKey)}.onion`,
+    publicKey: toHex(identity.publicKey),
+    fingerprint: await keyFingerprint(identity.publicKey),
+    createdAt: new Date(identity.createdAt).toISOString(),
+  };
+}
+
 function runningNode<T>(part: T | undefined): T {
   if (part === undefined) throw new LegionError("config", "Only a running node offers this");
   return part;
 }
 
 export const SERVICES: ServiceTable = {
+  "whoami": (host) => identitySummary(host.signal),
   "card.export": (host, p) => host.signal.exportCard(p),
   "card.import": async (host, p) => {
     const result = await importCard(host.signal, p.text, {

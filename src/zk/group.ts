@@ -4,7 +4,7 @@
  * still accepts. The file is public; it holds no secret.
  *
  *   {
- *     "type": "legion-zk-group", "version": 1, "depth": 20,
+ *     "type": "legion_zk_group", "version": 1, "depth": 20,
  *     "window": { "seconds": 3600, "roots": 16 },
  *     "members": ["<decimal commitment>", …],      insertion order; "0" marks a removed member
  *     "root": "<decimal>",                        LeanIMT root of members ("0" when empty)
@@ -26,7 +26,9 @@ import { ZkError } from "./zk_error.ts";
 import { MAX_GROUP_SIZE, SNARK_SCALAR_FIELD, TREE_DEPTH } from "./constants.ts";
 import { groupHash } from "./group_hash.ts";
 
-export const GROUP_FILE_TYPE = "legion-zk-group";
+export const GROUP_FILE_TYPE = "legion_zk_group";
+/** The group file type written before JSON types became snake_case; still read. */
+const LEGACY_GROUP_FILE_TYPE = "legion-zk-group";
 export const GROUP_FILE_VERSION = 1;
 export const DEFAULT_WINDOW_SECONDS = 3600;
 export const DEFAULT_WINDOW_ROOTS = 16;
@@ -251,7 +253,9 @@ export function parseGroupText(text: string, options: { lazy?: boolean } = {}): 
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) bad("not an object");
   const file = value as Record<string, unknown>;
-  if (file.type !== GROUP_FILE_TYPE) bad(`type is not ${JSON.stringify(GROUP_FILE_TYPE)}`);
+  if (file.type !== GROUP_FILE_TYPE && file.type !== LEGACY_GROUP_FILE_TYPE) {
+    bad(`type is not ${JSON.stringify(GROUP_FILE_TYPE)}`);
+  }
   if (file.version !== GROUP_FILE_VERSION) bad(`unsupported version ${file.version}`);
   if (file.depth !== TREE_DEPTH) bad(`depth must be ${TREE_DEPTH}`);
   const window = file.window as Record<string, unknown> | undefined;

@@ -1,10 +1,10 @@
 /**
  * The proof as it travels: Semaphore v4's `SemaphoreProof` JSON, so proofs interoperate with
- * `@semaphore-protocol/proof` in both directions. Legion adds `"type": "semaphore-proof"`, which
+ * `@semaphore-protocol/proof` in both directions. Legion adds `"type": "semaphore_proof"`, which
  * Semaphore ignores and Legion does not require.
  *
  *   {
- *     "type": "semaphore-proof",          optional
+ *     "type": "semaphore_proof",          optional (the older "semaphore-proof" is read too)
  *     "merkleTreeDepth": 20,              circuit depth (Legion verifies depth 20 only)
  *     "merkleTreeRoot": "<decimal>",      < r
  *     "nullifier": "<decimal>",           < r   Poseidon(scope hash, secret)
@@ -36,7 +36,7 @@ export interface ZkProof {
 
 /** Semaphore's JSON shape (plus Legion's optional `type`). */
 export interface SemaphoreProofJson {
-  type?: "semaphore-proof";
+  type?: "semaphore_proof";
   merkleTreeDepth: number;
   merkleTreeRoot: string;
   nullifier: string;
@@ -64,13 +64,16 @@ export function parseProofText(text: string): ZkProof {
   return parseProof(value);
 }
 
+/** Legion's proof `type`, and the name files written before JSON types became snake_case use. */
+const PROOF_TYPES: readonly string[] = ["semaphore_proof", "semaphore-proof"];
+
 /** Validates a decoded JSON value as a proof. @throws LegionError `bad_data` */
 export function parseProof(value: unknown): ZkProof {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     malformed("not a JSON object");
   }
   const record = value as Record<string, unknown>;
-  if (record.type !== undefined && record.type !== "semaphore-proof") {
+  if (record.type !== undefined && !PROOF_TYPES.includes(record.type as string)) {
     malformed(`unexpected type ${JSON.stringify(record.type)}`);
   }
   const depth = record.merkleTreeDepth;
@@ -92,7 +95,7 @@ export function parseProof(value: unknown): ZkProof {
 /** The proof as Semaphore JSON (with Legion's `type`). */
 export function proofToJson(proof: ZkProof): SemaphoreProofJson {
   return {
-    type: "semaphore-proof",
+    type: "semaphore_proof",
     merkleTreeDepth: proof.depth,
     merkleTreeRoot: proof.root.toString(),
     nullifier: proof.nullifier.toString(),

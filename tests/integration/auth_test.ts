@@ -120,7 +120,7 @@ Deno.test("a member of a 1,000-member group proves, and a verifier with only the
     PROOF,
   ]);
   const record = JSON.parse(ok(result, "verify"));
-  assert.equal(record.type, "zk-verified");
+  assert.equal(record.type, "zk_verified");
   assert.equal(record.rootStatus, "current");
   assert.equal(record.scopeText, "vote-1");
   assert.equal(record.messageText, "yes");
@@ -175,7 +175,7 @@ Deno.test("auth id gives the same commitment from the data dir as from its recov
   const json = JSON.parse(
     ok(await runLegion(["--home", home, "--json", "auth", "id"]), "id --json"),
   );
-  assert.deepEqual(json, { type: "zk-identity", commitment: fromStore });
+  assert.deepEqual(json, { type: "zk_identity", commitment: fromStore });
 });
 
 // --- compatibility with @semaphore-protocol/proof -----------------------------------------------

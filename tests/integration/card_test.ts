@@ -177,3 +177,40 @@ Deno.test("a version 1 card is refused with a hint to re-export it", async () =>
   assert.match(refused.stderr, /legion: error: Cannot import card: version 1 cards are no longer/);
   assert.match(refused.stderr, /legion: hint: .*re-export their card/);
 });
+
+Deno.test("an armored card, quoted in a mail with CR LF, imports; a changed one exits 65", async () => {
+  await using tmp = await tempDir();
+  const homeA = join(tmp.path, "a");
+  const homeB = join(tmp.path, "b");
+  const [a] = await Promise.all([
+    initIdentity(homeA, join(tmp.path, "a.phrase")),
+    initIdentity(homeB, join(tmp.path, "b.phrase")),
+  ]);
+  const exported = await runLegion(["--home", homeA, "card", "export", "--armor", "--name", "al"]);
+  assert.equal(exported.code, 0, exported.stderr);
+  const lines = exported.stdout.trimEnd().split("\n");
+  assert.equal(lines[0], "-----BEGIN LEGION CARD-----");
+  assert.ok(lines.every((line) => line.length <= 64 || line.startsWith("-----")));
+  const body = lines.slice(1, -1);
+  const changed = [
+    lines[0],
+    ...body.slice(0, 3),
+    body[3].replace(/^./, (c) => c === "A" ? "B" : "A"),
+    ...body.slice(4),
+    lines.at(-1)!,
+  ];
+  const quote = (ls: string[]) =>
+    "Alice wrote:\r\n" + ls.map((l) => `> ${l}  `).join("\r\n") + "\r\n";
+
+  const bad = await runLegion(["--home", homeB, "card", "import", "-"], { stdin: quote(changed) });
+  assert.equal(bad.code, 65, bad.stderr);
+  assert.match(bad.stderr, /^legion: error: Cannot parse card/);
+
+  const good = await runLegion(["--home", homeB, "--json", "card", "import", "-"], {
+    stdin: quote(lines),
+  });
+  assert.equal(good.code, 0, good.stderr);
+  const record = JSON.parse(good.stdout);
+  assert.equal(record.status, "added");
+  assert.equal(record.onion, a.onion);
+});

@@ -38,3 +38,18 @@ Deno.test("no arguments prints help on stderr and exits 2", async () => {
   assertEquals(result.stdout, "");
   assertMatch(result.stderr, /Usage: legion/);
 });
+
+Deno.test("a misspelt command or option gets its suggestion as a legion: hint line", async () => {
+  const command = await runLegion(["sned"]);
+  assertEquals(command.code, 2);
+  assertEquals(
+    command.stderr,
+    "legion: error: unknown command 'sned'\nlegion: hint: did you mean send?\n",
+  );
+  const option = await runLegion(["whoami", "--jsn"]);
+  assertEquals(option.code, 2);
+  assertEquals(
+    option.stderr,
+    "legion: error: unknown option '--jsn'\nlegion: hint: did you mean --json?\n",
+  );
+});

@@ -92,6 +92,9 @@ Deno.test("group files round-trip and a hand-edited member list is refused", () 
   assert.deepEqual(again.recentRoots, group.recentRoots);
   assert.deepEqual(again.window, group.window);
   assert.equal(groupToText(again), text);
+  assert.match(text, /"type": "legion_zk_group"/);
+  const legacy = text.replace('"legion_zk_group"', '"legion-zk-group"');
+  assert.equal(groupToText(parseGroupText(legacy)), text, "files of the older type still read");
 
   const edited = JSON.parse(text);
   edited.members[1] = "23";

@@ -18,7 +18,13 @@ const badData = (err: unknown) => isUserError(err, "bad_data");
 
 Deno.test("parseProof() and proofToJson() round-trip a Semaphore proof", () => {
   const json = validProof();
-  assert.deepEqual(proofToJson(parseProof(json)), { type: "semaphore-proof", ...json });
+  assert.deepEqual(proofToJson(parseProof(json)), { ...json, type: "semaphore_proof" });
+});
+
+Deno.test("parseProof() still reads proofs written with the older type semaphore-proof", () => {
+  const json = validProof();
+  assert.deepEqual(parseProof({ ...json, type: "semaphore-proof" }), parseProof(json));
+  assert.throws(() => parseProof({ ...json, type: "semaphore-proofs" }), badData);
 });
 
 Deno.test("packProof() makes 385 bytes that unpackProof() reads back", () => {
