@@ -3,7 +3,7 @@
  * writer (writer.ts) through which every write goes.
  */
 import type { Database } from "./db.ts";
-import { openDatabase } from "./db.ts";
+import { isReadOnly, openDatabase } from "./db.ts";
 import { databasePath } from "./layout.ts";
 import type { Sealer } from "./sealer.ts";
 import { unlockVault } from "./vault.ts";
@@ -23,7 +23,11 @@ export interface UnlockedStore {
   close(): void;
 }
 
-/** Opens the data dir's database and unlocks its vault; records the use (dead-man switch). */
+/**
+ * Opens the data dir's database and unlocks its vault; records the use (dead-man switch) unless
+ * the store is read-only (read-only media), where reading still works and writes fail later with a
+ * `read_only` StoreError.
+ */
 export async function unlockStore(
   home: string,
   passphrase: string,
@@ -33,7 +37,7 @@ export async function unlockStore(
   try {
     const sealer = await unlockVault(db, passphrase);
     const store = storeHandle(home, db, sealer);
-    store.writeSync(() => recordUse(db, now));
+    if (!isReadOnly(db)) store.writeSync(() => recordUse(db, now));
     return store;
   } catch (err) {
     db.close();
