@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import type { Context } from "./context.ts";
 import { Invocation } from "./invocation.ts";
 import { printError } from "./output.ts";
+import { toLegionError } from "./error_map.ts";
 import { EXIT_CODE_TABLE, ExitCode, LegionError } from "../errors.ts";
 import { VERSION } from "../version.ts";
 
@@ -107,7 +108,8 @@ export async function runCli(
       }
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    printError(ctx, err, ctx.env.LEGION_DEBUG === "1");
-    return err instanceof LegionError ? err.exitCode : ExitCode.failure;
+    const mapped = toLegionError(err);
+    printError(ctx, mapped ?? err, ctx.env.LEGION_DEBUG === "1");
+    return mapped ? mapped.exitCode : ExitCode.failure;
   }
 }
