@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { LegionError } from "../errors.ts";
+import { StoreError } from "../store/store_error.ts";
 import { homeLayout } from "../store/layout.ts";
 import { type AgentReply, LineSplitter } from "./agent_protocol.ts";
 import type { ServiceName, ServiceParams, ServiceResult } from "./service_map.ts";
@@ -95,8 +96,9 @@ export class AgentClient {
     if (!pending) return;
     this.#pending.delete(reply.id);
     if ("error" in reply) {
+      const { code, message, hint, storage } = reply.error;
       pending.reject(
-        new LegionError(reply.error.code, reply.error.message, { hint: reply.error.hint }),
+        storage ? new StoreError(storage, message) : new LegionError(code, message, { hint }),
       );
     } else {
       pending.resolve(reply.result);

@@ -9,6 +9,7 @@
  * Lines are capped at MAX_LINE_BYTES; a longer line closes the connection.
  */
 import type { ErrorCode } from "../errors.ts";
+import type { StoreErrorReason } from "../store/store_error.ts";
 
 export const MAX_LINE_BYTES = 4 * 1024 * 1024;
 
@@ -22,6 +23,8 @@ export interface AgentError {
   code: ErrorCode;
   message: string;
   hint?: string;
+  /** Set when the node failed on its own storage; the client re-raises it as a StoreError. */
+  storage?: StoreErrorReason;
 }
 
 export type AgentReply =

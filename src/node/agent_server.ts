@@ -8,8 +8,14 @@ import { chmodSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import process from "node:process";
 import { isLegionError } from "../errors.ts";
+import { storeErrorOf } from "../store/store_error.ts";
 import { homeLayout } from "../store/layout.ts";
-import { type AgentReply, type AgentRequest, LineSplitter } from "./agent_protocol.ts";
+import {
+  type AgentError,
+  type AgentReply,
+  type AgentRequest,
+  LineSplitter,
+} from "./agent_protocol.ts";
 import { isServiceName } from "./services.ts";
 import type { ServiceName } from "./service_map.ts";
 
@@ -46,7 +52,8 @@ export async function startAgentServer(
         socket.destroy();
         return;
       }
-      for (const line of requests) void answer(socket, line);
+      // answer() replies with any error it meets; should the reply itself fail, drop the socket.
+      for (const line of requests) answer(socket, line).catch(() => socket.destroy());
     });
   });
 
@@ -69,9 +76,7 @@ export async function startAgentServer(
         if (!isServiceName(method)) throw new RangeError(`unknown agent method ${method}`);
         reply = { id: request.id, result: await dispatch(method, request.params ?? {}) };
       } catch (err) {
-        reply = isLegionError(err)
-          ? { id: request.id, error: { code: err.code, message: err.message, hint: err.hint } }
-          : { id: request.id, error: { code: "internal", message: (err as Error).message } };
+        reply = { id: request.id, error: agentError(err) };
       }
     }
     if (!socket.destroyed) socket.write(JSON.stringify(reply) + "\n");
@@ -114,4 +119,11 @@ async function removeStaleSocket(path: string): Promise<void> {
   });
   if (alive) throw new Error("another node is already serving this data dir");
   rmSync(path, { force: true });
+}
+
+function agentError(err: unknown): AgentError {
+  if (isLegionError(err)) return { code: err.code, message: err.message, hint: err.hint };
+  const storage = storeErrorOf(err);
+  if (storage) return { code: "internal", message: storage.message, storage: storage.reason };
+  return { code: "internal", message: (err as Error).message };
 }

@@ -11,7 +11,13 @@ export type NodeEvent =
   | { type: "burned"; ids: string[]; by: string }
   | { type: "expired"; id: string; direction: "in" | "out" }
   | { type: "failed"; id: string; to: string; reason: string }
-  | { type: "retry"; to: string; attempts: number; error: string };
+  | { type: "retry"; to: string; attempts: number; error: string }
+  /** The node's own storage failed (full disk, read-only, corrupt); it keeps running. */
+  | { type: "storage_error"; reason: StoreErrorReason; during: string; error: string }
+  /** Background work failed for another reason; the node keeps running. */
+  | { type: "node_error"; during: string; error: string };
+
+import type { StoreErrorReason } from "../store/store_error.ts";
 
 export type EventSink = (event: NodeEvent) => void;
 
@@ -38,5 +44,9 @@ export function describeEvent(event: NodeEvent): string {
       return `failed ${event.id} to ${event.to}: ${event.reason}`;
     case "retry":
       return `will retry ${event.to} (attempt ${event.attempts}): ${event.error}`;
+    case "storage_error":
+      return `storage error (${event.reason}) while ${event.during}: ${event.error}`;
+    case "node_error":
+      return `error while ${event.during}: ${event.error}`;
   }
 }
