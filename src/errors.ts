@@ -27,7 +27,10 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.dataError, "bad or unauthenticated data (card, message, proof format, corrupt store)"],
   [ExitCode.noInput, "missing input (no identity, file or contact)"],
   [ExitCode.unavailable, "Tor or the peer is unavailable"],
-  [ExitCode.tempFail, "temporary failure, retry later (items still queued, disk full, store busy)"],
+  [
+    ExitCode.tempFail,
+    "temporary failure, retry later (items still queued, disk full or I/O error, store busy)",
+  ],
   [ExitCode.rejected, "passphrase or proof rejected, or no permission (read-only, another user's)"],
   [ExitCode.config, "configuration problem (e.g. identity already exists)"],
 ];
@@ -42,6 +45,7 @@ export type ErrorCode =
   | "peer_unavailable"
   | "retry_later"
   | "disk_full"
+  | "io_error"
   | "store_busy"
   | "store_corrupt"
   | "read_only"
@@ -63,6 +67,7 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   peer_unavailable: ExitCode.unavailable,
   retry_later: ExitCode.tempFail,
   disk_full: ExitCode.tempFail,
+  io_error: ExitCode.tempFail,
   store_busy: ExitCode.tempFail,
   store_corrupt: ExitCode.dataError,
   read_only: ExitCode.rejected,

@@ -32,6 +32,11 @@ const STORAGE: Record<StoreErrorReason, { code: ErrorCode; what: string; hint: s
     what: "Permission denied",
     hint: "run legion as the user who owns the data dir, or pass another --home",
   },
+  io: {
+    code: "io_error",
+    what: "A disk I/O error occurred",
+    hint: "the disk may be full or failing: check free space (df) and the system log, then retry",
+  },
   missing: {
     code: "no_input",
     what: "Not found",
@@ -41,8 +46,10 @@ const STORAGE: Record<StoreErrorReason, { code: ErrorCode; what: string; hint: s
 
 /** `err` as the LegionError the user sees, or `undefined` for an unexpected (internal) error. */
 export function toLegionError(err: unknown): LegionError | undefined {
-  if (err instanceof LegionError) return err;
-  const storage = storeErrorOf(err);
+  // A LegionError raised over a failing store (libsignal's store callbacks surface as "Cannot
+  // start a session", say) blames the store's cause, not the input.
+  const storage = storeErrorOf(err instanceof LegionError ? err.cause : err);
+  if (err instanceof LegionError && (!storage || storage.reason === "missing")) return err;
   if (!storage) return undefined;
   const { code, what, hint } = STORAGE[storage.reason];
   return new LegionError(code, `${what}: ${storage.message}`, { hint, cause: err });

@@ -9,18 +9,13 @@ import { pathToFileURL } from "node:url";
 import { LegionError } from "../errors.ts";
 import { type Migration, MIGRATIONS } from "./migrations.ts";
 import { runTransaction } from "./transaction.ts";
-import { StoreError, storeErrorOf } from "./store_error.ts";
-import { checkStoreFile, directoryWritable } from "./store_file.ts";
+import { StoreError, storeErrorAt, storeErrorOf } from "./store_error.ts";
+import { checkStoreFile, fileWritable } from "./store_file.ts";
+import { markReadOnly } from "./read_only.ts";
 
 export type Database = DatabaseSync;
 
-/** Connections opened read-only because their directory cannot be written (see openDatabase). */
-const readOnlyConnections = new WeakSet<Database>();
-
-/** Whether `db` was opened read-only: writes to it fail with a `read_only` StoreError. */
-export function isReadOnly(db: Database): boolean {
-  return readOnlyConnections.has(db);
-}
+export { isReadOnly } from "./read_only.ts";
 
 /** Creates the data dir (0700) if missing and tightens its mode if it exists. */
 export function ensureDataDir(home: string): void {
@@ -64,13 +59,14 @@ export function openDatabase(
         cause: err,
       });
     }
-  } else if (!directoryWritable(path)) {
+  } else if (!fileWritable(path)) {
     return openReadOnly(path, migrations);
   }
   let db: Database;
   try {
     db = new DatabaseSync(path);
   } catch (err) {
+    if (cannotMakeCompanions(err, file)) return openReadOnly(path, migrations);
     throw storeFailure(err, path);
   }
   try {
@@ -84,9 +80,15 @@ export function openDatabase(
     migrate(db, migrations);
   } catch (err) {
     db.close();
+    if (cannotMakeCompanions(err, file)) return openReadOnly(path, migrations);
     throw storeFailure(err, path);
   }
   return db;
+}
+
+/** A writable file in a directory that is not: SQLite cannot make its `-shm`; read it instead. */
+function cannotMakeCompanions(err: unknown, file: "absent" | "empty" | "database"): boolean {
+  return file === "database" && storeErrorOf(err)?.reason === "permission";
 }
 
 /**
@@ -120,15 +122,13 @@ function openReadOnly(path: string, migrations: readonly Migration[]): Database 
     db.close();
     throw storeFailure(err, path);
   }
-  readOnlyConnections.add(db);
+  markReadOnly(db);
   return db;
 }
 
 /** A storage cause as a StoreError naming the file; anything else unchanged. */
 function storeFailure(err: unknown, path: string): unknown {
-  const cause = storeErrorOf(err);
-  if (!cause || cause.path) return cause ?? err;
-  return new StoreError(cause.reason, `${path}: ${cause.message}`, { path, cause: err });
+  return storeErrorAt(err, path) ?? err;
 }
 
 export function schemaVersion(db: Database): number {

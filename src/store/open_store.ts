@@ -9,6 +9,7 @@ import type { Sealer } from "./sealer.ts";
 import { unlockVault } from "./vault.ts";
 import { recordUse } from "./usage.ts";
 import { StoreWriter } from "./writer.ts";
+import { storeErrorAt } from "./store_error.ts";
 
 export interface UnlockedStore {
   home: string;
@@ -33,7 +34,8 @@ export async function unlockStore(
   passphrase: string,
   now: number,
 ): Promise<UnlockedStore> {
-  const db = openDatabase(databasePath(home));
+  const path = databasePath(home);
+  const db = openDatabase(path);
   try {
     const sealer = await unlockVault(db, passphrase);
     const store = storeHandle(home, db, sealer);
@@ -41,7 +43,7 @@ export async function unlockStore(
     return store;
   } catch (err) {
     db.close();
-    throw err;
+    throw storeErrorAt(err, path) ?? err;
   }
 }
 

@@ -8,6 +8,8 @@
  * database" at open, errors from `exec`) carry only the message, so messages are matched too.
  * node:fs errors carry the errno name in `code` (`ENOSPC`, `EROFS`, `EACCES`, `ENOENT`).
  */
+import { statfsSync } from "node:fs";
+import { dirname } from "node:path";
 
 export type StoreErrorReason =
   /** SQLITE_FULL, ENOSPC, EDQUOT: free space, then retry. */
@@ -21,7 +23,12 @@ export type StoreErrorReason =
   /** EACCES, EPERM, SQLITE_CANTOPEN, or a file owned by another user. */
   | "permission"
   /** ENOENT, ENOTDIR: a file or directory is not there. */
-  | "missing";
+  | "missing"
+  /**
+   * SQLITE_IOERR, EIO: the OS refused a read or write. SQLite reports ENOSPC this way when it
+   * meets it growing the `-shm` (measured on a full tmpfs); see storeErrorAt.
+   */
+  | "io";
 
 export class StoreError extends Error {
   override readonly name = "StoreError";
@@ -45,6 +52,7 @@ const SQLITE_REASONS: Record<number, StoreErrorReason> = {
   5: "busy", // SQLITE_BUSY
   6: "busy", // SQLITE_LOCKED
   8: "read_only", // SQLITE_READONLY
+  10: "io", // SQLITE_IOERR
   11: "corrupt", // SQLITE_CORRUPT
   13: "disk_full", // SQLITE_FULL
   14: "permission", // SQLITE_CANTOPEN
@@ -58,6 +66,7 @@ const SQLITE_MESSAGES: ReadonlyArray<readonly [RegExp, StoreErrorReason]> = [
   [/disk image is malformed|file is not a database|database corruption/i, "corrupt"],
   [/database is locked|database table is locked/i, "busy"],
   [/unable to open database file/i, "permission"],
+  [/disk I\/O error/i, "io"],
 ];
 
 const ERRNO_REASONS: Record<string, StoreErrorReason> = {
@@ -68,6 +77,7 @@ const ERRNO_REASONS: Record<string, StoreErrorReason> = {
   EPERM: "permission",
   ENOENT: "missing",
   ENOTDIR: "missing",
+  EIO: "io",
 };
 
 /**
@@ -81,6 +91,27 @@ export function storeErrorOf(err: unknown): StoreError | undefined {
     if (reason) return new StoreError(reason, e.message, { cause: e });
   }
   return undefined;
+}
+
+/**
+ * `storeErrorOf(err)` naming `path`; an I/O error on a file system with no space left is reported
+ * as `disk_full` (SQLite says only "disk I/O error" when ENOSPC hits its `-shm`).
+ */
+export function storeErrorAt(err: unknown, path: string): StoreError | undefined {
+  const cause = storeErrorOf(err);
+  if (!cause) return undefined;
+  const reason = cause.reason === "io" && noSpaceLeft(path) ? "disk_full" : cause.reason;
+  if (cause.path && reason === cause.reason) return cause;
+  const message = cause.message.startsWith(path) ? cause.message : `${path}: ${cause.message}`;
+  return new StoreError(reason, message, { path, cause: err });
+}
+
+function noSpaceLeft(path: string): boolean {
+  try {
+    return statfsSync(dirname(path)).bavail === 0;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -3,8 +3,7 @@
  * not a healthy store of ours: SQLite would happily turn an empty file into a new database, and a
  * file of another user into one that user can no longer read.
  */
-import { accessSync, closeSync, constants, openSync, readSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { closeSync, openSync, readSync, statSync } from "node:fs";
 import process from "node:process";
 import { StoreError, storeErrorOf } from "./store_error.ts";
 
@@ -53,11 +52,14 @@ export function checkStoreFile(path: string): "absent" | "empty" | "database" {
   return "database";
 }
 
-/** Whether SQLite can write `path` and create its `-wal`/`-shm` next to it. */
-export function directoryWritable(path: string): boolean {
+/**
+ * Whether the file at `path` can be opened for writing. `access(W_OK)` is no test here: for root,
+ * node:fs under Deno reports a read-only mount as writable (measured). Opening `r+` changes
+ * nothing and fails with EROFS/EACCES where SQLite could not write.
+ */
+export function fileWritable(path: string): boolean {
   try {
-    accessSync(dirname(path), constants.W_OK);
-    accessSync(path, constants.W_OK);
+    closeSync(openSync(path, "r+"));
     return true;
   } catch {
     return false;
