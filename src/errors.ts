@@ -24,11 +24,14 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
   [ExitCode.ok, "success"],
   [ExitCode.failure, "unexpected failure"],
   [ExitCode.usage, "usage error (bad option or argument)"],
-  [ExitCode.dataError, "bad or unauthenticated data (card, message, proof format)"],
+  [ExitCode.dataError, "bad or unauthenticated data (card, message, proof format, corrupt store)"],
   [ExitCode.noInput, "missing input (no identity, file or contact)"],
   [ExitCode.unavailable, "Tor or the peer is unavailable"],
-  [ExitCode.tempFail, "temporary failure, retry later (e.g. items still queued)"],
-  [ExitCode.rejected, "passphrase or proof rejected"],
+  [
+    ExitCode.tempFail,
+    "temporary failure, retry later (items still queued, disk full or I/O error, store busy)",
+  ],
+  [ExitCode.rejected, "passphrase or proof rejected, or no permission (read-only, another user's)"],
   [ExitCode.config, "configuration problem (e.g. identity already exists)"],
 ];
 
@@ -41,6 +44,12 @@ export type ErrorCode =
   | "tor_unavailable"
   | "peer_unavailable"
   | "retry_later"
+  | "disk_full"
+  | "io_error"
+  | "store_busy"
+  | "store_corrupt"
+  | "read_only"
+  | "permission"
   | "passphrase_rejected"
   | "proof_rejected"
   | "identity_exists"
@@ -57,6 +66,12 @@ const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   tor_unavailable: ExitCode.unavailable,
   peer_unavailable: ExitCode.unavailable,
   retry_later: ExitCode.tempFail,
+  disk_full: ExitCode.tempFail,
+  io_error: ExitCode.tempFail,
+  store_busy: ExitCode.tempFail,
+  store_corrupt: ExitCode.dataError,
+  read_only: ExitCode.rejected,
+  permission: ExitCode.rejected,
   passphrase_rejected: ExitCode.rejected,
   proof_rejected: ExitCode.rejected,
   identity_exists: ExitCode.config,

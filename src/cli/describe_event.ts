@@ -31,5 +31,9 @@ export function describeEvent(event: NodeEvent): string[] {
       return [`failed ${event.id} to ${safe(event.to)}: ${safe(event.reason)}`];
     case "retry":
       return [`will retry ${safe(event.to)} (attempt ${event.attempts}): ${safe(event.error)}`];
+    case "storage_error":
+      return [`storage error (${event.reason}) while ${event.during}: ${safe(event.error)}`];
+    case "node_error":
+      return [`error while ${event.during}: ${safe(event.error)}`];
   }
 }

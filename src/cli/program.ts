@@ -121,7 +121,8 @@ export async function runCli(
       }
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
-    printError(ctx, err, ctx.env.LEGION_DEBUG === "1");
-    return toLegionError(err)?.exitCode ?? ExitCode.failure;
+    const mapped = toLegionError(err);
+    printError(ctx, mapped ?? err, ctx.env.LEGION_DEBUG === "1");
+    return mapped ? mapped.exitCode : ExitCode.failure;
   }
 }

@@ -10,6 +10,8 @@ import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { LegionError } from "../errors.ts";
+import { checkIntegrity } from "../store/integrity.ts";
+import { databasePath } from "../store/layout.ts";
 
 export function registerListen(program: Command, run: ActionRunner): void {
   addTorOptions(
@@ -42,6 +44,9 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
     });
   }
   const store = await inv.unlock();
+  // A corrupt page is refused now (exit 65), not met later by every delivery.
+  const checkMs = checkIntegrity(store.db, databasePath(inv.home));
+  inv.out.note(`store integrity checked in ${Math.round(checkMs)} ms`);
   inv.onCleanup(writePidFile(inv.home));
   const tor = await bringUpTor(inv, options);
   inv.out.note("publishing the onion service");

@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import { createConnection, type Socket } from "node:net";
 import { LegionError, ReasonError } from "../errors.ts";
+import { StoreError, type StoreErrorReason } from "../store/store_error.ts";
 import { homeLayout } from "../store/layout.ts";
 import { type AgentError, type AgentReply, LineSplitter } from "./agent_protocol.ts";
 import type { ServiceName, ServiceParams, ServiceResult } from "./service_map.ts";
@@ -105,6 +106,9 @@ export class AgentClient {
 /** The node's error, rebuilt: the same code, or the same class name and reason. */
 function fromAgentError(error: AgentError): Error {
   if ("code" in error) return new LegionError(error.code, error.message, { hint: error.hint });
+  if (error.name === "StoreError") {
+    return new StoreError(error.reason as StoreErrorReason, error.message);
+  }
   const rebuilt = new ReasonError(error.reason, error.message, { hint: error.hint });
   rebuilt.name = error.name;
   return rebuilt;

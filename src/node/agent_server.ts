@@ -8,6 +8,7 @@ import { chmodSync, rmSync } from "node:fs";
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import process from "node:process";
 import { isLegionError, isReasonError } from "../errors.ts";
+import { storeErrorOf } from "../store/store_error.ts";
 import { homeLayout } from "../store/layout.ts";
 import {
   type AgentError,
@@ -51,7 +52,8 @@ export async function startAgentServer(
         socket.destroy();
         return;
       }
-      for (const line of requests) void answer(socket, line);
+      // answer() replies with any error it meets; should the reply itself fail, drop the socket.
+      for (const line of requests) answer(socket, line).catch(() => socket.destroy());
     });
   });
 
@@ -119,9 +121,20 @@ async function removeStaleSocket(path: string): Promise<void> {
   rmSync(path, { force: true });
 }
 
-/** An error as the client will rebuild it (agent_client.ts): code, or class name and reason. */
+/**
+ * An error as the client will rebuild it (agent_client.ts): a LegionError by its code, a storage
+ * failure (also one underneath a LegionError) as a StoreError, a lower layer's error by class and
+ * reason.
+ */
 function agentError(err: unknown): AgentError {
-  if (isLegionError(err)) return { code: err.code, message: err.message, hint: err.hint };
+  if (isLegionError(err)) {
+    const storage = storeErrorOf(err.cause);
+    if (!storage || storage.reason === "missing") {
+      return { code: err.code, message: err.message, hint: err.hint };
+    }
+  }
+  const storage = storeErrorOf(err);
+  if (storage) return { name: storage.name, reason: storage.reason, message: storage.message };
   if (isReasonError(err)) {
     return { name: err.name, reason: err.reason, message: err.message, hint: err.hint };
   }

@@ -12,7 +12,13 @@ export type NodeEvent =
   | { type: "burned"; ids: string[]; by: string }
   | { type: "expired"; id: string; direction: "in" | "out" }
   | { type: "failed"; id: string; to: string; reason: string }
-  | { type: "retry"; to: string; attempts: number; error: string };
+  | { type: "retry"; to: string; attempts: number; error: string }
+  /** The node's own storage failed (full disk, read-only, corrupt); it keeps running. */
+  | { type: "storage_error"; reason: StoreErrorReason; during: string; error: string }
+  /** Background work failed for another reason; the node keeps running. */
+  | { type: "node_error"; during: string; error: string };
+
+import type { StoreErrorReason } from "../store/store_error.ts";
 
 /**
  * A received message. A burn-after-reading message's event carries no `text`: `listen`'s output

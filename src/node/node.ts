@@ -16,6 +16,7 @@ import { type NodeTransportOptions, nodeTransportOptions } from "./transport_ide
 import { startAgentServer } from "./agent_server.ts";
 import { runService, type ServiceHost } from "./services.ts";
 import type { EventSink, NodeEvent } from "./events.ts";
+import { inBackground } from "./failure_event.ts";
 import type { NodeContext } from "./node_context.ts";
 
 /** How often due retries are attempted and expired messages swept. */
@@ -44,7 +45,8 @@ export function assembleNode(
   const identity = nodeTransportOptions(store, signal, options.now);
   const transport = options.transport(identity.options);
   const deliverer = new Deliverer(messenger, transport);
-  messenger.onQueued = (contactId) => void deliverer.deliverTo(contactId);
+  messenger.onQueued = (contactId) =>
+    inBackground(() => deliverer.deliverTo(contactId), "delivering", (e) => messenger.emit(e));
   return {
     store,
     signal,
@@ -84,29 +86,39 @@ export async function startNode(
   };
   messenger.setEventSink(report);
 
-  let listener: Listener;
+  let listener: Listener | undefined;
   try {
     listener = await node.listen();
+    // Expired messages go before anything is served; a store that fails here stops the start.
+    await messenger.sweep();
   } catch (err) {
+    await listener?.close();
     await agent.close();
     node.dispose();
     throw err;
   }
+  // Timers are armed only once the node is up, so a failed start leaves none firing on a closed
+  // store; each tick reports its failure as an event instead of ending the process.
+  const background = (work: () => Promise<unknown>, during: string) => () =>
+    inBackground(work, during, report);
   const timers = [
-    setInterval(() => void deliverer.deliverDue(), RETRY_TICK_MS),
-    setInterval(() => void messenger.sweep(), SWEEP_TICK_MS),
-    setInterval(() => void signal.rotatePreKeysIfDue(), ROTATE_TICK_MS),
+    setInterval(background(() => deliverer.deliverDue(), "delivering"), RETRY_TICK_MS),
+    setInterval(background(() => messenger.sweep(), "sweeping expired messages"), SWEEP_TICK_MS),
+    setInterval(
+      background(() => signal.rotatePreKeysIfDue(), "rotating prekeys"),
+      ROTATE_TICK_MS,
+    ),
   ];
-  await messenger.sweep();
-  void deliverer.deliverDue({ ignoreBackoff: true });
+  background(() => deliverer.deliverDue({ ignoreBackoff: true }), "delivering")();
   report({ type: "ready", onion: listener.onion });
+  const up = listener;
 
   return {
-    onion: listener.onion,
+    onion: up.onion,
     async close() {
       for (const timer of timers) clearInterval(timer);
       await agent.close();
-      await listener.close();
+      await up.close();
       await deliverer.idle();
       node.dispose();
     },

@@ -16,6 +16,8 @@ import { setMessageState } from "../store/messages.ts";
 import { toHex } from "../crypto/hex.ts";
 import type { NodeEvent } from "./events.ts";
 import { backoffDelay } from "./backoff.ts";
+import { failureEvent } from "./failure_event.ts";
+import { storeErrorOf } from "../store/store_error.ts";
 import type { Messenger } from "./messenger.ts";
 
 /** Items in flight on one stream before waiting for their acks. */
@@ -122,14 +124,20 @@ export class Deliverer {
       return true;
     } catch (err) {
       const error = (err as Error).message;
-      const attempts = await messenger.write(() =>
-        recordFailure(messenger.store.db, contactId, {
-          error,
-          now: messenger.now(),
-          delay: (attempts) => backoffDelay(attempts, messenger.random()),
-        })
-      );
-      messenger.emit({ type: "retry", to: contact.name, attempts, error });
+      if (storeErrorOf(err)) messenger.emit(failureEvent(err, `delivering to ${contact.name}`));
+      try {
+        const attempts = await messenger.write(() =>
+          recordFailure(messenger.store.db, contactId, {
+            error,
+            now: messenger.now(),
+            delay: (attempts) => backoffDelay(attempts, messenger.random()),
+          })
+        );
+        messenger.emit({ type: "retry", to: contact.name, attempts, error });
+      } catch (recordErr) {
+        // The items stay queued as they were and are tried again on the next tick.
+        messenger.emit(failureEvent(recordErr, `recording a failed delivery to ${contact.name}`));
+      }
       return false;
     } finally {
       stream?.close();

@@ -19,6 +19,8 @@ import {
 } from "../store/messages.ts";
 import { removeFromOutbox } from "../store/outbox.ts";
 import { isSessionError } from "../crypto/session_error.ts";
+import { storeErrorOf } from "../store/store_error.ts";
+import { failureEvent } from "./failure_event.ts";
 import { toHex } from "../crypto/hex.ts";
 import type { NodeEvent } from "./events.ts";
 import type { Messenger } from "./messenger.ts";
@@ -46,12 +48,16 @@ export async function serveInbound(messenger: Messenger, stream: FramedStream, p
       return;
     }
     if (message.kind !== "deliver") return;
-    const { status, events, queued } = await receive(
-      messenger,
-      contact,
-      message.id,
-      message.ciphertext,
-    );
+    let outcome;
+    try {
+      outcome = await receive(messenger, contact, message.id, message.ciphertext);
+    } catch (err) {
+      // Our own failure (full disk, corrupt store): no ack at all, so the sender keeps the message
+      // queued and retries later; an ack of `rejected` would make it give the message up.
+      messenger.emit(failureEvent(err, `receiving from ${contact.name}`));
+      return;
+    }
+    const { status, events, queued } = outcome;
     if (events.some((event) => event.type === "burned")) await messenger.checkpoint();
     for (const event of events) messenger.emit(event);
     if (queued) messenger.onQueued(contact.id);
@@ -63,7 +69,11 @@ export async function serveInbound(messenger: Messenger, stream: FramedStream, p
   }
 }
 
-/** Decrypts and commits one delivered message; returns the ack status and events to report. */
+/**
+ * Decrypts and commits one delivered message; returns the ack status and events to report. Only a
+ * message that is itself bad is `rejected`; a local failure (storage) is thrown, and nothing of
+ * the message is committed.
+ */
 export async function receive(
   messenger: Messenger,
   contact: Contact,
@@ -81,6 +91,8 @@ export async function receive(
         plaintext = (await messenger.signal.decrypt(contact.ed25519, ciphertext)).plaintext;
       } catch (err) {
         if (isSessionError(err, "duplicate")) return AckStatus.duplicate;
+        // A store that fails under libsignal is our problem, not a bad message: never reject it.
+        if (storeErrorOf(err)) throw err;
         throw new Rejected();
       }
       let payload: Payload;

@@ -3,12 +3,13 @@
  * writer (writer.ts) through which every write goes.
  */
 import type { Database } from "./db.ts";
-import { openDatabase } from "./db.ts";
+import { isReadOnly, openDatabase } from "./db.ts";
 import { databasePath } from "./layout.ts";
 import type { Sealer } from "./sealer.ts";
 import { unlockVault } from "./vault.ts";
 import { recordUse } from "./usage.ts";
 import { StoreWriter } from "./writer.ts";
+import { storeErrorAt } from "./store_error.ts";
 
 export interface UnlockedStore {
   home: string;
@@ -23,21 +24,26 @@ export interface UnlockedStore {
   close(): void;
 }
 
-/** Opens the data dir's database and unlocks its vault; records the use (dead-man switch). */
+/**
+ * Opens the data dir's database and unlocks its vault; records the use (dead-man switch) unless
+ * the store is read-only (read-only media), where reading still works and writes fail later with a
+ * `read_only` StoreError.
+ */
 export async function unlockStore(
   home: string,
   passphrase: string,
   now: number,
 ): Promise<UnlockedStore> {
-  const db = openDatabase(databasePath(home));
+  const path = databasePath(home);
+  const db = openDatabase(path);
   try {
     const sealer = await unlockVault(db, passphrase);
     const store = storeHandle(home, db, sealer);
-    store.writeSync(() => recordUse(db, now));
+    if (!isReadOnly(db)) store.writeSync(() => recordUse(db, now));
     return store;
   } catch (err) {
     db.close();
-    throw err;
+    throw storeErrorAt(err, path) ?? err;
   }
 }
 

@@ -4,6 +4,7 @@
  * whether the open transaction is the caller's own.
  */
 import type { DatabaseSync } from "node:sqlite";
+import { isReadOnly } from "./read_only.ts";
 
 /** Whether a transaction is open on the connection (`isTransaction` is missing from the types). */
 export function inTransaction(db: DatabaseSync): boolean {
@@ -38,7 +39,8 @@ export async function runAsyncTransaction<T>(db: DatabaseSync, fn: () => Promise
 
 function begin(db: DatabaseSync): void {
   if (inTransaction(db)) throw new Error("a transaction is already open on this connection");
-  db.exec("BEGIN IMMEDIATE");
+  // A read-only connection cannot take the write lock; deferred, its reads still work.
+  db.exec(isReadOnly(db) ? "BEGIN" : "BEGIN IMMEDIATE");
 }
 
 /**

@@ -4,14 +4,23 @@
  */
 import { existsSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
-import type { Database } from "./db.ts";
+import { type Database, isReadOnly } from "./db.ts";
+import { isStoreError, storeErrorOf } from "./store_error.ts";
 import { databasePath } from "./layout.ts";
 
 const KEY = "last_unlock_at";
 
-/** Records a use at `now` (call inside a write). */
+/**
+ * Records a use at `now` (call inside a write). A store that cannot be written (read-only media or
+ * file) is skipped without an error: reading must keep working there.
+ */
 export function recordUse(db: Database, now: number): void {
-  db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(KEY, String(now));
+  if (isReadOnly(db)) return;
+  try {
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)").run(KEY, String(now));
+  } catch (err) {
+    if (!isStoreError(storeErrorOf(err), "read_only")) throw err;
+  }
 }
 
 /**
