@@ -73,6 +73,8 @@ export function nodeLockHolder(home: string): { pid?: number } | undefined {
     }
     const [pidText, start] = new TextDecoder().decode(readAll(file)).trim().split(" ");
     const pid = Number(pidText);
+    // This process's own lock (flock conflicts between two descriptors of one process too).
+    if (pid === process.pid) return undefined;
     const live = Number.isInteger(pid) && pid > 1 && processStartTime(pid) === start;
     return live ? { pid } : {};
   } finally {
