@@ -7,7 +7,7 @@
  * store (real SQLite, libsignal and sealing — the same code `legion send` runs), since 500 CLI
  * processes would cost minutes on a loaded machine without testing anything more.
  */
-import { assertEquals } from "../support/assert.ts";
+import { assert, assertEquals } from "../support/assert.ts";
 import { join } from "node:path";
 import { initIdentity, runLegion, TEST_PASSPHRASE } from "../support/cli.ts";
 import { sharedTorNetwork, stopSharedTorNetwork } from "../support/tor_network.ts";
@@ -71,6 +71,8 @@ Deno.test({
       const bobKills = [random(30, 120), random(150, 250), random(280, 360)];
       const aliceKill = random(380, 460);
       const bobRuns: NodeProcess[] = [];
+      const killedAt: number[] = [];
+      const pending: Promise<unknown>[] = [];
       const received = () =>
         bobRuns.reduce((n, run) => n + run.events.filter((e) => e.type === "message").length, 0);
       let bobNode = await start(bob);
@@ -80,19 +82,23 @@ Deno.test({
       for (const at of bobKills) {
         await waitUntil(`${at} messages at B`, () => received() >= at, 240_000);
         await kill(bobNode);
-        console.error(`crash: B killed at ${received()} received`);
+        killedAt.push(received());
         bobNode = await start(bob);
         bobRuns.push(bobNode);
-        // Through A's node: deliver now rather than after the backoff.
-        await runLegion(["--home", alice, "queue", "run"], { passphrase: null });
+        // Through A's node: deliver now rather than after the backoff (not awaited: the next kill
+        // must land while the stream flows).
+        pending.push(runLegion(["--home", alice, "queue", "run"], { passphrase: null }));
       }
       await waitUntil(`${aliceKill} messages at B`, () => received() >= aliceKill, 240_000);
       await kill(aliceNode);
-      console.error(`crash: A killed at ${received()} received`);
+      killedAt.push(received());
       aliceNode = await start(alice);
       aliceRuns.push(aliceNode);
       await waitUntil(`${COUNT} messages at B`, () => received() >= COUNT, 240_000);
       const seconds = (performance.now() - t0) / 1000;
+      await Promise.all(pending);
+      console.error(`crash: killed B, B, B, A with ${killedAt} of ${COUNT} received`);
+      assert(killedAt.every((n) => n < COUNT), "every kill landed mid-drain");
       // Both stop cleanly; the stores are then read by the CLI without a node.
       await kill(aliceNode, "SIGTERM");
       await kill(bobNode, "SIGTERM");
