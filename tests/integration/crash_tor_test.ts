@@ -94,7 +94,13 @@ Deno.test({
       killedAt.push(received());
       aliceNode = await start(alice);
       aliceRuns.push(aliceNode);
-      await waitUntil(`${COUNT} messages at B`, () => received() >= COUNT, 240_000);
+      await waitUntil(`${COUNT} messages at B`, () => received() >= COUNT, 240_000).catch((err) => {
+        const last = aliceNode.events.filter((e) => e.type !== "delivered").slice(-5);
+        throw new Error(
+          `${err.message}: ${received()} received, kills at ${killedAt}; A's last events ` +
+            JSON.stringify(last),
+        );
+      });
       const seconds = (performance.now() - t0) / 1000;
       await Promise.all(pending);
       console.error(`crash: killed B, B, B, A with ${killedAt} of ${COUNT} received`);
