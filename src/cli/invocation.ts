@@ -13,6 +13,7 @@ import { type UnlockedStore, unlockStore } from "../store/open_store.ts";
 import type { NodeContext } from "../node/node_context.ts";
 import type { ServiceName, ServiceParams, ServiceResult } from "../node/service_map.ts";
 import { LegionError } from "../errors.ts";
+import { stopOnSignals } from "./stop_signals.ts";
 
 export interface GlobalOptions {
   home?: string;
@@ -26,6 +27,7 @@ export class Invocation implements NodeContext {
   readonly out: Output;
   readonly home: string;
   readonly #cleanups: Array<() => void | Promise<void>> = [];
+  #stop?: AbortSignal;
 
   constructor(readonly ctx: Context, command: Command) {
     this.globals = command.optsWithGlobals() as GlobalOptions;
@@ -75,6 +77,22 @@ export class Invocation implements NodeContext {
   ): Promise<ServiceResult<N>> {
     const { callService } = await import("../node/service_call.ts");
     return await callService(this, name, params);
+  }
+
+  /** Aborted by the first SIGINT/SIGTERM once `stopOnSignals()` was called. */
+  get signal(): AbortSignal | undefined {
+    return this.#stop;
+  }
+
+  /**
+   * From now on SIGINT/SIGTERM stop this command gracefully: `signal` is aborted and the cleanups
+   * run; a second signal, or a stop taking longer than a few seconds, exits at once (130/143).
+   */
+  stopOnSignals(): AbortSignal {
+    if (this.#stop) return this.#stop;
+    const signals = stopOnSignals();
+    this.onCleanup(() => signals.dispose());
+    return this.#stop = signals.signal;
   }
 
   onCleanup(fn: () => void | Promise<void>): void {

@@ -6,7 +6,8 @@
 import type { Invocation } from "../cli/invocation.ts";
 import { checkHome, HomeGuardError } from "../store/home_guard.ts";
 import { wipeDataDir, type WipeReport } from "../store/wipe.ts";
-import { runningNodePid, stopProcess, torProcessesUsingDir } from "../node/processes.ts";
+import { stopProcess, torProcessesUsingDir } from "../node/processes.ts";
+import { runningNode } from "../node/node_lock.ts";
 import { LegionError } from "../errors.ts";
 
 /** Copies a wipe of the data dir cannot reach; panic reminds the user of them. */
@@ -62,8 +63,9 @@ export async function destroyHome(
  * so replacing the identity under it would leave two.
  */
 export function refuseWhileNodeRuns(home: string, action: string): void {
-  const pid = runningNodePid(home);
-  if (pid === undefined) return;
+  const node = runningNode(home);
+  if (node === undefined) return;
+  const pid = node.pid ?? "?";
   throw new LegionError("config", `A node is running for this data dir (process ${pid})`, {
     hint: `stop it first (SIGTERM to process ${pid}, or Ctrl-C in \`legion listen\`), then ` +
       `${action}; or \`legion panic\` to destroy everything`,

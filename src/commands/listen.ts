@@ -3,8 +3,12 @@
  * identity's onion service, receives and acknowledges messages, delivers the queue, sweeps expired
  * messages and serves other commands over the agent socket — until SIGINT/SIGTERM. Events go to
  * stdout (`--json`: one object per line). A tor Legion started is stopped on the way out.
+ *
+ * One node per data dir: the node lock (node/node_lock.ts) is taken before anything else; a second
+ * `listen` exits 78 without touching the first one's files. SIGINT/SIGTERM stop it within seconds
+ * whatever is in flight (dials and waits for acks are aborted; their items stay queued); a second
+ * signal exits at once (cli/stop_signals.ts).
  */
-import process from "node:process";
 import type { Command } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
@@ -27,28 +31,34 @@ export function registerListen(program: Command, run: ActionRunner): void {
 }
 
 async function listen(inv: Invocation, options: TorOptions): Promise<void> {
-  const [{ AgentClient }, { writePidFile }, { bringUpTor, torTransport }, { startNode }, {
-    describeEvent,
-  }] = await Promise.all([
+  const [{ takeNodeLock }, { AgentClient }, { writePidFile }, { bringUpTor, torTransport }, {
+    startNode,
+  }, { describeEvent }] = await Promise.all([
+    import("../node/node_lock.ts"),
     import("../node/agent_client.ts"),
     import("../node/processes.ts"),
     import("../node/tor_setup.ts"),
     import("../node/node.ts"),
     import("../cli/describe_event.ts"),
   ]);
+  // The lock comes first: of two nodes started at once, the loser leaves before touching anything.
+  const lock = takeNodeLock(inv.home);
+  if (lock === "held") throw alreadyRunning();
+  if (lock !== "absent") inv.onCleanup(() => lock.release());
   const running = await AgentClient.connect(inv.home);
   if (running) {
     running.close();
-    throw new LegionError("config", "A node is already running for this data dir", {
-      hint: "stop it first, or pass another --home",
-    });
+    throw alreadyRunning();
   }
   const store = await inv.unlock();
   // A corrupt page is refused now (exit 65), not met later by every delivery.
   const checkMs = checkIntegrity(store.db, databasePath(inv.home));
   inv.out.note(`store integrity checked in ${Math.round(checkMs)} ms`);
+  const stop = inv.stopOnSignals();
   inv.onCleanup(writePidFile(inv.home));
+  if (stop.aborted) return;
   const tor = await bringUpTor(inv, options);
+  if (stop.aborted) return;
   inv.out.note("publishing the onion service");
   let shutdown = () => {};
   const requested = new Promise<"shutdown">((resolve) => shutdown = () => resolve("shutdown"));
@@ -60,13 +70,8 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
   inv.onCleanup(() => node.close());
 
   const outcome = await new Promise<"signal" | "tor" | "shutdown">((resolve) => {
-    const onSignal = () => resolve("signal");
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    inv.onCleanup(() => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    });
+    if (stop.aborted) return resolve("signal");
+    stop.addEventListener("abort", () => resolve("signal"), { once: true });
     tor.control.closed.then(() => resolve("tor"));
     requested.then(resolve);
   });
@@ -76,4 +81,10 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
     });
   }
   inv.out.note("stopping");
+}
+
+function alreadyRunning(): LegionError {
+  return new LegionError("config", "A node is already running for this data dir", {
+    hint: "stop it first, or pass another --home",
+  });
 }

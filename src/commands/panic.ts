@@ -12,7 +12,8 @@ import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { formatDuration, parseDuration } from "../cli/duration.ts";
 import { unusedFor } from "../store/usage.ts";
-import { processStartTime, runningNodePid, stopProcess } from "../node/processes.ts";
+import { processStartTime, stopProcess } from "../node/processes.ts";
+import { runningNode } from "../node/node_lock.ts";
 import { AgentClient } from "../node/agent_client.ts";
 import { LegionError } from "../errors.ts";
 import { BEYOND_REACH, destroyHome, guardHome } from "./_destroy_home.ts";
@@ -62,8 +63,10 @@ async function panic(inv: Invocation, options: PanicOptions): Promise<void> {
   const started = performance.now();
   let stopped = 0;
   const failures: string[] = [];
-  const node = runningNodePid(home);
-  if (node !== undefined) {
+  const node = await lockHolderPid(home);
+  if (node === "unknown") {
+    failures.push("a node holding the data dir's lock did not name its process");
+  } else if (node !== undefined) {
     // Ask the node to stop through its agent socket (it then stops its own tor), else signal it.
     if ((await askNodeToStop(home, node)) || (await stopProcess(node))) stopped++;
     else failures.push(`process ${node} did not stop`);
@@ -100,6 +103,19 @@ async function panic(inv: Invocation, options: PanicOptions): Promise<void> {
       hint: "see the warnings above; run panic again to retry what is left",
     });
   }
+}
+
+/**
+ * The PID of the node running for `home` (the holder of its node lock, or the one its PID file
+ * names). A node names itself in the lock file right after taking the lock: wait a moment for it.
+ */
+async function lockHolderPid(home: string): Promise<number | "unknown" | undefined> {
+  for (let i = 0; i < 40; i++) {
+    const node = runningNode(home);
+    if (node === undefined || node.pid !== undefined) return node?.pid;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return "unknown";
 }
 
 /** Asks a running node to shut down over the agent socket; true once its process has exited. */

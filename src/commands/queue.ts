@@ -62,11 +62,24 @@ async function cancel(inv: Invocation, id: string): Promise<void> {
 }
 
 async function runQueue(inv: Invocation, options: TorOptions & { timeout: number }): Promise<void> {
-  const { agentFor } = await import("../node/service_call.ts");
+  const [{ agentFor }, { abortable }] = await Promise.all([
+    import("../node/service_call.ts"),
+    import("../node/abort.ts"),
+  ]);
+  const stop = inv.stopOnSignals();
   const agent = await agentFor(inv);
   const summary = agent
-    ? await agent.call("queue.flush", {
-      timeoutMs: options.timeout * 1000,
+    // The running node keeps delivering; only this command's wait ends on a signal.
+    ? await abortable(
+      agent.call("queue.flush", { timeoutMs: options.timeout * 1000 }),
+      stop,
+      () => {},
+    ).catch((err) => {
+      if (!stop.aborted) throw err;
+      throw new LegionError(
+        "retry_later",
+        "Stopped by a signal; the running node keeps delivering",
+      );
     })
     : await (await import("../node/queue_run.ts")).runQueueOnce(
       inv,

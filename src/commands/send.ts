@@ -60,6 +60,7 @@ async function send(
   }
   const waitMs = (options.wait === true ? DEFAULT_WAIT_SECONDS : options.wait) * 1000;
   const { sendAndWait } = await import("../node/send_wait.ts");
+  inv.stopOnSignals();
   const outcome = await sendAndWait(inv, params, waitMs, options, (queued) => report(inv, queued));
   if (outcome.state === "delivered") {
     inv.out.result({ type: "delivered", id: outcome.id, to: name }, `delivered ${outcome.id}`);
@@ -72,7 +73,9 @@ async function send(
   }
   throw new LegionError(
     "retry_later",
-    `Not delivered within ${waitMs / 1000} s; ${outcome.id} stays queued`,
+    inv.signal?.aborted
+      ? `Stopped before the ack; ${outcome.id} stays queued`
+      : `Not delivered within ${waitMs / 1000} s; ${outcome.id} stays queued`,
     {
       hint: "a running `legion listen` or `legion queue run` delivers it later",
     },

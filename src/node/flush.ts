@@ -4,13 +4,18 @@ import type { Deliverer } from "./outbound.ts";
 import type { Messenger } from "./messenger.ts";
 import type { EventSink } from "./events.ts";
 import type { QueueRunSummary } from "./service_map.ts";
+import { whenAborted } from "./abort.ts";
 
-/** Delivers every due item (ignoring backoff) within `timeoutMs`; counts what was delivered. */
+/**
+ * Delivers every due item (ignoring backoff) within `timeoutMs`, or until `signal` is aborted;
+ * counts what was delivered.
+ */
 export async function flushQueue(
   messenger: Messenger,
   deliverer: Deliverer,
   timeoutMs: number,
   emit?: EventSink,
+  signal?: AbortSignal,
 ): Promise<QueueRunSummary> {
   let delivered = 0;
   const previous = messenger.eventSink;
@@ -24,6 +29,7 @@ export async function flushQueue(
     await Promise.race([
       deliverer.deliverDue({ ignoreBackoff: true }),
       new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs)),
+      whenAborted(signal),
     ]);
     clearTimeout(timer);
   } finally {

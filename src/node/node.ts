@@ -60,6 +60,7 @@ export function assembleNode(
 
 export interface RunningNode {
   onion: string;
+  /** Stops promptly whatever is in flight (nothing waits on a peer); queued items stay queued. */
   close(): Promise<void>;
 }
 
@@ -117,6 +118,9 @@ export async function startNode(
     onion: up.onion,
     async close() {
       for (const timer of timers) clearInterval(timer);
+      // First, so nothing waits on the network: in-flight dials and waits for acks end now and
+      // their items stay queued for the next run.
+      deliverer.abort();
       await agent.close();
       await up.close();
       await deliverer.idle();

@@ -14,6 +14,11 @@ export interface NodeContext {
   /** Progress for humans (stderr); never part of the result stream. */
   note(message: string): void;
   warn(message: string): void;
+  /**
+   * Aborted when the user asks the command to stop (SIGINT/SIGTERM): in-flight dials and waits
+   * end, and what they were delivering stays queued.
+   */
+  readonly signal?: AbortSignal;
   /** Registers work to run when the command ends, in reverse order of registration. */
   onCleanup(fn: () => void | Promise<void>): void;
   /** Opens and unlocks the store (asking for the passphrase); closed by the cleanups. */

@@ -2,6 +2,11 @@
  * Delivering one contact's queue: dial its onion, send the queued ciphertexts in windows (so a
  * slow circuit costs one round trip per window, not per message), and drop each item only on the
  * peer's ack. Any failure reschedules what is left with backoff; other contacts are unaffected.
+ *
+ * `abort()` (the node stopping) ends every dial, SOCKS connect and wait for an ack at once; what
+ * they were delivering stays queued as it was — no failure is recorded, since the peer did nothing
+ * wrong — and the next run delivers it. An item sent but not yet acked may then arrive twice; the
+ * receiver acks a duplicate without storing it again.
  */
 import type { Transport } from "../transport/transport.ts";
 import type { FramedStream } from "../transport/framed_stream.ts";
@@ -19,6 +24,7 @@ import { backoffDelay } from "./backoff.ts";
 import { failureEvent } from "./failure_event.ts";
 import { storeErrorOf } from "../store/store_error.ts";
 import type { Messenger } from "./messenger.ts";
+import { abortable } from "./abort.ts";
 
 /** Items in flight on one stream before waiting for their acks. */
 export const DELIVERY_WINDOW = 32;
@@ -30,6 +36,7 @@ export const DELIVERY_CONCURRENCY = 8;
 export class Deliverer {
   readonly #inFlight = new Map<number, Promise<boolean>>();
   readonly #again = new Set<number>();
+  readonly #stop = new AbortController();
 
   constructor(private readonly messenger: Messenger, private readonly transport: Transport) {}
 
@@ -53,6 +60,7 @@ export class Deliverer {
    * same contact runs makes that delivery look again before it finishes.
    */
   deliverTo(contactId: number): Promise<boolean> {
+    if (this.#stop.signal.aborted) return Promise.resolve(false);
     const running = this.#inFlight.get(contactId);
     if (running) {
       this.#again.add(contactId);
@@ -61,6 +69,17 @@ export class Deliverer {
     const run = this.#deliver(contactId).finally(() => this.#inFlight.delete(contactId));
     this.#inFlight.set(contactId, run);
     return run;
+  }
+
+  /** Ends every delivery in flight at once and starts no new one; their items stay queued. */
+  abort(): void {
+    this.#stop.abort(new Error("the node is stopping"));
+  }
+
+  /** `abort()`, then waits for the deliveries to unwind (they do not wait on the network). */
+  async close(): Promise<void> {
+    this.abort();
+    await this.idle();
   }
 
   /** Resolves when every running delivery has finished. */
@@ -72,7 +91,11 @@ export class Deliverer {
     const { messenger } = this;
     const contact = messenger.signal.contactById(contactId);
     if (!contact) return false;
+    const stop = this.#stop.signal;
     let stream: FramedStream | undefined;
+    // A stream ends on abort, which rejects its pending receive (the wait for an ack) at once.
+    const endStream = () => stream?.destroy();
+    stop.addEventListener("abort", endStream, { once: true });
     try {
       do {
         this.#again.delete(contactId);
@@ -85,7 +108,12 @@ export class Deliverer {
             DELIVERY_WINDOW,
           );
           if (items.length === 0) break;
-          stream ??= await this.transport.dial(contact.onion);
+          stop.throwIfAborted();
+          stream ??= await abortable(
+            this.transport.dial(contact.onion, { signal: stop }),
+            stop,
+            (late) => late.destroy(),
+          );
           for (const item of items) {
             await stream.send(
               encodeDelivery({ kind: "deliver", id: item.id, ciphertext: item.ciphertext }),
@@ -123,6 +151,7 @@ export class Deliverer {
       } while (this.#again.has(contactId));
       return true;
     } catch (err) {
+      if (stop.aborted) return false;
       const error = (err as Error).message;
       if (storeErrorOf(err)) messenger.emit(failureEvent(err, `delivering to ${contact.name}`));
       try {
@@ -140,6 +169,7 @@ export class Deliverer {
       }
       return false;
     } finally {
+      stop.removeEventListener("abort", endStream);
       stream?.close();
     }
   }

@@ -24,5 +24,5 @@ export async function runQueueOnce(
   const running: { deliverer?: Deliverer } = {};
   ctx.onCleanup(async () => await running.deliverer?.idle());
   running.deliverer = await torDeliverer(ctx, host, tor);
-  return await flushQueue(messenger, running.deliverer, timeoutMs, emit);
+  return await flushQueue(messenger, running.deliverer, timeoutMs, emit, ctx.signal);
 }

@@ -1,6 +1,7 @@
 /**
  * `send --wait`: queue a message and wait until the peer acks it. Through the running node when
  * there is one (its events tell us); otherwise this process brings tor up and delivers itself.
+ * The context's signal (SIGINT/SIGTERM) ends the wait at once; the message stays queued.
  */
 import { getMessage } from "../store/messages.ts";
 import { fromHex } from "../crypto/hex.ts";
@@ -9,6 +10,7 @@ import { runService } from "./services.ts";
 import { torDeliverer, type TorOptions } from "./tor_setup.ts";
 import type { NodeContext } from "./node_context.ts";
 import type { Queued, SendParams } from "./service_map.ts";
+import { whenAborted } from "./abort.ts";
 
 export interface WaitOutcome {
   id: string;
@@ -26,6 +28,7 @@ export async function sendAndWait(
   if (agent) {
     const seen = new Map<string, "delivered" | "failed">();
     let wake = () => {};
+    ctx.signal?.addEventListener("abort", () => wake(), { once: true });
     agent.onEvent((event) => {
       if (event.type === "delivered" || event.type === "failed") {
         seen.set(String(event.id), event.type);
@@ -36,7 +39,7 @@ export async function sendAndWait(
     const queued = await agent.call("send", params);
     onQueued(queued);
     const deadline = Date.now() + waitMs;
-    while (!seen.has(queued.id) && Date.now() < deadline) {
+    while (!seen.has(queued.id) && Date.now() < deadline && !ctx.signal?.aborted) {
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, Math.max(0, deadline - Date.now()));
@@ -60,7 +63,7 @@ export async function sendAndWait(
     await deliverer.deliverTo(host.signal.contact(params.to).id);
   })();
   try {
-    await Promise.race([deadline, delivery]);
+    await Promise.race([deadline, delivery, whenAborted(ctx.signal)]);
   } finally {
     clearTimeout(timer);
     delivery = delivery.catch(() => {});

@@ -13,7 +13,8 @@ import type { NodeContext } from "./node_context.ts";
 import { Deliverer } from "./outbound.ts";
 import { parsePortAddress } from "../transport/address.ts";
 import { LegionError } from "../errors.ts";
-import { runningNodePid, stopProcess, torProcessesUsingDir } from "./processes.ts";
+import { stopProcess, torProcessesUsingDir } from "./processes.ts";
+import { runningNode } from "./node_lock.ts";
 
 /** The tor options of `listen`, `queue run` and `send --wait` (cli/tor_options.ts parses them). */
 export interface TorOptions {
@@ -52,7 +53,7 @@ export async function bringUpTor(ctx: NodeContext, options: TorOptions): Promise
       cookieFile: options.torCookie ?? env.LEGION_TOR_COOKIE,
     });
   } else {
-    if (runningNodePid(ctx.home) !== undefined) {
+    if (runningNode(ctx.home) !== undefined) {
       throw new LegionError("config", "A node is running for this data dir but not answering yet", {
         hint: "wait for `legion listen` to be ready, or stop it",
       });
@@ -92,7 +93,8 @@ export function torTransport(tor: Pick<TorInstance, "control" | "socks">): Trans
 
 /**
  * Brings tor up and returns a deliverer dialing through it, for work without a running node
- * (`queue run`, `send --wait`). Cleanups: wipe the seed copy, then stop tor.
+ * (`queue run`, `send --wait`). Cleanups: wipe the seed copy, then stop tor. It is aborted with
+ * the context's signal.
  */
 export async function torDeliverer(
   ctx: NodeContext,
@@ -103,5 +105,9 @@ export async function torDeliverer(
   const { messenger, signal } = host;
   const identity = nodeTransportOptions(messenger.store, signal, () => ctx.now());
   ctx.onCleanup(() => identity.wipe());
-  return new Deliverer(messenger, torTransport(tor)(identity.options));
+  const deliverer = new Deliverer(messenger, torTransport(tor)(identity.options));
+  // SIGINT/SIGTERM: dials and waits for acks end now; their items stay queued.
+  if (ctx.signal?.aborted) deliverer.abort();
+  ctx.signal?.addEventListener("abort", () => deliverer.abort(), { once: true });
+  return deliverer;
 }

@@ -5,6 +5,7 @@
  *   legion.db (+ -wal, -shm, -journal)   the SQLite store (store/db.ts)
  *   agent.sock                           the running node's local agent (node/agent_server.ts)
  *   node.pid                             the running node's PID and start time (node/processes.ts)
+ *   node.lock                            held (flock) by the running node: one per home (node/node_lock.ts)
  *   tor/                                 the data dir of the tor Legion starts
  */
 import { existsSync } from "node:fs";
@@ -13,6 +14,7 @@ import { join } from "node:path";
 export const DB_FILE = "legion.db";
 export const AGENT_SOCKET = "agent.sock";
 export const PID_FILE = "node.pid";
+export const LOCK_FILE = "node.lock";
 export const TOR_DIR = "tor";
 
 /** SQLite's companion files of the database (same directory, same mode). */
@@ -24,6 +26,7 @@ export const HOME_ENTRIES: readonly string[] = [
   ...DB_COMPANIONS,
   AGENT_SOCKET,
   PID_FILE,
+  LOCK_FILE,
   TOR_DIR,
 ];
 
@@ -32,6 +35,7 @@ export interface HomeLayout {
   database: string;
   agentSocket: string;
   pidFile: string;
+  lockFile: string;
   torDir: string;
 }
 
@@ -41,6 +45,7 @@ export function homeLayout(home: string): HomeLayout {
     database: join(home, DB_FILE),
     agentSocket: join(home, AGENT_SOCKET),
     pidFile: join(home, PID_FILE),
+    lockFile: join(home, LOCK_FILE),
     torDir: join(home, TOR_DIR),
   };
 }

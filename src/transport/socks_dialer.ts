@@ -6,8 +6,11 @@
  * - `tor_unavailable`: nothing answers on the SOCKS port (our tor is down) — not retried;
  * - `peer_unavailable`: tor answered but could not reach the onion (descriptor not found,
  *   introduction failed, timeout) — after the last retry.
+ *
+ * An abort through `signal` destroys the connection to the SOCKS port at once (a connect to an
+ * offline onion otherwise lasts as long as tor's own timeout) and rejects with the signal's reason.
  */
-import type { Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { SocksClient } from "socks";
 import { formatPortAddress, type PortAddress } from "./address.ts";
 import { TransportError } from "./transport_error.ts";
@@ -39,15 +42,23 @@ export async function dialSocks(
   let lastError = "";
   for (let attempt = 1; attempt <= attempts; attempt++) {
     options.signal?.throwIfAborted();
+    // Our own connection to the SOCKS port, handed to npm:socks, so an abort can destroy it.
+    const proxySocket = connect({ host: socks.host, port: socks.port });
+    const abort = () => proxySocket.destroy();
+    options.signal?.addEventListener("abort", abort, { once: true });
     try {
       const { socket } = await SocksClient.createConnection({
         proxy: { host: socks.host, port: socks.port, type: 5 },
         command: "connect",
         destination: { host: onion, port: options.port ?? 80 },
         timeout: options.timeoutMs ?? 60_000,
+        existing_socket: proxySocket,
       });
+      options.signal?.throwIfAborted();
       return socket;
     } catch (err) {
+      proxySocket.destroy();
+      options.signal?.throwIfAborted();
       const message = (err as Error).message;
       if (isTorDown(message)) {
         throw new TransportError(
@@ -57,6 +68,8 @@ export async function dialSocks(
         );
       }
       lastError = describe(message);
+    } finally {
+      options.signal?.removeEventListener("abort", abort);
     }
     if (attempt < attempts) {
       await sleep(delay, options.signal);

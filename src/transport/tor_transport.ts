@@ -46,13 +46,26 @@ export class TorTransport implements Transport {
       signal: options.signal,
     });
     socket.setNoDelay(true);
-    return await dialHandshake(socketChannel(socket), {
-      identity: this.options.identity,
-      recipientKey,
-      now: (this.options.now ?? Date.now)(),
-      timeoutMs: this.options.helloTimeoutMs,
-      stream: this.options.stream,
-    });
+    // An abort during the hello destroys the socket, which ends the handshake's wait at once.
+    const abort = () => socket.destroy();
+    options.signal?.addEventListener("abort", abort, { once: true });
+    try {
+      const stream = await dialHandshake(socketChannel(socket), {
+        identity: this.options.identity,
+        recipientKey,
+        now: (this.options.now ?? Date.now)(),
+        timeoutMs: this.options.helloTimeoutMs,
+        stream: this.options.stream,
+      });
+      if (options.signal?.aborted) stream.destroy();
+      options.signal?.throwIfAborted();
+      return stream;
+    } catch (err) {
+      options.signal?.throwIfAborted();
+      throw err;
+    } finally {
+      options.signal?.removeEventListener("abort", abort);
+    }
   }
 
   async listen(handler: InboundHandler): Promise<Listener> {

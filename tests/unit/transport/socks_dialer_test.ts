@@ -94,3 +94,25 @@ Deno.test("dialSocks() gives up on a silent proxy after its timeout", async () =
   await loop.catch(() => {});
   for (const c of held) c.close();
 });
+
+Deno.test("dialSocks() ends a connect in progress at once when its signal is aborted", async () => {
+  const server = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  const loop = (async () => {
+    for await (const conn of server) held.push(conn);
+  })();
+  const controller = new AbortController();
+  const started = performance.now();
+  const dial = dialSocks(
+    { host: "127.0.0.1", port: (server.addr as Deno.NetAddr).port },
+    ONION,
+    { attempts: 3, timeoutMs: 60_000, signal: controller.signal },
+  ).catch((e) => e);
+  setTimeout(() => controller.abort(new Error("stopping")), 100);
+  const err = await dial;
+  assert.equal((err as Error).message, "stopping");
+  assert.ok(performance.now() - started < 2_000, "did not wait for the SOCKS timeout");
+  server.close();
+  await loop.catch(() => {});
+  for (const c of held) c.close();
+});
