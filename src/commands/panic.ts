@@ -1,6 +1,7 @@
 /**
  * `legion panic`: destroys everything local — stops the running node and its tor, then wipes the
- * data dir (see src/store/wipe.ts). Needs no passphrase. `--if-unused-for DUR` is the dead-man
+ * data dir (see src/store/wipe.ts). The vault key file is overwritten first, before anything else
+ * (src/store/key_file.ts). Needs no passphrase. `--if-unused-for DUR` is the dead-man
  * switch for cron: it wipes only when the identity has not been unlocked for that long.
  *
  * It destroys only a directory that is provably a Legion home (src/commands/_destroy_home.ts):
@@ -12,6 +13,8 @@ import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { formatDuration, parseDuration } from "../cli/duration.ts";
 import { unusedFor } from "../store/usage.ts";
+import { scrambleKeyFile } from "../store/key_file.ts";
+import { keyFilePath } from "../store/layout.ts";
 import { processStartTime, runningNodePid, stopProcess } from "../node/processes.ts";
 import { AgentClient } from "../node/agent_client.ts";
 import { LegionError } from "../errors.ts";
@@ -60,8 +63,15 @@ async function panic(inv: Invocation, options: PanicOptions): Promise<void> {
     return;
   }
   const started = performance.now();
-  let stopped = 0;
   const failures: string[] = [];
+  // First of all, before a process is stopped: without the key file, no copy of the wrapped vault
+  // key (freed WAL blocks included) can be attacked by guessing the passphrase.
+  try {
+    scrambleKeyFile(keyFilePath(home));
+  } catch (err) {
+    failures.push(`key file: ${(err as Error).message}`);
+  }
+  let stopped = 0;
   const node = runningNodePid(home);
   if (node !== undefined) {
     // Ask the node to stop through its agent socket (it then stops its own tor), else signal it.

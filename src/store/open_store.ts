@@ -4,7 +4,8 @@
  */
 import type { Database } from "./db.ts";
 import { openDatabase } from "./db.ts";
-import { databasePath } from "./layout.ts";
+import { databasePath, keyFilePath } from "./layout.ts";
+import { readKeyFile } from "./key_file.ts";
 import type { Sealer } from "./sealer.ts";
 import { unlockVault } from "./vault.ts";
 import { recordUse } from "./usage.ts";
@@ -23,7 +24,10 @@ export interface UnlockedStore {
   close(): void;
 }
 
-/** Opens the data dir's database and unlocks its vault; records the use (dead-man switch). */
+/**
+ * Opens the data dir's database and unlocks its vault with the passphrase and the home's key file;
+ * records the use (dead-man switch).
+ */
 export async function unlockStore(
   home: string,
   passphrase: string,
@@ -31,7 +35,8 @@ export async function unlockStore(
 ): Promise<UnlockedStore> {
   const db = openDatabase(databasePath(home));
   try {
-    const sealer = await unlockVault(db, passphrase);
+    const keyFile = readKeyFile(keyFilePath(home));
+    const sealer = await unlockVault(db, { passphrase, keyFile }).finally(() => keyFile.fill(0));
     const store = storeHandle(home, db, sealer);
     store.writeSync(() => recordUse(db, now));
     return store;
