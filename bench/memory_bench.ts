@@ -10,7 +10,7 @@
  * 100 messages: the mitigation for Deno's slow release of libsignal's native handles
  * (docs: /work/shared/notes/libsignal.md); without it the figures show the unmitigated growth.
  *
- * Run: deno task bench:memory   (LEGION_BENCH_MESSAGES=N to change the 10,000)
+ * Run: deno task bench:memory   (LEGION_BENCH_MESSAGES=N to change the 10,000; `deno bench` skips it)
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -38,81 +38,88 @@ async function settle(): Promise<number> {
 }
 const fmt = (mb: number) => `${mb.toFixed(1)} MB`;
 
-const dir = await Deno.makeTempDir({ prefix: "legion-memory-bench-" });
-try {
-  const home = join(dir, "home");
-  const main = fileURLToPath(new URL("../main.ts", import.meta.url));
-  const init = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", "--quiet", main, "--home", home, "init", "--restore"],
-    env: { LEGION_PASSPHRASE: PASSPHRASE, NO_COLOR: "1" },
-    stdin: "piped",
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
-  const writer = init.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(await newPhrase()));
-  await writer.close();
-  if (!(await init.status).success) throw new Error("legion init failed");
+// A `deno run` script: `deno bench bench/` (where import.meta.main is false) skips it.
+if (import.meta.main) await main();
 
-  const start = await settle();
-  const unlockStarted = performance.now();
-  const store = await unlockStore(home, PASSPHRASE, Date.now());
-  const unlockMs = performance.now() - unlockStarted;
-  const clock = { now: Date.now() };
-  const network = new MemoryNetwork();
-  let received = 0;
-  const node = assembleNode(store, {
-    now: () => clock.now,
-    transport: (options) => network.transport(options),
-    emit: (event) => {
-      if (event.type === "message") received++;
-    },
-  });
-  const listener = await node.listen();
-  const unlocked = rss();
-  await sleep(3_000);
-  const idle = await settle();
-  console.log(`process start (libraries loaded, nothing unlocked): ${fmt(start)}`);
-  console.log(`right after unlock (${(unlockMs / 1000).toFixed(1)} s) + listen: ${fmt(unlocked)}`);
-  console.log(`after unlock + 3 s idle:                  ${fmt(idle)}   (target ≤ 150 MB)`);
+async function main(): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "legion-memory-bench-" });
+  try {
+    const home = join(dir, "home");
+    const main = fileURLToPath(new URL("../main.ts", import.meta.url));
+    const init = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "--quiet", main, "--home", home, "init", "--restore"],
+      env: { LEGION_PASSPHRASE: PASSPHRASE, NO_COLOR: "1" },
+      stdin: "piped",
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn();
+    const writer = init.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(await newPhrase()));
+    await writer.close();
+    if (!(await init.status).success) throw new Error("legion init failed");
 
-  const peer = await messagingNode(network, dir, "peer", clock);
-  await importCard(peer.node.signal, await node.signal.exportCard({ name: "node" }), {
-    now: clock.now,
-  });
-  await importCard(node.signal, await peer.node.signal.exportCard({ name: "peer" }), {
-    now: clock.now,
-  });
-  const nodeId = peer.node.signal.contact("node").id;
-  const text = "m".repeat(256);
-  const marks = new Map<number, number>();
-  const started = performance.now();
-  for (let sent = 0; sent < TOTAL;) {
-    for (let i = 0; i < BATCH && sent < TOTAL; i++, sent++) {
-      await peer.messenger.sendText("node", `${sent} ${text}`);
+    const start = await settle();
+    const unlockStarted = performance.now();
+    const store = await unlockStore(home, PASSPHRASE, Date.now());
+    const unlockMs = performance.now() - unlockStarted;
+    const clock = { now: Date.now() };
+    const network = new MemoryNetwork();
+    let received = 0;
+    const node = assembleNode(store, {
+      now: () => clock.now,
+      transport: (options) => network.transport(options),
+      emit: (event) => {
+        if (event.type === "message") received++;
+      },
+    });
+    const listener = await node.listen();
+    const unlocked = rss();
+    await sleep(3_000);
+    const idle = await settle();
+    console.log(`process start (libraries loaded, nothing unlocked): ${fmt(start)}`);
+    console.log(
+      `right after unlock (${(unlockMs / 1000).toFixed(1)} s) + listen: ${fmt(unlocked)}`,
+    );
+    console.log(`after unlock + 3 s idle:                  ${fmt(idle)}   (target ≤ 150 MB)`);
+
+    const peer = await messagingNode(network, dir, "peer", clock);
+    await importCard(peer.node.signal, await node.signal.exportCard({ name: "node" }), {
+      now: clock.now,
+    });
+    await importCard(node.signal, await peer.node.signal.exportCard({ name: "peer" }), {
+      now: clock.now,
+    });
+    const nodeId = peer.node.signal.contact("node").id;
+    const text = "m".repeat(256);
+    const marks = new Map<number, number>();
+    const started = performance.now();
+    for (let sent = 0; sent < TOTAL;) {
+      for (let i = 0; i < BATCH && sent < TOTAL; i++, sent++) {
+        await peer.messenger.sendText("node", `${sent} ${text}`);
+      }
+      await peer.deliverer.deliverTo(nodeId);
+      if (sent % 100 === 0) gc?.();
+      if (sent === CHECKPOINT || sent === TOTAL) marks.set(sent, await settle());
     }
-    await peer.deliverer.deliverTo(nodeId);
-    if (sent % 100 === 0) gc?.();
-    if (sent === CHECKPOINT || sent === TOTAL) marks.set(sent, await settle());
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const rows = store.db.prepare("SELECT count(*) AS n FROM messages WHERE direction = 'in'")
-    .get() as { n: number };
-  const first = marks.get(CHECKPOINT)!;
-  const last = marks.get(TOTAL)!;
-  console.log(
-    `received ${Number(rows.n)} messages (${received} events) in ${seconds.toFixed(1)} s ` +
-      `(gc ${gc ? "every 100 messages" : "not exposed"})`,
-  );
-  console.log(`RSS after message ${CHECKPOINT}: ${fmt(first)}`);
-  console.log(`RSS after message ${TOTAL}: ${fmt(last)}`);
-  console.log(`ratio ${TOTAL}/${CHECKPOINT}: ${(last / first).toFixed(3)}   (target 0.90–1.10)`);
+    const seconds = (performance.now() - started) / 1000;
+    const rows = store.db.prepare("SELECT count(*) AS n FROM messages WHERE direction = 'in'")
+      .get() as { n: number };
+    const first = marks.get(CHECKPOINT)!;
+    const last = marks.get(TOTAL)!;
+    console.log(
+      `received ${Number(rows.n)} messages (${received} events) in ${seconds.toFixed(1)} s ` +
+        `(gc ${gc ? "every 100 messages" : "not exposed"})`,
+    );
+    console.log(`RSS after message ${CHECKPOINT}: ${fmt(first)}`);
+    console.log(`RSS after message ${TOTAL}: ${fmt(last)}`);
+    console.log(`ratio ${TOTAL}/${CHECKPOINT}: ${(last / first).toFixed(3)}   (target 0.90–1.10)`);
 
-  await listener.close();
-  await peer.deliverer.idle();
-  node.dispose();
-  peer.node.close();
-  store.close();
-} finally {
-  await Deno.remove(dir, { recursive: true });
+    await listener.close();
+    await peer.deliverer.idle();
+    node.dispose();
+    peer.node.close();
+    store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 }
