@@ -21,7 +21,7 @@ Deno.test("init --force refuses (78) while a node runs and leaves the old identi
   await using dir = await tempDir();
   const home = join(dir.path, "home");
   const { onion } = await initIdentity(home, join(dir.path, "p1"));
-  const node = new Deno.Command("sleep", { args: ["60"], stdout: "null", stderr: "null" }).spawn();
+  const node = new Deno.Command("sleep", { args: ["600"], stdout: "null", stderr: "null" }).spawn();
   try {
     await Deno.writeTextFile(
       join(home, "node.pid"),
