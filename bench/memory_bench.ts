@@ -37,6 +37,16 @@ async function settle(): Promise<number> {
   return rss();
 }
 const fmt = (mb: number) => `${mb.toFixed(1)} MB`;
+/** Anonymous vs file-backed resident memory (Linux), to tell native heap growth from code pages. */
+function statusLine(): string {
+  try {
+    const status = Deno.readTextFileSync("/proc/self/status");
+    const kb = (key: string) => Number(status.match(new RegExp(`${key}:\\s+(\\d+)`))?.[1] ?? 0);
+    return `anon ${fmt(kb("RssAnon") / 1024)}, file ${fmt(kb("RssFile") / 1024)}`;
+  } catch {
+    return "no /proc";
+  }
+}
 
 // A `deno run` script: `deno bench bench/` (where import.meta.main is false) skips it.
 if (import.meta.main) await main();
@@ -99,7 +109,14 @@ async function main(): Promise<void> {
       }
       await peer.deliverer.deliverTo(nodeId);
       if (sent % 100 === 0) gc?.();
-      if (sent === CHECKPOINT || sent === TOTAL) marks.set(sent, await settle());
+      if (sent === CHECKPOINT || sent === TOTAL) {
+        marks.set(sent, await settle());
+        const { heapUsed, external } = Deno.memoryUsage();
+        console.log(
+          `  message ${sent}: RSS ${fmt(marks.get(sent)!)}, V8 heap ${fmt(heapUsed / MiB)}, ` +
+            `external ${fmt(external / MiB)}, ${statusLine()}`,
+        );
+      }
     }
     const seconds = (performance.now() - started) / 1000;
     const rows = store.db.prepare("SELECT count(*) AS n FROM messages WHERE direction = 'in'")
