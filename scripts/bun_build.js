@@ -1,7 +1,9 @@
 // Builds dist/legion with `bun build --compile` (run by scripts/compile.ts under Bun; deno compile
 // needs a runtime download that is not reachable everywhere). Native addons cannot be located by
 // node-gyp-build inside a single binary, so libsignal's loader is replaced with a static require of
-// its prebuilt addon, which Bun embeds and unpacks at first use.
+// its prebuilt addon, which Bun embeds and unpacks at first use. The Argon2id Worker
+// (src/crypto/argon2_worker.ts) is a second entrypoint, which Bun bundles into the binary and
+// resolves from `new Worker(new URL("./argon2_worker.ts", import.meta.url))`.
 /* global Bun */
 import { join } from "node:path";
 
@@ -35,7 +37,7 @@ const nativeLoader = {
 };
 
 const result = await Bun.build({
-  entrypoints: [join(root, "main.ts")],
+  entrypoints: [join(root, "main.ts"), join(root, "src/crypto/argon2_worker.ts")],
   compile: { outfile },
   target: "bun",
   minify: false,

@@ -25,7 +25,16 @@ if (
   Deno.env.get("LEGION_COMPILE_WITH") !== "bun" &&
   await run(
     Deno.execPath(),
-    ["compile", "--allow-all", "--quiet", "--output", outfile, "main.ts"],
+    [
+      "compile",
+      "--allow-all",
+      "--quiet",
+      "--include",
+      "src/crypto/argon2_worker.ts",
+      "--output",
+      outfile,
+      "main.ts",
+    ],
     false,
   )
 ) {

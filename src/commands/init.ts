@@ -4,7 +4,9 @@
  * The new database is built under a temporary name and renamed into place only when complete, so an
  * interrupted init never leaves half an identity, and `--force` never loses the old one early.
  * `--force` replaces an identity only in a provable Legion home with no node running, and erases
- * the old one the way `panic` does (src/commands/_destroy_home.ts) just before the rename.
+ * the old one the way `panic` does (src/commands/_destroy_home.ts, old key file first) just before
+ * the rename. The new vault key file (src/store/key_file.ts) is written in place right before the
+ * rename; a key file without a database (left by an interrupted init) is overwritten and replaced.
  */
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
@@ -18,8 +20,9 @@ import { keyFingerprint } from "../crypto/fingerprint.ts";
 import { onionAddress } from "../crypto/onion.ts";
 import { toHex } from "../crypto/hex.ts";
 import { ensureDataDir, openDatabase } from "../store/db.ts";
-import { databaseExists, databasePath, DB_FILE } from "../store/layout.ts";
+import { databaseExists, databasePath, DB_FILE, keyFilePath } from "../store/layout.ts";
 import { createVault } from "../store/vault.ts";
+import { newKeyFileBytes, scrambleKeyFile, writeKeyFile } from "../store/key_file.ts";
 import { saveIdentity } from "../store/identity_store.ts";
 import { LegionError } from "../errors.ts";
 import { destroyHome, guardHome, refuseWhileNodeRuns } from "./_destroy_home.ts";
@@ -71,10 +74,12 @@ async function init(inv: Invocation, options: InitOptions): Promise<void> {
   if (!options.restore && options.phraseOut) writePhraseFile(options.phraseOut, phrase);
   const staging = join(home, `${DB_FILE}.init-${toHex(randomBytes(6))}`);
   const failures: string[] = [];
+  const keyFile = newKeyFileBytes();
+  let keyFileWritten = false;
   try {
     const db = openDatabase(staging, { create: true });
     try {
-      const sealer = await createVault(db, passphrase);
+      const sealer = await createVault(db, { passphrase, keyFile });
       saveIdentity(db, sealer, keys, createdAt);
       // libsignal keys (identity, signed + Kyber prekeys); loaded here only, keeping --help fast.
       const { createSignalKeys } = await import("../store/signal_keys.ts");
@@ -89,11 +94,16 @@ async function init(inv: Invocation, options: InitOptions): Promise<void> {
       const report = await destroyHome(home, (name) => name.startsWith(stagingName));
       failures.push(...report.failures);
     }
+    discardKeyFile(home);
+    writeKeyFile(keyFilePath(home), keyFile);
+    keyFileWritten = true;
     renameSync(staging, databasePath(home));
   } catch (err) {
     removeDatabase(home, staging);
+    if (keyFileWritten) discardKeyFile(home);
     throw err;
   } finally {
+    keyFile.fill(0);
     keys.seed.fill(0);
     keys.zkSecret.fill(0);
   }
@@ -153,6 +163,13 @@ function showPhraseOnTerminal(inv: Invocation, phrase: string): void {
     "\nRecovery phrase — write it down now; it will not be shown again:\n\n" +
       rows.join("\n") + "\n\n",
   );
+}
+
+/** Overwrites and removes a key file that has no database (an interrupted init's, or ours). */
+function discardKeyFile(home: string): void {
+  const path = keyFilePath(home);
+  scrambleKeyFile(path);
+  rmSync(path, { force: true });
 }
 
 /** Removes a database and its WAL/SHM (`path` defaults to the data dir's database). */

@@ -1,6 +1,7 @@
 /**
  * `legion panic`: destroys everything local — stops the running node and its tor, then wipes the
- * data dir (see src/store/wipe.ts). Needs no passphrase. `--if-unused-for DUR` is the dead-man
+ * data dir (see src/store/wipe.ts). The vault key file is overwritten first, before anything else
+ * (src/store/key_file.ts). Needs no passphrase. `--if-unused-for DUR` is the dead-man
  * switch for cron: it wipes only when the identity has not been unlocked for that long.
  *
  * It destroys only a directory that is provably a Legion home (src/commands/_destroy_home.ts):
@@ -14,6 +15,8 @@ import { formatDuration, parseDuration } from "../cli/duration.ts";
 import { unusedFor } from "../store/usage.ts";
 import { processStartTime, stopProcess } from "../node/processes.ts";
 import { runningNode } from "../node/node_lock.ts";
+import { scrambleKeyFile } from "../store/key_file.ts";
+import { keyFilePath } from "../store/layout.ts";
 import { AgentClient } from "../node/agent_client.ts";
 import { LegionError } from "../errors.ts";
 import { BEYOND_REACH, destroyHome, guardHome } from "./_destroy_home.ts";
@@ -63,6 +66,13 @@ async function panic(inv: Invocation, options: PanicOptions): Promise<void> {
   const started = performance.now();
   let stopped = 0;
   const failures: string[] = [];
+  // First of all, before a process is stopped: without the key file, no copy of the wrapped vault
+  // key (freed WAL blocks included) can be attacked by guessing the passphrase.
+  try {
+    scrambleKeyFile(keyFilePath(home));
+  } catch (err) {
+    failures.push(`key file: ${(err as Error).message}`);
+  }
   const node = await lockHolderPid(home);
   if (node === "unknown") {
     failures.push("a node holding the data dir's lock did not name its process");

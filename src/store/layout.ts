@@ -3,6 +3,7 @@
  * path asks here; nothing else spells these names.
  *
  *   legion.db (+ -wal, -shm, -journal)   the SQLite store (store/db.ts)
+ *   vault.key                            32 random bytes the vault key's wrap needs (key_file.ts)
  *   agent.sock                           the running node's local agent (node/agent_server.ts)
  *   node.pid                             the running node's PID and start time (node/processes.ts)
  *   node.lock                            held (flock) by the running node: one per home (node/node_lock.ts)
@@ -12,6 +13,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 
 export const DB_FILE = "legion.db";
+export const KEY_FILE = "vault.key";
 export const AGENT_SOCKET = "agent.sock";
 export const PID_FILE = "node.pid";
 export const LOCK_FILE = "node.lock";
@@ -24,6 +26,7 @@ export const DB_COMPANIONS = [`${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-jo
 export const HOME_ENTRIES: readonly string[] = [
   DB_FILE,
   ...DB_COMPANIONS,
+  KEY_FILE,
   AGENT_SOCKET,
   PID_FILE,
   LOCK_FILE,
@@ -33,6 +36,7 @@ export const HOME_ENTRIES: readonly string[] = [
 export interface HomeLayout {
   home: string;
   database: string;
+  keyFile: string;
   agentSocket: string;
   pidFile: string;
   lockFile: string;
@@ -43,6 +47,7 @@ export function homeLayout(home: string): HomeLayout {
   return {
     home,
     database: join(home, DB_FILE),
+    keyFile: join(home, KEY_FILE),
     agentSocket: join(home, AGENT_SOCKET),
     pidFile: join(home, PID_FILE),
     lockFile: join(home, LOCK_FILE),
@@ -52,6 +57,10 @@ export function homeLayout(home: string): HomeLayout {
 
 export function databasePath(home: string): string {
   return join(home, DB_FILE);
+}
+
+export function keyFilePath(home: string): string {
+  return join(home, KEY_FILE);
 }
 
 export function databaseExists(home: string): boolean {

@@ -4,7 +4,8 @@
  */
 import type { Database } from "./db.ts";
 import { isReadOnly, openDatabase } from "./db.ts";
-import { databasePath } from "./layout.ts";
+import { databasePath, keyFilePath } from "./layout.ts";
+import { readKeyFile } from "./key_file.ts";
 import type { Sealer } from "./sealer.ts";
 import { unlockVault } from "./vault.ts";
 import { recordUse } from "./usage.ts";
@@ -25,9 +26,9 @@ export interface UnlockedStore {
 }
 
 /**
- * Opens the data dir's database and unlocks its vault; records the use (dead-man switch) unless
- * the store is read-only (read-only media), where reading still works and writes fail later with a
- * `read_only` StoreError.
+ * Opens the data dir's database and unlocks its vault with the passphrase and the home's key file;
+ * records the use (dead-man switch) unless the store is read-only (read-only media), where reading
+ * still works and writes fail later with a `read_only` StoreError.
  */
 export async function unlockStore(
   home: string,
@@ -37,7 +38,8 @@ export async function unlockStore(
   const path = databasePath(home);
   const db = openDatabase(path);
   try {
-    const sealer = await unlockVault(db, passphrase);
+    const keyFile = readKeyFile(keyFilePath(home));
+    const sealer = await unlockVault(db, { passphrase, keyFile }).finally(() => keyFile.fill(0));
     const store = storeHandle(home, db, sealer);
     if (!isReadOnly(db)) store.writeSync(() => recordUse(db, now));
     return store;

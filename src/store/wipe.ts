@@ -1,11 +1,14 @@
 /**
- * Destroying a data dir so nothing is left to recover: every row deleted with `secure_delete`, the
- * WAL checkpointed and truncated, the database vacuumed, then every file overwritten with random
- * bytes, synced and unlinked, and the directories removed.
+ * Destroying a data dir so nothing is left to recover: first the vault key file overwritten with
+ * random bytes and synced (key_file.ts), then every row deleted with `secure_delete`, the WAL
+ * checkpointed and truncated, the database vacuumed, then every file overwritten with random bytes,
+ * synced and unlinked, and the directories removed.
  *
- * Every value was already sealed under the vault key, and the only copy of that key is wrapped in
- * the database; overwriting it is what makes any stray sealed copy (an SSD's remapped block, a
- * backup) useless. Each step runs even when an earlier one failed; failures are collected.
+ * Every value was already sealed under the vault key, and that key is wrapped under the passphrase
+ * and the key file together. The key file is overwritten first because it is the one step that
+ * makes every stray copy useless at once: a wrapped key left in freed blocks by SQLite's WAL, an
+ * SSD's remapped block, a backup of the database. Each step runs even when an earlier one failed;
+ * failures are collected.
  *
  * Nothing is touched unless the directory is provably a Legion home (src/store/home_guard.ts):
  * the wipe refuses a symlinked home, unknown top-level names or a database that is not Legion's.
@@ -25,7 +28,8 @@ import { randomFillSync } from "node:crypto";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { checkHomeContents } from "./home_guard.ts";
-import { databasePath } from "./layout.ts";
+import { databasePath, keyFilePath } from "./layout.ts";
+import { scrambleKeyFile } from "./key_file.ts";
 
 export interface WipeReport {
   tables: number;
@@ -39,7 +43,11 @@ export interface WipeReport {
 export interface WipeOptions {
   /** Top-level names to leave in place (init's staging database); the home itself then stays. */
   keep?: (name: string) => boolean;
+  /** Called after each step, in order: the key file, the database, the files. */
+  onStep?: (step: WipeStep) => void;
 }
+
+export type WipeStep = "key_file" | "database" | "files";
 
 const CHUNK = 1 << 20;
 
@@ -60,11 +68,19 @@ export function wipeDataDir(home: string, options: WipeOptions = {}): WipeReport
   if (!exists(home)) return report;
   checkHomeContents(home);
   try {
+    scrambleKeyFile(keyFilePath(home));
+  } catch (err) {
+    report.failures.push(`key file: ${(err as Error).message}`);
+  }
+  options.onStep?.("key_file");
+  try {
     emptyDatabase(databasePath(home), report);
   } catch (err) {
     report.failures.push(`database: ${(err as Error).message}`);
   }
+  options.onStep?.("database");
   destroyTree(home, report, options.keep);
+  options.onStep?.("files");
   return report;
 }
 

@@ -21,7 +21,7 @@ Deno.test("init --force refuses (78) while a node runs and leaves the old identi
   await using dir = await tempDir();
   const home = join(dir.path, "home");
   const { onion } = await initIdentity(home, join(dir.path, "p1"));
-  const node = new Deno.Command("sleep", { args: ["60"], stdout: "null", stderr: "null" }).spawn();
+  const node = new Deno.Command("sleep", { args: ["600"], stdout: "null", stderr: "null" }).spawn();
   try {
     await Deno.writeTextFile(
       join(home, "node.pid"),
@@ -67,12 +67,21 @@ Deno.test("init --force erases the whole old home (tor/ included) through the pa
   await Deno.mkdir(join(home, "tor"));
   await Deno.writeTextFile(join(home, "tor", "hs_ed25519_secret_key"), "old onion key");
   const neighbour = await plantThesis(dir.path);
+  // A hard link keeps the old key file's blocks readable after the wipe unlinks it.
+  const oldKeyFile = await Deno.readFile(join(home, "vault.key"));
+  await Deno.link(join(home, "vault.key"), join(dir.path, "old-key-link"));
   const forced = await forceInit(home, join(dir.path, "p2"));
   assertEquals(forced.code, 0, forced.stderr);
   assert(forced.stdout.trim() !== first.onion, "a new identity replaced the old one");
   assertEquals(await exists(join(home, "tor")), false, "the old tor state is gone");
   const names = [...Deno.readDirSync(home)].map((entry) => entry.name).sort();
-  assertEquals(names, ["legion.db"]);
+  assertEquals(names, ["legion.db", "vault.key"]);
+  const oldBlocks = await Deno.readFile(join(dir.path, "old-key-link"));
+  assertEquals(oldBlocks.length, 32);
+  assert(oldBlocks.some((byte, i) => byte !== oldKeyFile[i]), "the old key file was overwritten");
+  const newKeyFile = await Deno.readFile(join(home, "vault.key"));
+  assert(newKeyFile.some((byte, i) => byte !== oldKeyFile[i]), "the new identity has its own key");
+  assertEquals((await Deno.stat(join(home, "vault.key"))).mode! & 0o777, 0o600);
   assertEquals(await Deno.readFile(join(dir.path, "thesis.txt")), neighbour);
   const who = await runLegion(["--home", home, "--json", "whoami"]);
   assertEquals(JSON.parse(who.stdout).onion, forced.stdout.trim());

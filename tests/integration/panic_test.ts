@@ -72,6 +72,7 @@ Deno.test("panic --yes on 10,000 messages leaves no marker, sealed byte or key b
     seed: keys.seed,
     seedHex: text(toHex(keys.seed)),
     wrappedVaultKey: new Uint8Array(wrapped).subarray(25, 57),
+    vaultKeyFile: await Deno.readFile(join(home, "vault.key")),
     phraseStart: text(phrase.split(" ").slice(0, 4).join(" ")),
   };
   markers.forEach((marker, i) => needles[`marker${i}`] = text(marker));

@@ -5,16 +5,21 @@ import { createVault, unlockVault } from "../../../src/store/vault.ts";
 import { tempDir } from "../../support/cli.ts";
 import { isUserError } from "../../support/user_error.ts";
 
+const keyFile = crypto.getRandomValues(new Uint8Array(32));
+const right = { passphrase: "right passphrase", keyFile };
+
 Deno.test("unlockVault() opens with the right passphrase and rejects a wrong one (77)", async () => {
   await using dir = await tempDir();
   const db = openDatabase(join(dir.path, "v.db"), { create: true });
   try {
-    const sealer = await createVault(db, "right passphrase");
+    const sealer = await createVault(db, right);
     const sealed = sealer.seal("probe", new Uint8Array([1, 2, 3]));
-    const reopened = await unlockVault(db, "right passphrase");
+    const reopened = await unlockVault(db, right);
     assertEquals(reopened.open("probe", sealed), new Uint8Array([1, 2, 3]));
     const before = db.prepare("SELECT * FROM vault").get();
-    const err = await assertRejects(() => unlockVault(db, "wrong passphrase"));
+    const err = await assertRejects(() =>
+      unlockVault(db, { ...right, passphrase: "wrong passphrase" })
+    );
     assert(isUserError(err, "passphrase_rejected"));
     assertEquals((err as unknown as { exitCode: number }).exitCode, 77);
     assertEquals(
@@ -31,11 +36,11 @@ Deno.test("unlockVault() fails when the stored KDF parameters are edited (no sil
   await using dir = await tempDir();
   const db = openDatabase(join(dir.path, "v.db"), { create: true });
   try {
-    await createVault(db, "right passphrase");
+    await createVault(db, right);
     db.exec("UPDATE vault SET opslimit = opslimit + 1");
     assert(
       isUserError(
-        await assertRejects(() => unlockVault(db, "right passphrase")),
+        await assertRejects(() => unlockVault(db, right)),
         "passphrase_rejected",
       ),
     );
@@ -49,9 +54,41 @@ Deno.test("createVault() refuses Argon2id parameters below MODERATE", async () =
   const db = openDatabase(join(dir.path, "v.db"), { create: true });
   try {
     const err = await assertRejects(() =>
-      createVault(db, "pw", { opslimit: 2, memlimit: 64 * 1024 * 1024 })
+      createVault(db, { passphrase: "pw", keyFile }, { opslimit: 2, memlimit: 64 * 1024 * 1024 })
     );
     assert(err instanceof RangeError);
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("unlockVault() refuses the right passphrase without the right key file (77)", async () => {
+  await using dir = await tempDir();
+  const db = openDatabase(join(dir.path, "v.db"), { create: true });
+  try {
+    await createVault(db, right);
+    const otherKeyFile = keyFile.slice();
+    otherKeyFile[0] ^= 1;
+    for (const wrong of [otherKeyFile, new Uint8Array(32)]) {
+      const err = await assertRejects(() =>
+        unlockVault(db, { passphrase: right.passphrase, keyFile: wrong })
+      );
+      assert(isUserError(err, "passphrase_rejected"));
+    }
+  } finally {
+    db.close();
+  }
+});
+
+Deno.test("unlockVault() refuses a vault of the passphrase-only format", async () => {
+  await using dir = await tempDir();
+  const db = openDatabase(join(dir.path, "v.db"), { create: true });
+  try {
+    await createVault(db, right);
+    db.exec("UPDATE vault SET kdf = 'argon2id13'");
+    const err = await assertRejects(() => unlockVault(db, right));
+    assert(isUserError(err, "config"));
+    assert((err as { hint?: string }).hint?.includes("--restore"));
   } finally {
     db.close();
   }
