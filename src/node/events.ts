@@ -11,7 +11,14 @@ export type NodeEvent =
   | { type: "burned"; ids: string[]; by: string }
   | { type: "expired"; id: string; direction: "in" | "out" }
   | { type: "failed"; id: string; to: string; reason: string }
-  | { type: "retry"; to: string; attempts: number; error: string };
+  | { type: "retry"; to: string; attempts: number; error: string }
+  /** A contact's payload was acked but not kept: its type is not one this node stores. */
+  | { type: "dropped"; id: string; from: string; reason: "unknown_type" }
+  /**
+   * A contact hit a bound: its delivery rate, its message or byte quota (the sender was told to
+   * retry later), or too many bad deliveries (its stream was closed). At most once a minute each.
+   */
+  | { type: "limited"; from: string; reason: "rate" | "messages" | "bytes" | "bad_deliveries" };
 
 export type EventSink = (event: NodeEvent) => void;
 
@@ -38,5 +45,16 @@ export function describeEvent(event: NodeEvent): string {
       return `failed ${event.id} to ${event.to}: ${event.reason}`;
     case "retry":
       return `will retry ${event.to} (attempt ${event.attempts}): ${event.error}`;
+    case "dropped":
+      return `dropped ${event.id} from ${event.from}: ${event.reason.replace("_", " ")}`;
+    case "limited":
+      return `limited ${event.from}: ${LIMIT_TEXT[event.reason]}`;
   }
 }
+
+const LIMIT_TEXT = {
+  rate: "too many deliveries per minute; told to retry later",
+  messages: "message quota reached; told to retry later",
+  bytes: "storage quota reached; told to retry later",
+  bad_deliveries: "too many bad deliveries; stream closed",
+} as const;
