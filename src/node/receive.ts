@@ -162,7 +162,7 @@ export async function receive(
       if (STORED_TYPES.includes(payload.type)) {
         const usage = inboundUsage(db, contact.id);
         if (usage.messages + 1 > limits.maxMessages) throw new OverQuota("messages");
-        // The sealed body is the plaintext plus secretbox overhead; the body alone is close enough.
+        // Usage counts sealed bytes; the new body is counted unsealed (≈41 bytes short).
         if (usage.bytes + payload.body.length > limits.maxBytes) throw new OverQuota("bytes");
       }
       const now = messenger.now();

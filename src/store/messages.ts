@@ -179,14 +179,14 @@ export function sweepExpired(
 
 /**
  * What a contact's incoming messages take up here: how many, and their sealed bodies' bytes (the
- * figure per-contact quotas bound).
+ * figures per-contact quotas bound). Kept by triggers on `messages` (migration 5), so this is one
+ * row lookup.
  */
 export function inboundUsage(db: Database, contactId: number): { messages: number; bytes: number } {
-  const row = db.prepare(
-    `SELECT count(*) AS messages, coalesce(sum(length(body_sealed)), 0) AS bytes
-     FROM messages WHERE contact_id = ? AND direction = 'in'`,
-  ).get(contactId) as { messages: number; bytes: number };
-  return { messages: Number(row.messages), bytes: Number(row.bytes) };
+  const row = db.prepare("SELECT messages, bytes FROM inbound_usage WHERE contact_id = ?").get(
+    contactId,
+  ) as { messages: number; bytes: number } | undefined;
+  return { messages: Number(row?.messages ?? 0), bytes: Number(row?.bytes ?? 0) };
 }
 
 /** Whether an incoming id was already stored (or burnt) for this contact. */
