@@ -52,8 +52,10 @@ export class InboundAcceptor {
   }
 
   async accept(channel: ByteChannel): Promise<void> {
-    if (this.#handshaking.size >= (this.options.maxHandshaking ?? DEFAULT_MAX_HANDSHAKING)) {
-      const oldest = this.#handshaking.values().next().value!;
+    const oldest = this.#handshaking.values().next().value;
+    if (
+      oldest && this.#handshaking.size >= (this.options.maxHandshaking ?? DEFAULT_MAX_HANDSHAKING)
+    ) {
       this.#handshaking.delete(oldest);
       this.#evicted.add(oldest);
       oldest.destroy();
