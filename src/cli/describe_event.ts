@@ -35,5 +35,16 @@ export function describeEvent(event: NodeEvent): string[] {
       return [`storage error (${event.reason}) while ${event.during}: ${safe(event.error)}`];
     case "node_error":
       return [`error while ${event.during}: ${safe(event.error)}`];
+    case "dropped":
+      return [`dropped ${event.id} from ${safe(event.from)}: ${event.reason.replace("_", " ")}`];
+    case "limited":
+      return [`limited ${safe(event.from)}: ${LIMIT_TEXT[event.reason]}`];
   }
 }
+
+const LIMIT_TEXT = {
+  rate: "too many deliveries per minute; told to retry later",
+  messages: "message quota reached; told to retry later",
+  bytes: "storage quota reached; told to retry later",
+  bad_deliveries: "too many bad deliveries; stream closed",
+} as const;

@@ -16,7 +16,14 @@ export type NodeEvent =
   /** The node's own storage failed (full disk, read-only, corrupt); it keeps running. */
   | { type: "storage_error"; reason: StoreErrorReason; during: string; error: string }
   /** Background work failed for another reason; the node keeps running. */
-  | { type: "node_error"; during: string; error: string };
+  | { type: "node_error"; during: string; error: string }
+  /** A contact's payload was acked but not kept: its type is not one this node stores. */
+  | { type: "dropped"; id: string; from: string; reason: "unknown_type" }
+  /**
+   * A contact hit a bound: its delivery rate, its message or byte quota (the sender was told to
+   * retry later), or too many bad deliveries (its stream was closed). At most once a minute each.
+   */
+  | { type: "limited"; from: string; reason: "rate" | "messages" | "bytes" | "bad_deliveries" };
 
 import type { StoreErrorReason } from "../store/store_error.ts";
 

@@ -12,6 +12,7 @@ import type { Listener, Transport } from "../transport/transport.ts";
 import { openHost } from "./host.ts";
 import { Deliverer } from "./outbound.ts";
 import { serveInbound } from "./receive.ts";
+import { InboundGate, type InboundLimits } from "./inbound_limits.ts";
 import { type NodeTransportOptions, nodeTransportOptions } from "./transport_identity.ts";
 import { startAgentServer } from "./agent_server.ts";
 import { runService, type ServiceHost } from "./services.ts";
@@ -39,9 +40,16 @@ export interface AssembledNode extends Required<Pick<ServiceHost, "signal" | "me
 
 export function assembleNode(
   store: UnlockedStore,
-  options: { now: () => number; transport: TransportFactory; emit?: EventSink },
+  options: {
+    now: () => number;
+    transport: TransportFactory;
+    emit?: EventSink;
+    /** Per-contact inbound bounds (defaults: inbound_limits.ts). */
+    limits?: Partial<InboundLimits>;
+  },
 ): AssembledNode {
   const { signal, messenger } = openHost(store, options.now, options.emit);
+  const gate = new InboundGate(options.limits, options.now);
   const identity = nodeTransportOptions(store, signal, options.now);
   const transport = options.transport(identity.options);
   const deliverer = new Deliverer(messenger, transport);
@@ -53,7 +61,7 @@ export function assembleNode(
     messenger,
     deliverer,
     transport,
-    listen: () => transport.listen((stream, peer) => serveInbound(messenger, stream, peer)),
+    listen: () => transport.listen((stream, peer) => serveInbound(messenger, stream, peer, gate)),
     dispose: () => identity.wipe(),
   };
 }

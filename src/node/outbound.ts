@@ -128,11 +128,17 @@ export class Deliverer {
             messenger.emit({ type: "sent", id: toHex(item.id), to: contact.name });
           }
           const pending = new Map(items.map((item) => [toHex(item.id), item]));
+          let later = false;
           while (pending.size > 0) {
             const ack = decodeDelivery(await stream.receive({ timeoutMs: ACK_TIMEOUT_MS }));
             const item = ack.kind === "ack" ? pending.get(toHex(ack.id)) : undefined;
             if (!item || ack.kind !== "ack") throw new Error("unexpected reply from the peer");
             pending.delete(toHex(ack.id));
+            // Over the peer's rate or quota for us: the item stays queued for a retry with backoff.
+            if (ack.status === AckStatus.later) {
+              later = true;
+              continue;
+            }
             const event = await messenger.write((): NodeEvent | undefined => {
               removeFromOutbox(messenger.store.db, item.id);
               if (item.kind !== "message") return undefined;
@@ -147,6 +153,7 @@ export class Deliverer {
             });
             if (event) messenger.emit(event);
           }
+          if (later) throw new Error("the peer asked us to retry later");
         }
       } while (this.#again.has(contactId));
       return true;

@@ -2,16 +2,32 @@
  * Receiving: for each `deliver` on a stream from a contact, decrypt, store sealed and commit —
  * ratchet step, message and seen-id in one transaction — and only then ack. A redelivered id is
  * acked as a duplicate without being stored twice.
+ *
+ * Bounds (inbound_limits.ts): every delivery takes a token from the contact's rate bucket; an empty
+ * bucket gets `later` and the stream is closed. A message over the contact's storage quota gets
+ * `later` (rolled back, ratchet step included, so the retry decrypts). A payload of a type that is
+ * not stored (STORED_TYPES) or not known is acked and dropped. The `maxBadPerStream`-th rejected
+ * delivery closes the stream, freeing its slot. A burn request deletes what exists of the listed
+ * ids and answers with a receipt of exactly those (none if nothing was deleted).
  */
 import type { FramedStream } from "../transport/framed_stream.ts";
 import type { PeerInfo } from "../transport/transport.ts";
 import type { Contact } from "../store/contacts.ts";
 import { AckStatus, decodeDelivery, encodeDelivery } from "../protocol/delivery.ts";
-import { decodePayload, type Payload, PayloadType } from "../protocol/payload.ts";
+import {
+  decodePayload,
+  type Payload,
+  payloadHeaderId,
+  PayloadType,
+  STORED_TYPES,
+  TTL_MAX_SECONDS,
+} from "../protocol/payload.ts";
+import { isPayloadError } from "../protocol/payload_error.ts";
 import { decodeIds, decodeReceipt, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
 import {
   deleteMessages,
   hasSeen,
+  inboundUsage,
   insertMessage,
   isSentTo,
   markSeen,
@@ -24,16 +40,36 @@ import { failureEvent } from "./failure_event.ts";
 import { toHex } from "../crypto/hex.ts";
 import type { NodeEvent } from "./events.ts";
 import type { Messenger } from "./messenger.ts";
+import { DEFAULT_INBOUND_LIMITS, InboundGate, type InboundLimits } from "./inbound_limits.ts";
 
 /** How long an inbound stream may stay silent between messages. */
 export const INBOUND_IDLE_MS = 120_000;
 
 class Rejected extends Error {}
+class OverQuota extends Error {
+  constructor(readonly reason: "messages" | "bytes") {
+    super(reason);
+  }
+}
 
-/** Serves one inbound stream until the peer closes it or sends something malformed. */
-export async function serveInbound(messenger: Messenger, stream: FramedStream, peer: PeerInfo) {
+/**
+ * Serves one inbound stream until the peer closes it, sends something malformed, runs out of rate
+ * or sends too many bad deliveries.
+ */
+export async function serveInbound(
+  messenger: Messenger,
+  stream: FramedStream,
+  peer: PeerInfo,
+  gate: InboundGate = new InboundGate({}, messenger.now),
+) {
   const contact = messenger.signal.contactByKey(peer.publicKey);
   if (!contact) return; // the hello admits contacts only; a removed contact gets nothing
+  let bad = 0;
+  const report = (reason: "rate" | "messages" | "bytes" | "bad_deliveries") => {
+    if (gate.shouldReport(contact.id, reason)) {
+      messenger.emit({ type: "limited", from: contact.name, reason });
+    }
+  };
   while (true) {
     let frame: Uint8Array;
     try {
@@ -41,6 +77,7 @@ export async function serveInbound(messenger: Messenger, stream: FramedStream, p
     } catch {
       return;
     }
+    const allowed = gate.take(contact.id);
     let message;
     try {
       message = decodeDelivery(frame);
@@ -48,25 +85,49 @@ export async function serveInbound(messenger: Messenger, stream: FramedStream, p
       return;
     }
     if (message.kind !== "deliver") return;
+    if (!allowed) {
+      report("rate");
+      await stream.send(encodeDelivery({ kind: "ack", id: message.id, status: AckStatus.later }))
+        .catch(() => {});
+      return; // frees the slot; the sender keeps the message and retries with backoff
+    }
     let outcome;
     try {
-      outcome = await receive(messenger, contact, message.id, message.ciphertext);
+      outcome = await receive(messenger, contact, message.id, message.ciphertext, {
+        limits: gate.limits,
+      });
     } catch (err) {
       // Our own failure (full disk, corrupt store): no ack at all, so the sender keeps the message
       // queued and retries later; an ack of `rejected` would make it give the message up.
       messenger.emit(failureEvent(err, `receiving from ${contact.name}`));
       return;
     }
-    const { status, events, queued } = outcome;
-    if (events.some((event) => event.type === "burned")) await messenger.checkpoint();
+    const { status, events, queued, deleted, limit } = outcome;
+    if (deleted) await messenger.checkpoint();
     for (const event of events) messenger.emit(event);
+    if (limit) report(limit);
     if (queued) messenger.onQueued(contact.id);
     try {
       await stream.send(encodeDelivery({ kind: "ack", id: message.id, status }));
     } catch {
       return;
     }
+    if (status === AckStatus.rejected && ++bad >= gate.limits.maxBadPerStream) {
+      report("bad_deliveries");
+      return;
+    }
   }
+}
+
+export interface ReceiveResult {
+  status: AckStatus;
+  events: NodeEvent[];
+  /** Whether a reply (a burn receipt) was queued for the contact. */
+  queued: boolean;
+  /** Whether messages were deleted (the caller checkpoints the WAL). */
+  deleted: boolean;
+  /** The storage quota that made the status `later`. */
+  limit?: "messages" | "bytes";
 }
 
 /**
@@ -79,9 +140,11 @@ export async function receive(
   contact: Contact,
   id: Uint8Array,
   ciphertext: Uint8Array,
-): Promise<{ status: AckStatus; events: NodeEvent[]; queued: boolean }> {
+  options: { limits?: Pick<InboundLimits, "maxMessages" | "maxBytes"> } = {},
+): Promise<ReceiveResult> {
+  const limits = options.limits ?? DEFAULT_INBOUND_LIMITS;
   const events: NodeEvent[] = [];
-  let queued = false;
+  const effects = { queued: false, deleted: false };
   try {
     const status = await messenger.write(async () => {
       const { db } = messenger.store;
@@ -98,29 +161,58 @@ export async function receive(
       let payload: Payload;
       try {
         payload = decodePayload(plaintext);
-      } catch {
-        throw new Rejected();
+      } catch (err) {
+        const headerId = payloadHeaderId(plaintext);
+        if (!isPayloadError(err, "unknown_type") || !headerId || toHex(headerId) !== toHex(id)) {
+          throw new Rejected();
+        }
+        // A type this version does not know: ack it (retrying cannot help) and keep nothing.
+        markSeen(db, contact.id, id, messenger.now() + TTL_MAX_SECONDS * 1000);
+        events.push(dropped(id, contact, "unknown_type"));
+        return AckStatus.stored;
       }
       if (toHex(payload.id) !== toHex(id)) throw new Rejected();
+      if (STORED_TYPES.includes(payload.type)) {
+        const usage = inboundUsage(db, contact.id);
+        if (usage.messages + 1 > limits.maxMessages) throw new OverQuota("messages");
+        // Usage counts sealed bytes; the new body is counted unsealed (≈41 bytes short).
+        if (usage.bytes + payload.body.length > limits.maxBytes) throw new OverQuota("bytes");
+      }
       const now = messenger.now();
       markSeen(db, contact.id, id, now + payload.ttlSeconds * 1000);
-      queued = await apply(messenger, contact, payload, events);
+      await apply(messenger, contact, payload, events, effects);
       return AckStatus.stored;
     });
-    return { status, events, queued };
+    return { status, events, ...effects };
   } catch (err) {
-    if (err instanceof Rejected) return { status: AckStatus.rejected, events: [], queued: false };
+    if (err instanceof Rejected) {
+      return { status: AckStatus.rejected, events: [], queued: false, deleted: false };
+    }
+    if (err instanceof OverQuota) {
+      return {
+        status: AckStatus.later,
+        events: [],
+        queued: false,
+        deleted: false,
+        limit: err.reason,
+      };
+    }
     throw err;
   }
 }
 
-/** Acts on a decrypted payload inside the receiving transaction; returns whether it queued a reply. */
+function dropped(id: Uint8Array, contact: Contact, reason: "unknown_type"): NodeEvent {
+  return { type: "dropped", id: toHex(id), from: contact.name, reason };
+}
+
+/** Acts on a decrypted payload inside the receiving transaction; notes what it queued or deleted. */
 async function apply(
   messenger: Messenger,
   contact: Contact,
   payload: Payload,
   events: NodeEvent[],
-): Promise<boolean> {
+  effects: { queued: boolean; deleted: boolean },
+): Promise<void> {
   const { db, sealer } = messenger.store;
   switch (payload.type) {
     case PayloadType.receipt: {
@@ -133,25 +225,36 @@ async function apply(
         }
       } else {
         // The peer confirms it burned these; drop our copies too (if any are left).
-        deleteMessages(db, ids, contact.id);
+        if (deleteMessages(db, ids, contact.id) > 0) effects.deleted = true;
         events.push({ type: "burned", ids: ids.map(toHex), by: contact.name });
       }
-      return false;
+      return;
     }
     case PayloadType.burn: {
       // Only ids of this conversation are touched: the sender cannot burn anyone else's messages.
-      const ids = decodeIds(payload.body);
-      for (const id of ids) if (isSentTo(db, contact.id, id)) removeFromOutbox(db, id);
-      deleteMessages(db, ids, contact.id);
-      events.push({ type: "burned", ids: ids.map(toHex), by: contact.name });
+      // The receipt names only what was here and is now gone (the decoder already dropped repeats),
+      // so a list of made-up ids costs one lookup each and queues nothing.
+      const burned: Uint8Array[] = [];
+      for (const id of decodeIds(payload.body)) {
+        if (isSentTo(db, contact.id, id)) removeFromOutbox(db, id);
+        if (deleteMessages(db, [id], contact.id) > 0) burned.push(id);
+      }
+      if (burned.length === 0) return;
+      effects.deleted = true;
+      events.push({ type: "burned", ids: burned.map(toHex), by: contact.name });
       await messenger.queueControl(
         contact,
         PayloadType.receipt,
-        encodeReceipt(ReceiptKind.burned, ids),
+        encodeReceipt(ReceiptKind.burned, burned),
       );
-      return true;
+      effects.queued = true;
+      return;
     }
     default: {
+      if (!STORED_TYPES.includes(payload.type)) {
+        events.push(dropped(payload.id, contact, "unknown_type"));
+        return;
+      }
       insertMessage(db, sealer, {
         payload,
         contactId: contact.id,
@@ -172,7 +275,7 @@ async function apply(
           text: payload.type === PayloadType.text ? new TextDecoder().decode(payload.body) : "",
         },
       );
-      return false;
+      return;
     }
   }
 }

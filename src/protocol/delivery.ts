@@ -7,7 +7,8 @@
  * `id` names the outbox item (the payload id inside the ciphertext must match it). The listener
  * acks only after the decrypted message is committed to disk. Status: 0 stored, 1 duplicate
  * (already stored earlier; the sender treats it as delivered), 2 rejected (cannot be decrypted or
- * is malformed; retrying will not help).
+ * is malformed; retrying will not help), 3 later (not taken now — the receiver's rate or storage
+ * limit for this sender is reached; the sender keeps it queued and retries with backoff).
  */
 import { DeliveryError } from "./delivery_error.ts";
 import { ID_BYTES } from "./message_id.ts";
@@ -18,7 +19,7 @@ const KIND_ACK = 0x02;
 /** A delivery message fills at most one frame. */
 export const MAX_CIPHERTEXT_BYTES = MAX_CONTENT - 1 - ID_BYTES;
 
-export const AckStatus = { stored: 0, duplicate: 1, rejected: 2 } as const;
+export const AckStatus = { stored: 0, duplicate: 1, rejected: 2, later: 3 } as const;
 export type AckStatus = typeof AckStatus[keyof typeof AckStatus];
 
 export type DeliveryMessage =
@@ -61,7 +62,7 @@ export function decodeDelivery(bytes: Uint8Array): DeliveryMessage {
     case KIND_ACK: {
       if (bytes.length !== 2 + ID_BYTES) fail("bad_ack_length", "bad ack length");
       const status = bytes[1 + ID_BYTES];
-      if (status > AckStatus.rejected) fail("unknown_ack_status", `unknown ack status ${status}`);
+      if (status > AckStatus.later) fail("unknown_ack_status", `unknown ack status ${status}`);
       return { kind: "ack", id, status: status as AckStatus };
     }
     default:

@@ -41,6 +41,18 @@ export const PayloadType = {
   group: 7,
 } as const;
 export type PayloadType = typeof PayloadType[keyof typeof PayloadType];
+
+/**
+ * The types a receiver keeps as messages (the inbox lists them, burns and quotas cover them).
+ * Receipts and burns are acted on, never stored; any other type (group, until groups land) is
+ * acknowledged and dropped, so it can neither fill the disk nor linger where nothing shows it.
+ */
+export const STORED_TYPES: readonly PayloadType[] = [
+  PayloadType.text,
+  PayloadType.file,
+  PayloadType.image,
+  PayloadType.voice,
+];
 const TYPE_NAMES = new Map(Object.entries(PayloadType).map(([name, value]) => [value, name]));
 
 /** TTL policy, applied on send and again on receive. */
@@ -123,6 +135,16 @@ export function decodePayload(bytes: Uint8Array): Payload {
     ttlSeconds: clampTtl(view.getUint32(27)),
     body,
   };
+}
+
+/**
+ * The id in a payload's header, read without judging the rest (for acknowledging and dropping a
+ * payload of a type this version does not know); undefined when the header is short or of another
+ * version.
+ */
+export function payloadHeaderId(bytes: Uint8Array): Uint8Array | undefined {
+  if (bytes.length < HEADER_BYTES || bytes[0] !== PAYLOAD_VERSION) return undefined;
+  return bytes.slice(3, 19);
 }
 
 function fail(reason: PayloadError["reason"], message: string): never {

@@ -8,7 +8,7 @@
  */
 import type { Database } from "./db.ts";
 import type { Sealer } from "./sealer.ts";
-import { type Payload, PayloadType } from "../protocol/payload.ts";
+import { type Payload, PayloadType, STORED_TYPES } from "../protocol/payload.ts";
 
 export type Direction = "in" | "out";
 export type MessageState =
@@ -128,8 +128,7 @@ export function listMessages(
     where.push("stored_at > ?");
     params.push(options.since);
   }
-  const types = options.types ??
-    [PayloadType.text, PayloadType.file, PayloadType.image, PayloadType.voice];
+  const types = options.types ?? STORED_TYPES;
   where.push(`type IN (${types.map(() => "?").join(", ")})`);
   params.push(...types);
   const rows = db.prepare(
@@ -176,6 +175,18 @@ export function sweepExpired(
   db.prepare("DELETE FROM messages WHERE expires_at <= ?").run(now);
   db.prepare("DELETE FROM seen WHERE expires_at <= ?").run(now);
   return expired.map((row) => ({ id: new Uint8Array(row.id), direction: row.direction }));
+}
+
+/**
+ * What a contact's incoming messages take up here: how many, and their sealed bodies' bytes (the
+ * figures per-contact quotas bound). Kept by triggers on `messages` (migration 5), so this is one
+ * row lookup.
+ */
+export function inboundUsage(db: Database, contactId: number): { messages: number; bytes: number } {
+  const row = db.prepare("SELECT messages, bytes FROM inbound_usage WHERE contact_id = ?").get(
+    contactId,
+  ) as { messages: number; bytes: number } | undefined;
+  return { messages: Number(row?.messages ?? 0), bytes: Number(row?.bytes ?? 0) };
 }
 
 /** Whether an incoming id was already stored (or burnt) for this contact. */

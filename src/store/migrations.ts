@@ -142,4 +142,35 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM seen WHERE contact_id NOT IN (SELECT id FROM contacts);
     `,
   },
+  {
+    version: 5,
+    name: "per-contact inbound usage",
+    // Per-contact quotas (node/inbound_limits.ts) need each contact's count and sealed bytes of
+    // incoming messages on every delivery; summing length(body_sealed) reads every row (≈50 ms at
+    // 10,000 messages of 6 KB). Triggers keep the totals in step with every insert and delete,
+    // whoever makes it (receive, burn, expiry sweep, contact removal). Bodies are never updated.
+    sql: `
+      CREATE TABLE inbound_usage (
+        contact_id INTEGER PRIMARY KEY,
+        messages INTEGER NOT NULL,
+        bytes INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO inbound_usage (contact_id, messages, bytes)
+        SELECT contact_id, count(*), sum(length(body_sealed)) FROM messages
+        WHERE direction = 'in' GROUP BY contact_id;
+      CREATE TRIGGER inbound_usage_insert AFTER INSERT ON messages WHEN NEW.direction = 'in'
+      BEGIN
+        INSERT INTO inbound_usage (contact_id, messages, bytes)
+          VALUES (NEW.contact_id, 1, length(NEW.body_sealed))
+          ON CONFLICT (contact_id) DO UPDATE
+            SET messages = messages + 1, bytes = bytes + excluded.bytes;
+      END;
+      CREATE TRIGGER inbound_usage_delete AFTER DELETE ON messages WHEN OLD.direction = 'in'
+      BEGIN
+        UPDATE inbound_usage
+          SET messages = messages - 1, bytes = bytes - length(OLD.body_sealed)
+          WHERE contact_id = OLD.contact_id;
+      END;
+    `,
+  },
 ];

@@ -20,6 +20,10 @@ export interface AddOnionOptions {
   /** `virtualPort,target` pairs, e.g. `80,127.0.0.1:4711`. */
   ports: string[];
   flags?: string[];
+  /** `MaxStreams=N`: streams at once per rendezvous circuit (0 = unlimited, tor's default). */
+  maxStreams?: number;
+  /** Tor's onion-service proof-of-work defence (tor 0.4.8+, built with the `pow` module). */
+  pow?: { queueRate?: number; queueBurst?: number };
 }
 
 export type { ProtocolInfo };
@@ -151,7 +155,16 @@ export class TorControl {
   /** ADD_ONION; resolves with the ServiceID (the address without `.onion`). */
   async addOnion(options: AddOnionOptions): Promise<string> {
     const parts = ["ADD_ONION", options.key];
+    // control-spec §3.27: Flags, MaxStreams, the PoW keywords, then the ports.
     if (options.flags?.length) parts.push("Flags=" + options.flags.join(","));
+    if (options.maxStreams !== undefined) parts.push(`MaxStreams=${options.maxStreams}`);
+    if (options.pow) {
+      parts.push("PoWDefensesEnabled=1");
+      if (options.pow.queueRate !== undefined) parts.push(`PoWQueueRate=${options.pow.queueRate}`);
+      if (options.pow.queueBurst !== undefined) {
+        parts.push(`PoWQueueBurst=${options.pow.queueBurst}`);
+      }
+    }
     for (const port of options.ports) parts.push("Port=" + port);
     const reply = await this.command(parts.join(" "));
     for (const line of reply.lines) {

@@ -3,7 +3,8 @@
  *
  * Dialer: send hello, wait for the ack echoing its nonce. Listener: read one frame with the body cap
  * lowered to the smallest bucket (256 B — a stranger cannot make it buffer more), verify it, and
- * either answer with the ack or destroy the channel without a word.
+ * either answer with the ack or destroy the channel without a word. Between a valid hello and the ack,
+ * `admit` may still refuse a known peer (the listener's bounds on authenticated streams).
  */
 import { randomBytes } from "node:crypto";
 import type { ByteChannel } from "./byte_channel.ts";
@@ -23,7 +24,13 @@ import type { KnownPeers } from "../protocol/known_peers.ts";
 import type { ReplayCache } from "../protocol/replay_cache.ts";
 import { TransportError } from "./transport_error.ts";
 
+/** How long a dialer waits for the listener's ack. */
 export const DEFAULT_HELLO_TIMEOUT_MS = 30_000;
+/** How long a listener waits for an inbound stream's hello. */
+export const DEFAULT_HELLO_DEADLINE_MS = 5_000;
+
+/** Why a listener refused a peer whose hello was valid. */
+export type AdmissionRefusal = "busy" | "peer_limit";
 
 export interface DialHandshakeOptions {
   identity: Signer;
@@ -75,13 +82,19 @@ export interface AcceptHandshakeOptions {
   now: () => number;
   windowMs?: number;
   replay?: ReplayCache;
+  /** Hello deadline (default {@link DEFAULT_HELLO_DEADLINE_MS}). */
   timeoutMs?: number;
   stream?: FramedStreamOptions;
+  /**
+   * Called synchronously once the hello is valid, before the ack: returns why the peer is refused,
+   * or null to admit it (the caller then holds whatever slot it reserved).
+   */
+  admit?: (peerKey: Uint8Array) => AdmissionRefusal | null;
 }
 
 export type AcceptResult =
   | { ok: true; stream: FramedStream; peerKey: Uint8Array }
-  | { ok: false; reason: HelloRejection | "timeout" };
+  | { ok: false; reason: HelloRejection | "timeout" | AdmissionRefusal; admitted: boolean };
 
 /** Runs the listener's side; on rejection the channel is already destroyed. */
 export async function acceptHandshake(
@@ -91,11 +104,11 @@ export async function acceptHandshake(
   const stream = new FramedStream(channel, { ...options.stream, maxBody: BUCKETS[0] });
   let hello: Uint8Array;
   try {
-    hello = await stream.receive({ timeoutMs: options.timeoutMs ?? DEFAULT_HELLO_TIMEOUT_MS });
+    hello = await stream.receive({ timeoutMs: options.timeoutMs ?? DEFAULT_HELLO_DEADLINE_MS });
   } catch (err) {
     stream.destroy();
     const timedOut = err instanceof StreamError && err.reason === "timeout";
-    return { ok: false, reason: timedOut ? "timeout" : "malformed" };
+    return { ok: false, reason: timedOut ? "timeout" : "malformed", admitted: false };
   }
   const verdict = await verifyHello(hello, {
     selfKey: options.selfKey,
@@ -106,14 +119,23 @@ export async function acceptHandshake(
   });
   if (!verdict.ok) {
     stream.destroy();
-    return verdict;
+    return { ...verdict, admitted: false };
+  }
+  if (stream.isClosed) {
+    // Torn down (e.g. evicted) while the signature was checked.
+    return { ok: false, reason: "timeout", admitted: false };
+  }
+  const refusal = options.admit?.(verdict.peerKey) ?? null;
+  if (refusal !== null) {
+    stream.destroy();
+    return { ok: false, reason: refusal, admitted: false };
   }
   stream.setMaxBody(options.stream?.maxBody ?? MAX_BODY);
   try {
     await stream.send(createAck(verdict.nonce));
   } catch {
     stream.destroy();
-    return { ok: false, reason: "timeout" };
+    return { ok: false, reason: "timeout", admitted: true };
   }
   return { ok: true, stream, peerKey: verdict.peerKey };
 }

@@ -1,18 +1,33 @@
 /**
- * What every listener does with a new inbound channel: count it against the bound on concurrent
- * inbound streams (over the bound it is destroyed at once), run the hello, hand an accepted stream
- * to the handler, and close the stream when the handler is done.
+ * What every listener does with a new inbound channel: admission, the hello, the handler, and
+ * closing the stream when the handler is done.
+ *
+ * Admission keeps two pools apart, so that strangers cannot lock contacts out:
+ * - streams still in their hello sit in a small pool (`maxHandshaking`, default 16) with a short
+ *   deadline (`helloDeadlineMs`, default 5 s). When the pool is full, a new stream evicts the one
+ *   that has waited longest: a flood of silent streams costs each of them its slot within
+ *   `maxHandshaking` arrivals, while an honest dialer's hello (one round trip) gets through.
+ * - streams whose hello proved a contact move to the authenticated pool (`maxInbound`, default 32),
+ *   at most `maxPerPeer` (default 4) from any one contact. Nobody enters it without a valid hello,
+ *   so strangers never hold one of its slots; a contact over its share is refused after its hello.
  */
 import type { ByteChannel } from "./byte_channel.ts";
-import { acceptHandshake } from "./hello_handshake.ts";
+import { acceptHandshake, type AdmissionRefusal } from "./hello_handshake.ts";
 import type { InboundHandler, TransportOptions } from "./transport.ts";
 import { ReplayCache } from "../protocol/replay_cache.ts";
 import { onionAddress } from "../crypto/onion.ts";
+import { toHex } from "../crypto/hex.ts";
 
 export const DEFAULT_MAX_INBOUND = 32;
+export const DEFAULT_MAX_HANDSHAKING = 16;
+export const DEFAULT_MAX_PER_PEER = 4;
 
 export class InboundAcceptor {
-  #open = 0;
+  /** Channels still in their hello, oldest first (a Set keeps insertion order). */
+  readonly #handshaking = new Set<ByteChannel>();
+  readonly #evicted = new WeakSet<ByteChannel>();
+  readonly #perPeer = new Map<string, number>();
+  #authenticated = 0;
   readonly #replay = new ReplayCache();
   readonly #channels = new Set<ByteChannel>();
 
@@ -21,19 +36,33 @@ export class InboundAcceptor {
     private readonly handler: InboundHandler,
   ) {}
 
-  /** Streams currently open (in hello or in a handler). */
+  /** Streams open at once: in their hello or in a handler. */
   get open(): number {
-    return this.#open;
+    return this.#handshaking.size + this.#authenticated;
+  }
+
+  /** Streams still in their hello. */
+  get handshaking(): number {
+    return this.#handshaking.size;
+  }
+
+  /** Streams admitted after a valid hello (in a handler). */
+  get authenticated(): number {
+    return this.#authenticated;
   }
 
   async accept(channel: ByteChannel): Promise<void> {
-    if (this.#open >= (this.options.maxInbound ?? DEFAULT_MAX_INBOUND)) {
-      channel.destroy();
-      this.options.onReject?.("busy");
-      return;
+    const oldest = this.#handshaking.values().next().value;
+    if (
+      oldest && this.#handshaking.size >= (this.options.maxHandshaking ?? DEFAULT_MAX_HANDSHAKING)
+    ) {
+      this.#handshaking.delete(oldest);
+      this.#evicted.add(oldest);
+      oldest.destroy();
     }
-    this.#open++;
+    this.#handshaking.add(channel);
     this.#channels.add(channel);
+    let peerKey: string | undefined;
     try {
       const result = await acceptHandshake(channel, {
         selfKey: this.options.identity.publicKey,
@@ -41,11 +70,16 @@ export class InboundAcceptor {
         now: this.options.now ?? Date.now,
         windowMs: this.options.helloWindowMs,
         replay: this.#replay,
-        timeoutMs: this.options.helloTimeoutMs,
+        timeoutMs: this.options.helloDeadlineMs,
         stream: this.options.stream,
+        admit: (key) => {
+          const refusal = this.#admit(channel, toHex(key));
+          if (refusal === null) peerKey = toHex(key);
+          return refusal;
+        },
       });
       if (!result.ok) {
-        this.options.onReject?.(result.reason);
+        this.options.onReject?.(this.#evicted.has(channel) ? "evicted" : result.reason);
         return;
       }
       const peer = {
@@ -60,13 +94,32 @@ export class InboundAcceptor {
         result.stream.close();
       }
     } finally {
+      this.#handshaking.delete(channel);
       this.#channels.delete(channel);
-      this.#open--;
+      if (peerKey !== undefined) this.#release(peerKey);
     }
   }
 
   /** Destroys every open inbound channel. */
   destroyAll(): void {
     for (const channel of this.#channels) channel.destroy();
+  }
+
+  /** Moves a channel with a valid hello into the authenticated pool, or says why not. */
+  #admit(channel: ByteChannel, key: string): AdmissionRefusal | null {
+    if (this.#authenticated >= (this.options.maxInbound ?? DEFAULT_MAX_INBOUND)) return "busy";
+    const held = this.#perPeer.get(key) ?? 0;
+    if (held >= (this.options.maxPerPeer ?? DEFAULT_MAX_PER_PEER)) return "peer_limit";
+    this.#handshaking.delete(channel);
+    this.#perPeer.set(key, held + 1);
+    this.#authenticated++;
+    return null;
+  }
+
+  #release(key: string): void {
+    this.#authenticated--;
+    const held = (this.#perPeer.get(key) ?? 1) - 1;
+    if (held > 0) this.#perPeer.set(key, held);
+    else this.#perPeer.delete(key);
   }
 }

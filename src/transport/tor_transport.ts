@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from "node:net";
 import { socketChannel } from "./byte_channel.ts";
 import { dialHandshake } from "./hello_handshake.ts";
 import { InboundAcceptor } from "./inbound_acceptor.ts";
-import { publishOnion } from "./onion_service.ts";
+import { publishOnion, type PublishOptions } from "./onion_service.ts";
 import { dialSocks, type SocksDialOptions } from "./socks_dialer.ts";
 import type { FramedStream } from "./framed_stream.ts";
 import type { TorInstance } from "./tor_process.ts";
@@ -26,12 +26,18 @@ export interface TorTransportOptions extends TransportOptions {
   socks?: Omit<SocksDialOptions, "signal">;
   /** How long to wait for the descriptor upload (default 120 s). */
   publishTimeoutMs?: number;
+  /** ADD_ONION's `MaxStreams` per rendezvous circuit (default 8; the circuit is closed beyond it). */
+  maxStreamsPerCircuit?: number;
+  /** Tor's PoW defence and its queue (default on: 25 requests/s, burst 250); `false` for off. */
+  pow?: PublishOptions["pow"];
 }
 
 export class TorTransport implements Transport {
   readonly onion: string;
   /** Seconds the last `listen()` waited for its descriptor upload. */
   publishSeconds = 0;
+  /** Whether the last `listen()` got tor's proof-of-work defence. */
+  pow = false;
 
   constructor(readonly options: TorTransportOptions) {
     this.onion = `${onionAddress(options.identity.publicKey)}.onion`;
@@ -85,13 +91,18 @@ export class TorTransport implements Transport {
         this.options.tor.control,
         this.options.identity,
         { host: "127.0.0.1", port },
-        { timeoutMs: this.options.publishTimeoutMs },
+        {
+          timeoutMs: this.options.publishTimeoutMs,
+          maxStreams: this.options.maxStreamsPerCircuit,
+          pow: this.options.pow,
+        },
       );
     } catch (err) {
       server.close();
       throw err;
     }
     this.publishSeconds = published.publishSeconds;
+    this.pow = published.pow;
     let closing: Promise<void> | undefined;
     return {
       onion: published.onion,

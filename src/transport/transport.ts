@@ -15,6 +15,14 @@
 import type { FramedStream, FramedStreamOptions } from "./framed_stream.ts";
 import type { KnownPeers } from "../protocol/known_peers.ts";
 import type { HelloRejection, Signer } from "../protocol/hello.ts";
+import type { AdmissionRefusal } from "./hello_handshake.ts";
+
+/**
+ * Why an inbound stream was dropped: its hello was bad or late (`timeout`), it was evicted from the
+ * full hello pool by a newer stream (`evicted`), or a valid peer found the authenticated pool full
+ * (`busy`) or already held its share of it (`peer_limit`).
+ */
+export type InboundRejection = HelloRejection | "timeout" | "evicted" | AdmissionRefusal;
 
 export interface PeerInfo {
   /** The peer's Ed25519 public key, proven by its hello. */
@@ -59,12 +67,18 @@ export interface TransportOptions {
   now?: () => number;
   /** Accepted hello clock difference, either direction (default 5 min). */
   helloWindowMs?: number;
-  /** Time an inbound stream has to present its hello, and a dialer waits for the ack (default 30 s). */
+  /** How long a dialer waits for the listener's ack to its hello (default 30 s). */
   helloTimeoutMs?: number;
-  /** Inbound streams open at once, including those still in their hello (default 32). */
+  /** How long an inbound stream has to present its hello (default 5 s). */
+  helloDeadlineMs?: number;
+  /** Inbound streams still in their hello; a new one evicts the oldest (default 16). */
+  maxHandshaking?: number;
+  /** Inbound streams admitted after a valid hello, over all peers (default 32). */
   maxInbound?: number;
+  /** Inbound streams admitted after a valid hello, per peer (default 4). */
+  maxPerPeer?: number;
   /** Options for every stream after the hello. */
   stream?: FramedStreamOptions;
   /** Told why a hello was dropped (the peer is told nothing). For logs and tests. */
-  onReject?: (reason: HelloRejection | "timeout" | "busy") => void;
+  onReject?: (reason: InboundRejection) => void;
 }

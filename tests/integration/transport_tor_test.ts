@@ -146,6 +146,10 @@ Deno.test({
         listeners.push(listenerA, listenerB);
         assert.deepEqual(listenerA.onion, `${onionAddress(idA.publicKey)}.onion`);
         assert.deepEqual(listenerB.onion, `${onionAddress(idB.publicKey)}.onion`);
+        // ADD_ONION carried MaxStreams=8 with MaxStreamsCloseCircuit and the PoW defence, and this
+        // tor (0.4.9, `pow` module) took them without the fallback.
+        assert.equal(nodeA.pow, true, "tor accepted PoWDefensesEnabled=1");
+        assert.equal(nodeB.pow, true, "tor accepted PoWDefensesEnabled=1");
       });
 
       await t.step("each node dials the other through SOCKS and frames go both ways", async () => {

@@ -9,6 +9,7 @@ import type { Messenger } from "../../src/node/messenger.ts";
 import type { Deliverer } from "../../src/node/outbound.ts";
 import { assembleNode } from "../../src/node/node.ts";
 import type { NodeEvent } from "../../src/node/events.ts";
+import type { InboundLimits } from "../../src/node/inbound_limits.ts";
 import { newNode, type TestNode } from "./signal.ts";
 
 export interface MessagingNode {
@@ -25,6 +26,7 @@ export async function messagingNode(
   dir: string,
   name: string,
   clock: { now: number },
+  options: { limits?: Partial<InboundLimits> } = {},
 ): Promise<MessagingNode> {
   const node = await newNode(dir, name, clock);
   const events: NodeEvent[] = [];
@@ -32,6 +34,7 @@ export async function messagingNode(
     now: () => clock.now,
     transport: (options) => network.transport(options),
     emit: (event) => events.push(event),
+    limits: options.limits,
   });
   // One libsignal context per store: the test's handle uses the node's own.
   node.signal = assembled.signal;

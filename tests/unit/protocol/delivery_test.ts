@@ -63,7 +63,7 @@ Deno.test("decodeDelivery() names each malformed branch with its own reason", ()
   assertEquals(reason(new Uint8Array([0x03, ...id, 0])), "unknown_kind");
   assertEquals(reason(new Uint8Array([0x01, ...id])), "empty_ciphertext");
   assertEquals(reason(new Uint8Array([...ack, 0])), "bad_ack_length");
-  assertEquals(reason(new Uint8Array([...ack.subarray(0, 17), 3])), "unknown_ack_status");
+  assertEquals(reason(new Uint8Array([...ack.subarray(0, 17), 4])), "unknown_ack_status");
   const fits = encodeDelivery({
     kind: "deliver",
     id,

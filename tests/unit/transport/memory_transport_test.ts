@@ -34,7 +34,7 @@ function setup(bobOptions: Partial<TransportOptions> = {}) {
     identity: bob,
     knownPeers: knownPeerSet([alice.publicKey]),
     onReject: (r) => rejected.push(r),
-    helloTimeoutMs: 200,
+    helloDeadlineMs: 200,
     ...bobOptions,
   });
   return { network, a, b, rejected, peers };
@@ -138,7 +138,7 @@ Deno.test("a first frame larger than the hello bucket is dropped before it is bu
 });
 
 Deno.test("a silent dialer is dropped after the hello timeout", async () => {
-  const { network, b, rejected } = setup({ helloTimeoutMs: 30 });
+  const { network, b, rejected } = setup({ helloDeadlineMs: 30 });
   const listener = await b.listen(echo);
   await expectSilentDrop(network.rawDial(b.onion));
   await waitFor(() => rejected.length === 1);
@@ -146,13 +146,13 @@ Deno.test("a silent dialer is dropped after the hello timeout", async () => {
   await listener.close();
 });
 
-Deno.test("inbound streams beyond the bound are refused at once", async () => {
-  const { network, a, b, rejected } = setup({ maxInbound: 1, helloTimeoutMs: 5_000 });
+Deno.test("authenticated streams beyond the bound are refused after the hello", async () => {
+  const { a, b, rejected } = setup({ maxInbound: 1, helloDeadlineMs: 5_000 });
   let release!: () => void;
   const held = new Promise<void>((r) => release = r);
   const listener = await b.listen(async () => await held);
   const first = await a.dial(b.onion);
-  await expectSilentDrop(network.rawDial(b.onion));
+  assert.ok(isUserError(await a.dial(b.onion).catch((e) => e), "peer_unavailable"));
   await waitFor(() => rejected.length === 1);
   assert.deepEqual(rejected, ["busy"]);
   release();

@@ -36,8 +36,10 @@ Deno.test("publishOnion() adds the service from the expanded identity key and wa
   const key = Buffer.from(expandedSecretKey(seed)).toString("base64");
   assert.deepEqual(fake.received, [
     "SETEVENTS HS_DESC",
-    `ADD_ONION ED25519-V3:${key} Flags=DiscardPK Port=80,127.0.0.1:4711`,
+    `ADD_ONION ED25519-V3:${key} Flags=DiscardPK,MaxStreamsCloseCircuit MaxStreams=8 ` +
+    `PoWDefensesEnabled=1 PoWQueueRate=25 PoWQueueBurst=250 Port=80,127.0.0.1:4711`,
   ]);
+  assert.equal(published.pow, true);
   await published.remove();
   assert.equal(fake.received.at(-1), `DEL_ONION ${address}`);
   await control.close();
@@ -65,6 +67,71 @@ Deno.test("publishOnion() gives up when no descriptor is uploaded in time", asyn
   assert.ok(isUserError(err, "tor_unavailable"), String(err));
   assert.match(err.message, /descriptor/);
   assert.equal(fake.received.at(-1), `DEL_ONION ${address}`);
+  await control.close();
+  await fake.close();
+});
+
+Deno.test("publishOnion() passes a configured MaxStreams and PoW queue, or no PoW at all", async () => {
+  const key = Buffer.from(expandedSecretKey(seed)).toString("base64");
+  for (
+    const [options, tail] of [
+      [
+        { maxStreams: 3, pow: { queueRate: 5, queueBurst: 9 } },
+        "MaxStreams=3 PoWDefensesEnabled=1 PoWQueueRate=5 PoWQueueBurst=9",
+      ],
+      [{ pow: false as const }, "MaxStreams=8"],
+    ] as const
+  ) {
+    const fake = await fakeTor(address, true);
+    const control = await TorControl.connect(fake.address);
+    const published = await publishOnion(
+      control,
+      identity,
+      { host: "127.0.0.1", port: 1 },
+      options,
+    );
+    assert.equal(
+      fake.received[1],
+      `ADD_ONION ED25519-V3:${key} Flags=DiscardPK,MaxStreamsCloseCircuit ${tail} Port=80,127.0.0.1:1`,
+    );
+    assert.equal(published.pow, options.pow !== false);
+    await published.remove();
+    await control.close();
+    await fake.close();
+  }
+});
+
+Deno.test("publishOnion() falls back to no PoW when tor does not know the keywords", async () => {
+  const fake = await fakeControlPort(async (line, send) => {
+    if (line.startsWith("ADD_ONION ") && line.includes("PoWDefensesEnabled")) {
+      await send(
+        '512 Bad arguments to ADD_ONION: Unrecognized keyword argument "PoWDefensesEnabled"\r\n',
+      );
+    } else if (line.startsWith("ADD_ONION ")) {
+      await send(`250-ServiceID=${address}\r\n250 OK\r\n`);
+      await send(`650 HS_DESC UPLOADED ${address} UNKNOWN $AAAA\r\n`);
+    } else await send("250 OK\r\n");
+  });
+  const control = await TorControl.connect(fake.address);
+  const published = await publishOnion(control, identity, { host: "127.0.0.1", port: 1 });
+  assert.equal(published.pow, false);
+  const adds = fake.received.filter((line) => line.startsWith("ADD_ONION "));
+  assert.equal(adds.length, 2);
+  assert.match(adds[1], / Flags=DiscardPK,MaxStreamsCloseCircuit MaxStreams=8 Port=/);
+  await published.remove();
+  await control.close();
+  await fake.close();
+});
+
+Deno.test("publishOnion() does not retry a refusal that is not about PoW", async () => {
+  const fake = await fakeControlPort(async (line, send) => {
+    if (line.startsWith("ADD_ONION ")) await send("550 Onion address collision\r\n");
+    else await send("250 OK\r\n");
+  });
+  const control = await TorControl.connect(fake.address);
+  const err = await publishOnion(control, identity, { host: "127.0.0.1", port: 1 }).catch((e) => e);
+  assert.ok(isUserError(err, "tor_unavailable"), String(err));
+  assert.equal(fake.received.filter((line) => line.startsWith("ADD_ONION ")).length, 1);
   await control.close();
   await fake.close();
 });
