@@ -8,6 +8,7 @@ import { Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
+import { durationOption } from "../cli/number_option.ts";
 import { describeEvent } from "../node/events.ts";
 import { LegionError } from "../errors.ts";
 
@@ -24,13 +25,10 @@ export function registerQueue(program: Command, run: ActionRunner): void {
     queue.command("run")
       .description("deliver what can be delivered now, then exit (for cron)")
       .addOption(
-        new Option("--timeout <seconds>", "stop trying after this long").default(120).argParser(
-          (value) => {
-            const seconds = Number(value);
-            if (!(seconds > 0)) throw new LegionError("usage", `Not a number of seconds: ${value}`);
-            return seconds;
-          },
-        ),
+        new Option(
+          "--timeout <duration>",
+          "stop trying after this long (e.g. 90s, 5m; a bare number is seconds)",
+        ).default(120_000, "2m").argParser(durationOption({ option: "--timeout", bare: "s" })),
       ),
   )
     .addHelpText(
@@ -58,17 +56,20 @@ async function cancel(inv: Invocation, id: string): Promise<void> {
   inv.out.result({ type: "cancelled", id: result.id }, `cancelled ${result.id}`);
 }
 
-async function runQueue(inv: Invocation, options: TorOptions & { timeout: number }): Promise<void> {
+async function runQueue(
+  inv: Invocation,
+  options: TorOptions & { /** Milliseconds. */ timeout: number },
+): Promise<void> {
   const { agentFor } = await import("../node/service_call.ts");
   const agent = await agentFor(inv);
   const summary = agent
     ? await agent.call("queue.flush", {
-      timeoutMs: options.timeout * 1000,
+      timeoutMs: options.timeout,
     })
     : await (await import("../node/queue_run.ts")).runQueueOnce(
       inv,
       options,
-      options.timeout * 1000,
+      options.timeout,
       (event) => inv.out.result(event, describeEvent(event)),
     );
   inv.out.result(

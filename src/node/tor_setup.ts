@@ -100,8 +100,17 @@ export async function torDeliverer(
   options: TorOptions,
 ): Promise<Deliverer> {
   const tor = await bringUpTor(ctx, options);
+  return delivererOver(ctx, host, torTransport(tor));
+}
+
+/** A deliverer dialing through `transport` (tor, or a test's in-memory network). */
+export function delivererOver(
+  ctx: NodeContext,
+  host: ServiceHost,
+  transport: TransportFactory,
+): Deliverer {
   const { messenger, signal } = host;
   const identity = nodeTransportOptions(messenger.store, signal, () => ctx.now());
   ctx.onCleanup(() => identity.wipe());
-  return new Deliverer(messenger, torTransport(tor)(identity.options));
+  return new Deliverer(messenger, transport(identity.options));
 }
