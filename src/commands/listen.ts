@@ -63,6 +63,7 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
       process.off("SIGTERM", onSignal);
     });
     tor.control.closed.then(() => resolve("tor"));
+    inv.ctx.stdoutClosed?.then(() => resolve("signal"));
     requested.then(resolve);
   });
   if (outcome === "tor") {
