@@ -242,7 +242,7 @@ Deno.test({
           assertEquals(late.code, 75, late.stderr);
           assertMatch(
             late.stderr,
-            /legion: error: Not delivered within 3 s; [0-9a-f]{32} stays queued/,
+            /legion: error: Not delivered within 3s; [0-9a-f]{32} stays queued/,
           );
         },
       );
