@@ -5,8 +5,17 @@
 import process from "node:process";
 import { homedir } from "node:os";
 import type { Context } from "./src/cli/context.ts";
+import { watchOutput } from "./src/cli/closed_output.ts";
 import { runCli } from "./src/cli/program.ts";
 import { COMMANDS } from "./src/commands/mod.ts";
+
+let outputFailed = false;
+const stdoutClosed = watchOutput(process.stdout, (err) => {
+  outputFailed = true;
+  process.stderr.write(`legion: error: cannot write the output: ${err.message}\n`);
+});
+// Diagnostics that cannot be written have nowhere else to go.
+watchOutput(process.stderr, () => {});
 
 const ctx: Context = {
   stdin: process.stdin,
@@ -16,6 +25,8 @@ const ctx: Context = {
   now: () => Date.now(),
   cwd: process.cwd(),
   userHome: homedir(),
+  stdoutClosed,
 };
 
-process.exitCode = await runCli(ctx, process.argv.slice(2), COMMANDS);
+const code = await runCli(ctx, process.argv.slice(2), COMMANDS);
+process.exitCode = outputFailed && code === 0 ? 1 : code;

@@ -16,6 +16,7 @@ export const ExitCode = {
   tempFail: 75,
   rejected: 77,
   config: 78,
+  interrupted: 130,
 } as const;
 export type ExitCode = typeof ExitCode[keyof typeof ExitCode];
 
@@ -33,6 +34,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
   ],
   [ExitCode.rejected, "passphrase or proof rejected, or no permission (read-only, another user's)"],
   [ExitCode.config, "configuration problem (e.g. identity already exists)"],
+  [ExitCode.interrupted, "interrupted (Ctrl-C at a prompt)"],
 ];
 
 /** Stable machine-readable error codes, grouped by exit code. */

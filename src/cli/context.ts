@@ -14,4 +14,6 @@ export interface Context {
   cwd: string;
   /** Home directory of the user, for the default data dir. */
   userHome: string;
+  /** Resolves when the reader of stdout went away (EPIPE); long-running commands then stop. */
+  stdoutClosed?: Promise<void>;
 }

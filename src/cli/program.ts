@@ -121,8 +121,17 @@ export async function runCli(
       }
       return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     }
+    if (isPromptInterrupt(err)) return ExitCode.interrupted;
     const mapped = toLegionError(err);
     printError(ctx, mapped ?? err, ctx.env.LEGION_DEBUG === "1");
     return mapped ? mapped.exitCode : ExitCode.failure;
   }
+}
+
+/**
+ * Ctrl-C (or a closed terminal) at an @inquirer/prompts prompt rejects with its ExitPromptError:
+ * the user's choice, not a bug — exit 130 like a shell does for SIGINT, without a word.
+ */
+function isPromptInterrupt(err: unknown): boolean {
+  return err instanceof Error && err.name === "ExitPromptError";
 }

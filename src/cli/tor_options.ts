@@ -4,7 +4,7 @@
  * tor_setup.ts so registering them loads no transport code.
  */
 import { type Command, Option } from "commander";
-import { LegionError } from "../errors.ts";
+import { parseDurationOption } from "./number_option.ts";
 export type { TorOptions } from "../node/tor_setup.ts";
 
 export function addTorOptions(command: Command): Command {
@@ -29,15 +29,11 @@ export function addTorOptions(command: Command): Command {
         .env("LEGION_TORRC_EXTRA"),
     )
     .addOption(
-      new Option("--tor-timeout <seconds>", "give up when tor has not bootstrapped by then")
-        .default(180).argParser(parseSeconds),
+      new Option(
+        "--tor-timeout <duration>",
+        "give up when tor has not bootstrapped by then (e.g. 90s, 3m; a bare number is seconds)",
+      ).default(180, "3m").argParser((value) =>
+        parseDurationOption(value, { option: "--tor-timeout", bare: "s" }) / 1000
+      ),
     );
-}
-
-function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new LegionError("usage", `Not a number of seconds: ${value}`);
-  }
-  return seconds;
 }

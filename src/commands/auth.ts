@@ -10,15 +10,18 @@
  * The heavy modules (snarkjs, curves, Poseidon) are imported inside the actions so the rest of
  * the CLI starts fast.
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { readAll, readAllBytes } from "../cli/secret_input.ts";
+import { isStdin, readInput, readInputText } from "../cli/read_input.ts";
+import { writeNewFile } from "../cli/new_file.ts";
+import { countOption } from "../cli/number_option.ts";
 import { LegionError } from "../errors.ts";
 
 /** Largest message read from stdin or a file for `--message -`/`--message-file` (it is hashed). */
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+/** Largest recovery-phrase file (a phrase is a few hundred bytes). */
+const MAX_PHRASE_BYTES = 64 * 1024;
 
 interface PhraseOptions {
   phraseFile?: string;
@@ -31,6 +34,7 @@ interface ProveOptions extends PhraseOptions, MessageOptions {
   group: string;
   scope: string;
   output?: string;
+  force?: boolean;
 }
 interface VerifyOptions extends MessageOptions {
   group: string;
@@ -63,11 +67,11 @@ export function registerAuth(program: Command, run: ActionRunner): void {
     .argument("<file>", "group file to create")
     .addOption(
       new Option("--window-seconds <n>", "how long a replaced root stays valid")
-        .default(3600).argParser(parseCount),
+        .default(3600).argParser(countOption("--window-seconds")),
     )
     .addOption(
       new Option("--window-roots <n>", "how many replaced roots stay valid at most")
-        .default(16).argParser(parseCount),
+        .default(16).argParser(countOption("--window-roots")),
     )
     .action(run(groupCreate));
   group.command("add")
@@ -92,7 +96,8 @@ export function registerAuth(program: Command, run: ActionRunner): void {
     .option("--message <m>", "message bound to the proof; '-' reads it from stdin")
     .option("--message-file <file>", "bind the proof to the SHA-256 of a file")
     .option("--phrase-file <file>", "use the standalone auth identity of this recovery phrase")
-    .option("-o, --output <file>", "write the proof to FILE instead of stdout")
+    .option("-o, --output <file>", "write the proof to a new FILE (mode 0600) instead of stdout")
+    .option("--force", "with -o: replace an existing file")
     .action(run(prove));
 
   auth.command("verify")
@@ -133,17 +138,9 @@ async function newAuthIdentity(inv: Invocation, options: { phraseOut: string }):
   const { zkIdentity } = await import("../zk/zk_identity.ts");
   const { commitment } = zkIdentity(secret);
   secret.fill(0);
-  try {
-    writeFileSync(options.phraseOut, phrase + "\n", { mode: 0o600, flag: "wx" });
-  } catch (err) {
-    const exists = (err as NodeJS.ErrnoException).code === "EEXIST";
-    throw new LegionError(
-      "config",
-      exists
-        ? `Refusing to overwrite ${options.phraseOut}`
-        : `Cannot write ${options.phraseOut}: ${(err as Error).message}`,
-    );
-  }
+  writeNewFile(options.phraseOut, phrase + "\n", {
+    existsHint: "choose another --phrase-out file",
+  });
   inv.out.note(`recovery phrase of the new auth identity written to ${options.phraseOut}`);
   inv.out.result({ type: "zk_identity", commitment: String(commitment) }, String(commitment));
 }
@@ -244,11 +241,10 @@ async function prove(inv: Invocation, options: ProveOptions): Promise<void> {
     inv.ctx.stdout.write(text + "\n");
     return;
   }
-  try {
-    writeFileSync(options.output, text + "\n");
-  } catch (err) {
-    throw new LegionError("no_input", `Cannot write ${options.output}: ${(err as Error).message}`);
-  }
+  writeNewFile(options.output, text + "\n", {
+    overwrite: options.force,
+    existsHint: "pass --force to replace it",
+  });
   inv.out.result(
     { type: "zk_proof_written", file: options.output, nullifier: String(proof.nullifier) },
     [],
@@ -262,7 +258,7 @@ async function verify(inv: Invocation, proofPath: string | undefined, options: V
 
   // The verifier needs the stated roots only; members are hashed (and checked) by group commands.
   const group = await readGroupFile(options.group, { lazy: true });
-  if (options.message === "-" && (proofPath === undefined || proofPath === "-")) {
+  if (options.message === "-" && isStdin(proofPath)) {
     throw new LegionError("usage", "stdin cannot carry both the proof and the message", {
       hint: "pass the proof as a file, or the message with --message-file",
     });
@@ -327,15 +323,10 @@ const REJECT_HINTS: Record<string, string | undefined> = {
 async function zkSecret(inv: Invocation, options: PhraseOptions): Promise<Uint8Array> {
   const { parsePhrase, deriveKey, TAG_ZK_IDENTITY } = await import("../crypto/phrase_keys.ts");
   if (options.phraseFile !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(options.phraseFile, "utf8");
-    } catch (err) {
-      throw new LegionError(
-        "no_input",
-        `Cannot read ${options.phraseFile}: ${(err as Error).message}`,
-      );
-    }
+    const text = await readInputText(inv.ctx, options.phraseFile, {
+      limit: MAX_PHRASE_BYTES,
+      what: "recovery phrase",
+    });
     return deriveKey(parsePhrase(text), TAG_ZK_IDENTITY);
   }
   const { loadIdentity } = await import("../store/identity_store.ts");
@@ -351,36 +342,23 @@ async function messageValue(inv: Invocation, options: MessageOptions): Promise<b
   if (options.message !== undefined && options.messageFile !== undefined) {
     throw new LegionError("usage", "Give either --message or --message-file, not both");
   }
-  if (options.messageFile !== undefined) {
-    try {
-      return digestValue(readFileSync(options.messageFile));
-    } catch (err) {
-      throw new LegionError(
-        "no_input",
-        `Cannot read ${options.messageFile}: ${(err as Error).message}`,
-      );
-    }
-  }
-  if (options.message === "-") {
-    return digestValue(await readAllBytes(inv.ctx.stdin, MAX_MESSAGE_BYTES));
+  if (options.messageFile !== undefined || options.message === "-") {
+    const source = options.messageFile ?? "-";
+    return digestValue(
+      await readInput(inv.ctx, source, { limit: MAX_MESSAGE_BYTES, what: "message" }),
+    );
   }
   if (options.message === undefined) return undefined;
   return valueOf(semaphoreValue, options.message, "--message");
 }
 
 async function readProofText(inv: Invocation, path: string | undefined): Promise<string> {
-  if (path !== undefined && path !== "-") {
-    try {
-      return readFileSync(path, "utf8");
-    } catch (err) {
-      throw new LegionError("no_input", `Cannot read ${path}: ${(err as Error).message}`);
-    }
-  }
-  if (inv.ctx.stdin.isTTY) {
-    throw new LegionError("usage", "No proof given", { hint: "pass a proof file or pipe one in" });
-  }
   const { MAX_PROOF_JSON_BYTES } = await import("../zk/proof.ts");
-  return await readAll(inv.ctx.stdin, MAX_PROOF_JSON_BYTES);
+  return await readInputText(inv.ctx, path, {
+    limit: MAX_PROOF_JSON_BYTES,
+    what: "proof",
+    ttyHint: "pass a proof file or pipe one in",
+  });
 }
 
 function valueOf(parse: (text: string) => bigint, text: string, name: string): bigint {
@@ -389,12 +367,4 @@ function valueOf(parse: (text: string) => bigint, text: string, name: string): b
   } catch {
     throw new LegionError("usage", `${name} is a number of more than 256 bits`);
   }
-}
-
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(n)) {
-    throw new InvalidArgumentError("expected a whole number");
-  }
-  return n;
 }

@@ -5,24 +5,28 @@
  *
  * Heavy modules (libsignal, qrcode) load inside the actions so `legion --help` stays fast.
  */
-import { readFileSync, writeFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { readAll } from "../cli/secret_input.ts";
 import { terminalLine as safe } from "../cli/terminal_text.ts";
 import { armorCard, dearmorCard } from "../crypto/card_armor.ts";
+import { readInputText } from "../cli/read_input.ts";
+import { writeNewFile } from "../cli/new_file.ts";
+import { durationOption } from "../cli/number_option.ts";
 import { LegionError } from "../errors.ts";
 
 /** Upper bound on what `card import` reads (a card is ≈2.8 KB; cards over 16 KiB are refused). */
 const MAX_INPUT_BYTES = 64 * 1024;
 const DAY_MS = 24 * 60 * 60 * 1000;
+const MAX_VALIDITY_MS = 90 * DAY_MS;
 
 interface ExportOptions {
   output?: string;
   armor?: boolean;
+  force?: boolean;
   qr?: boolean;
   name?: string;
+  /** Milliseconds. */
   expiresIn: number;
 }
 
@@ -35,7 +39,8 @@ export function registerCard(program: Command, run: ActionRunner): void {
   const card = program.command("card").description("export or import signed contact cards");
   card.command("export")
     .description("print this identity's signed contact card (stdout, or -o FILE)")
-    .option("-o, --output <file>", "write the card to FILE instead of stdout")
+    .option("-o, --output <file>", "write the card to a new FILE (mode 0600) instead of stdout")
+    .option("--force", "with -o: replace an existing file")
     .addOption(
       new Option(
         "--armor",
@@ -49,8 +54,16 @@ export function registerCard(program: Command, run: ActionRunner): void {
     )
     .option("--name <hint>", "a name hint for the recipient's contact list (printable characters)")
     .addOption(
-      new Option("--expires-in <days>", "validity in days (1–90)").default(30).argParser(
-        parseDays,
+      new Option(
+        "--expires-in <duration>",
+        "validity, e.g. 30d, 2w, 36h (1d … 90d; a bare number is days)",
+      ).default(30 * DAY_MS, "30d").argParser(
+        durationOption({
+          option: "--expires-in",
+          bare: "d",
+          minMs: DAY_MS,
+          maxMs: MAX_VALIDITY_MS,
+        }),
       ),
     )
     .addHelpText(
@@ -85,16 +98,15 @@ export function registerCard(program: Command, run: ActionRunner): void {
 async function exportCard(inv: Invocation, options: ExportOptions): Promise<void> {
   const text = await inv.service("card.export", {
     name: options.name,
-    validityMs: options.expiresIn * DAY_MS,
+    validityMs: options.expiresIn,
   });
   const bytes = new TextEncoder().encode(text).length;
   const armored = options.armor ? armorCard(text) : undefined;
   if (options.output) {
-    try {
-      writeFileSync(options.output, (armored ?? text) + "\n", { mode: 0o644 });
-    } catch (err) {
-      throw new LegionError("config", `Cannot write ${options.output}: ${(err as Error).message}`);
-    }
+    writeNewFile(options.output, (armored ?? text) + "\n", {
+      overwrite: options.force,
+      existsHint: "pass --force to replace it",
+    });
     if (!options.qr) {
       inv.out.result(
         { type: "card", file: options.output, bytes, card: JSON.parse(text), armor: armored },
@@ -158,32 +170,11 @@ async function importCardCommand(
 }
 
 async function readCard(inv: Invocation, file: string | undefined): Promise<string> {
-  if (file !== undefined && file !== "-") {
-    try {
-      const bytes = readFileSync(file);
-      if (bytes.length > MAX_INPUT_BYTES) {
-        throw new LegionError("bad_data", `Cannot parse card: ${file} is too large`);
-      }
-      return new TextDecoder().decode(bytes);
-    } catch (err) {
-      if (err instanceof LegionError) throw err;
-      throw new LegionError("no_input", `Cannot read ${file}: ${(err as Error).message}`);
-    }
-  }
-  if (inv.ctx.stdin.isTTY) {
-    throw new LegionError("usage", "No card given", {
-      hint: "pass a card file, or pipe one in: legion card import - < card.txt",
-    });
-  }
-  const text = await readAll(inv.ctx.stdin, MAX_INPUT_BYTES);
-  if (text.trim() === "") throw new LegionError("no_input", "No card given: stdin was empty");
+  const text = await readInputText(inv.ctx, file, {
+    limit: MAX_INPUT_BYTES,
+    what: "card",
+    ttyHint: "pass a card file, or pipe one in: legion card import - < card.txt",
+  });
+  if (text.trim() === "") throw new LegionError("no_input", "No card given: the input was empty");
   return text;
-}
-
-function parseDays(value: string): number {
-  const days = Number(value);
-  if (!Number.isInteger(days) || days < 1 || days > 90) {
-    throw new LegionError("usage", `--expires-in needs a whole number of days from 1 to 90`);
-  }
-  return days;
 }

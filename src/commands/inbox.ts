@@ -87,7 +87,11 @@ async function inbox(
     }
   };
   show(await agent.call("inbox", params));
-  const closed = new Promise<void>((resolve) => agent.onClose(resolve));
+  // The node stopped, or the reader of our stdout went away (`inbox --follow | head -1`).
+  const closed = Promise.race([
+    new Promise<void>((resolve) => agent.onClose(resolve)),
+    ...(inv.ctx.stdoutClosed ? [inv.ctx.stdoutClosed] : []),
+  ]);
   for (;;) {
     const woke = new Promise<void>((resolve) => wake = resolve);
     if (

@@ -8,14 +8,15 @@
  * the rename. The new vault key file (src/store/key_file.ts) is written in place right before the
  * rename; a key file without a database (left by an interrupted init) is overwritten and replaced.
  */
-import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { basename, join } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { readPassphrase } from "../cli/passphrase.ts";
 import { readSecretText } from "../cli/secret_input.ts";
+import { checkNewFile, writeNewFile } from "../cli/new_file.ts";
 import { keyFingerprint } from "../crypto/fingerprint.ts";
 import { onionAddress } from "../crypto/onion.ts";
 import { toHex } from "../crypto/hex.ts";
@@ -40,9 +41,27 @@ export function registerInit(program: Command, run: ActionRunner): void {
     .description("create a new identity (or restore one from its recovery phrase)")
     .option("--restore", "recreate the identity from its 24-word phrase (prompt, or stdin)")
     .option("--phrase-file <file>", "with --restore: read the phrase from a file")
-    .option("--phrase-out <file>", "write the new recovery phrase to FILE (mode 0600)")
-    .option("--show-phrase", "include the recovery phrase in stdout (careful: logs, scrollback)")
+    .addOption(
+      new Option("--phrase-out <file>", "write the new recovery phrase to a new FILE (mode 0600)")
+        .conflicts("restore"),
+    )
+    .addOption(
+      new Option(
+        "--show-phrase",
+        "include the recovery phrase in stdout (careful: logs, scrollback)",
+      )
+        .conflicts("restore"),
+    )
     .option("--force", "replace an existing identity (destroys it)")
+    .hook("preAction", (command) => {
+      const options = command.opts<InitOptions>();
+      if (options.phraseFile !== undefined && !options.restore) {
+        command.error("option '--phrase-file <file>' needs '--restore'", {
+          code: "commander.conflictingOption",
+          exitCode: 2,
+        });
+      }
+    })
     .action(run(init));
 }
 
@@ -134,11 +153,7 @@ async function init(inv: Invocation, options: InitOptions): Promise<void> {
 /** Fails before anything is created when the new phrase would have nowhere safe to go. */
 function checkPhraseDestination(inv: Invocation, options: InitOptions): void {
   if (options.phraseOut) {
-    if (existsSync(options.phraseOut)) {
-      throw new LegionError("config", `Refusing to overwrite ${options.phraseOut}`, {
-        hint: "choose another --phrase-out file",
-      });
-    }
+    checkNewFile(options.phraseOut, { existsHint: "choose another --phrase-out file" });
     return;
   }
   if (options.showPhrase || inv.ctx.stderr.isTTY) return;
@@ -148,11 +163,7 @@ function checkPhraseDestination(inv: Invocation, options: InitOptions): void {
 }
 
 function writePhraseFile(path: string, phrase: string): void {
-  try {
-    writeFileSync(path, phrase + "\n", { mode: 0o600, flag: "wx" });
-  } catch (err) {
-    throw new LegionError("config", `Cannot write ${path}: ${(err as Error).message}`);
-  }
+  writeNewFile(path, phrase + "\n", { existsHint: "choose another --phrase-out file" });
 }
 
 function showPhraseOnTerminal(inv: Invocation, phrase: string): void {

@@ -73,6 +73,7 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
     if (stop.aborted) return resolve("signal");
     stop.addEventListener("abort", () => resolve("signal"), { once: true });
     tor.control.closed.then(() => resolve("tor"));
+    inv.ctx.stdoutClosed?.then(() => resolve("signal"));
     requested.then(resolve);
   });
   if (outcome === "tor") {

@@ -11,6 +11,7 @@ import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { describeEvent } from "../cli/describe_event.ts";
 import { idArgument } from "../cli/id_argument.ts";
 import { terminalLine } from "../cli/terminal_text.ts";
+import { durationOption } from "../cli/number_option.ts";
 import { LegionError } from "../errors.ts";
 
 export function registerQueue(program: Command, run: ActionRunner): void {
@@ -26,13 +27,10 @@ export function registerQueue(program: Command, run: ActionRunner): void {
     queue.command("run")
       .description("deliver what can be delivered now, then exit (for cron)")
       .addOption(
-        new Option("--timeout <seconds>", "stop trying after this long").default(120).argParser(
-          (value) => {
-            const seconds = Number(value);
-            if (!(seconds > 0)) throw new LegionError("usage", `Not a number of seconds: ${value}`);
-            return seconds;
-          },
-        ),
+        new Option(
+          "--timeout <duration>",
+          "stop trying after this long (e.g. 90s, 5m; a bare number is seconds)",
+        ).default(120_000, "2m").argParser(durationOption({ option: "--timeout", bare: "s" })),
       ),
   )
     .addHelpText(
@@ -61,7 +59,10 @@ async function cancel(inv: Invocation, id: string): Promise<void> {
   inv.out.result({ type: "cancelled", id: result.id }, `cancelled ${result.id}`);
 }
 
-async function runQueue(inv: Invocation, options: TorOptions & { timeout: number }): Promise<void> {
+async function runQueue(
+  inv: Invocation,
+  options: TorOptions & { /** Milliseconds. */ timeout: number },
+): Promise<void> {
   const [{ agentFor }, { abortable }] = await Promise.all([
     import("../node/service_call.ts"),
     import("../node/abort.ts"),
@@ -71,7 +72,7 @@ async function runQueue(inv: Invocation, options: TorOptions & { timeout: number
   const summary = agent
     // The running node keeps delivering; only this command's wait ends on a signal.
     ? await abortable(
-      agent.call("queue.flush", { timeoutMs: options.timeout * 1000 }),
+      agent.call("queue.flush", { timeoutMs: options.timeout }),
       stop,
       () => {},
     ).catch((err) => {
@@ -84,7 +85,7 @@ async function runQueue(inv: Invocation, options: TorOptions & { timeout: number
     : await (await import("../node/queue_run.ts")).runQueueOnce(
       inv,
       options,
-      options.timeout * 1000,
+      options.timeout,
       (event) => inv.out.result(event, describeEvent(event)),
     );
   inv.out.result(

@@ -7,20 +7,24 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { parseDuration } from "../cli/duration.ts";
-import { readAll } from "../cli/secret_input.ts";
+import { formatDuration } from "../cli/duration.ts";
+import { durationOption } from "../cli/number_option.ts";
+import { decodeUtf8, readInput } from "../cli/read_input.ts";
 import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
-import { MAX_TEXT_BYTES } from "../node/messenger.ts";
+import { MAX_TEXT_BYTES, messageTooLarge } from "../node/messenger.ts";
 import type { Queued } from "../node/service_map.ts";
+import { TTL_MAX_SECONDS, TTL_MIN_SECONDS } from "../protocol/payload.ts";
 import { LegionError } from "../errors.ts";
 
 interface SendOptions extends TorOptions {
-  ttl?: string;
+  /** Milliseconds. */
+  ttl?: number;
   burn?: boolean;
+  /** Milliseconds, or `true` for the default. */
   wait?: number | true;
 }
 
-export const DEFAULT_WAIT_SECONDS = 60;
+export const DEFAULT_WAIT_MS = 60_000;
 
 export function registerSend(program: Command, run: ActionRunner): void {
   addTorOptions(
@@ -28,17 +32,25 @@ export function registerSend(program: Command, run: ActionRunner): void {
       .description("encrypt a text message for a contact and queue it for delivery")
       .argument("<name>", "the contact")
       .argument("[text]", "the message; - or nothing reads stdin")
-      .option("--ttl <duration>", "time to live (1m … 30d, default 7d)")
+      .addOption(
+        new Option("--ttl <duration>", "time to live, e.g. 1h, 7d (1m … 30d, default 7d)")
+          .argParser(durationOption({ option: "--ttl", minMs: 0 })),
+      )
       .option("--burn", "burn after reading: deleted on both devices once read")
       .addOption(
-        new Option("--wait [seconds]", "wait for the delivery ack (default 60 s); 75 on timeout")
-          .argParser(parseWait),
+        new Option(
+          "--wait [duration]",
+          "wait for the delivery ack, e.g. 90s, 2m (a bare number is seconds; default 60s)",
+        ).argParser(durationOption({ option: "--wait", bare: "s" })),
       ),
   )
     .addHelpText(
       "after",
       '\nExamples:\n  legion send bob "see you at 8"\n  echo "from a pipe" | legion send bob -\n' +
-        "  legion send bob --burn --ttl 1h --wait 120 < note.txt\n",
+        "  legion send bob --burn --ttl 1h --wait 2m < note.txt\n" +
+        `\nA message is UTF-8 text of at most ${MAX_TEXT_BYTES} bytes (files are not supported yet).\n` +
+        "With --wait: exit 0 once delivered, 69 when the contact or tor cannot be reached by the\n" +
+        "deadline, 75 when it is merely still queued (it stays queued either way).\n",
     )
     .action(run(send));
 }
@@ -50,18 +62,21 @@ async function send(
   options: SendOptions,
 ): Promise<void> {
   const text = await messageText(inv, textArg);
-  const ttlSeconds = options.ttl === undefined
-    ? undefined
-    : Math.round(parseDuration(options.ttl, "--ttl") / 1000);
+  const ttlSeconds = options.ttl === undefined ? undefined : ttlWithinPolicy(inv, options.ttl);
   const params = { to: name, text, ttlSeconds, burn: options.burn ?? false };
   if (options.wait === undefined) {
     report(inv, await inv.service("send", params));
     return;
   }
-  const waitMs = (options.wait === true ? DEFAULT_WAIT_SECONDS : options.wait) * 1000;
+  const waitMs = options.wait === true ? DEFAULT_WAIT_MS : options.wait;
   const { sendAndWait } = await import("../node/send_wait.ts");
   inv.stopOnSignals();
-  const outcome = await sendAndWait(inv, params, waitMs, options, (queued) => report(inv, queued));
+  const outcome = await sendAndWait(inv, {
+    params,
+    waitMs,
+    tor: options,
+    onQueued: (queued) => report(inv, queued),
+  });
   if (outcome.state === "delivered") {
     inv.out.result({ type: "delivered", id: outcome.id, to: name }, `delivered ${outcome.id}`);
     return;
@@ -71,15 +86,35 @@ async function send(
       hint: "their keys may have changed: re-import their card",
     });
   }
+  const later = "a running `legion listen` or `legion queue run` delivers it later";
+  if (outcome.state === "unreachable") {
+    throw new LegionError(
+      outcome.cause === "tor" ? "tor_unavailable" : "peer_unavailable",
+      `Not delivered within ${
+        formatDuration(waitMs)
+      }: ${outcome.error}; ${outcome.id} stays queued`,
+      { hint: later },
+    );
+  }
   throw new LegionError(
     "retry_later",
     inv.signal?.aborted
       ? `Stopped before the ack; ${outcome.id} stays queued`
-      : `Not delivered within ${waitMs / 1000} s; ${outcome.id} stays queued`,
-    {
-      hint: "a running `legion listen` or `legion queue run` delivers it later",
-    },
+      : `Not delivered within ${formatDuration(waitMs)}; ${outcome.id} stays queued`,
+    { hint: later },
   );
+}
+
+/** The TTL in seconds, clamped to the policy every receiver applies — saying so when it is. */
+function ttlWithinPolicy(inv: Invocation, ms: number): number {
+  const seconds = Math.floor(ms / 1000);
+  const clamped = Math.min(TTL_MAX_SECONDS, Math.max(TTL_MIN_SECONDS, seconds));
+  if (clamped !== seconds) {
+    inv.out.warn(
+      `--ttl ${formatDuration(ms)} is outside 1m … 30d; using ${formatDuration(clamped * 1000)}`,
+    );
+  }
+  return clamped;
 }
 
 function report(inv: Invocation, queued: Queued): void {
@@ -93,15 +128,13 @@ async function messageText(inv: Invocation, textArg: string | undefined): Promis
       hint: "pass the text as an argument, or pipe it in: echo hi | legion send bob -",
     });
   }
-  const text = await readAll(inv.ctx.stdin, MAX_TEXT_BYTES + 2);
+  // Two bytes more for the trailing newline dropped below; the node checks the exact limit.
+  const bytes = await readInput(inv.ctx, "-", {
+    limit: MAX_TEXT_BYTES + 2,
+    what: "message",
+    tooLarge: messageTooLarge,
+  });
+  const text = decodeUtf8(bytes, "message");
   // One trailing newline (from echo or a file) is not part of the message.
   return text.endsWith("\r\n") ? text.slice(0, -2) : text.endsWith("\n") ? text.slice(0, -1) : text;
-}
-
-function parseWait(value: string): number {
-  const seconds = Number(value);
-  if (!Number.isFinite(seconds) || seconds <= 0) {
-    throw new LegionError("usage", `--wait needs a number of seconds, got ${value}`);
-  }
-  return seconds;
 }

@@ -57,6 +57,14 @@ export interface SendOptions {
 /** Largest text body accepted by `send` (a frame carries at most 1 MiB). */
 export const MAX_TEXT_BYTES = 64 * 1024;
 
+/** The error for a text over MAX_TEXT_BYTES, from an argument or from stdin alike (exit 65). */
+export function messageTooLarge(): LegionError {
+  return new LegionError("bad_data", `The message is larger than ${MAX_TEXT_BYTES} bytes`, {
+    hint: `a text message holds at most ${MAX_TEXT_BYTES} bytes of UTF-8; files are not ` +
+      "supported yet",
+  });
+}
+
 export class Messenger {
   readonly store: UnlockedStore;
   readonly signal: SignalContext;
@@ -95,11 +103,7 @@ export class Messenger {
   async sendText(name: string, text: string, options: SendOptions = {}): Promise<Queued> {
     const body = new TextEncoder().encode(text);
     if (body.length === 0) throw new LegionError("usage", "The message is empty");
-    if (body.length > MAX_TEXT_BYTES) {
-      throw new LegionError("usage", `The message is larger than ${MAX_TEXT_BYTES} bytes`, {
-        hint: "send files with `legion send-file` once attachments land",
-      });
-    }
+    if (body.length > MAX_TEXT_BYTES) throw messageTooLarge();
     const contact = this.signal.contact(name);
     const payload = this.#payload(PayloadType.text, body, options);
     await this.write(() => this.queuePayload(contact, payload, "message"));

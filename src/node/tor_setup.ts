@@ -102,10 +102,19 @@ export async function torDeliverer(
   options: TorOptions,
 ): Promise<Deliverer> {
   const tor = await bringUpTor(ctx, options);
+  return delivererOver(ctx, host, torTransport(tor));
+}
+
+/** A deliverer dialing through `transport` (tor, or a test's in-memory network). */
+export function delivererOver(
+  ctx: NodeContext,
+  host: ServiceHost,
+  transport: TransportFactory,
+): Deliverer {
   const { messenger, signal } = host;
   const identity = nodeTransportOptions(messenger.store, signal, () => ctx.now());
   ctx.onCleanup(() => identity.wipe());
-  const deliverer = new Deliverer(messenger, torTransport(tor)(identity.options));
+  const deliverer = new Deliverer(messenger, transport(identity.options));
   // SIGINT/SIGTERM: dials and waits for acks end now; their items stay queued.
   if (ctx.signal?.aborted) deliverer.abort();
   ctx.signal?.addEventListener("abort", () => deliverer.abort(), { once: true });
