@@ -12,6 +12,7 @@ import type { Listener, Transport } from "../transport/transport.ts";
 import { openHost } from "./host.ts";
 import { Deliverer } from "./outbound.ts";
 import { serveInbound } from "./receive.ts";
+import { signAck } from "../protocol/ack.ts";
 import { type NodeTransportOptions, nodeTransportOptions } from "./transport_identity.ts";
 import { startAgentServer } from "./agent_server.ts";
 import { runService, type ServiceHost } from "./services.ts";
@@ -51,7 +52,15 @@ export function assembleNode(
     messenger,
     deliverer,
     transport,
-    listen: () => transport.listen((stream, peer) => serveInbound(messenger, stream, peer)),
+    listen: () =>
+      transport.listen((stream, peer) =>
+        serveInbound(
+          messenger,
+          stream,
+          peer,
+          (fields) => signAck(identity.options.identity, fields),
+        )
+      ),
     dispose: () => identity.wipe(),
   };
 }

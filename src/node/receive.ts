@@ -1,12 +1,14 @@
 /**
  * Receiving: for each `deliver` on a stream from a contact, decrypt, store sealed and commit —
- * ratchet step, message and seen-id in one transaction — and only then ack. A redelivered id is
- * acked as a duplicate without being stored twice.
+ * ratchet step, message and seen-id in one transaction — and only then ack, signed with this
+ * node's identity over the id, status and ciphertext (protocol/ack.ts). A redelivered id is acked
+ * as a duplicate without being stored twice.
  */
 import type { FramedStream } from "../transport/framed_stream.ts";
 import type { PeerInfo } from "../transport/transport.ts";
 import type { Contact } from "../store/contacts.ts";
 import { AckStatus, decodeDelivery, encodeDelivery } from "../protocol/delivery.ts";
+import type { AckFields } from "../protocol/ack.ts";
 import { decodePayload, type Payload, PayloadType } from "../protocol/payload.ts";
 import { decodeIds, decodeReceipt, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
 import {
@@ -28,8 +30,16 @@ export const INBOUND_IDLE_MS = 120_000;
 
 class Rejected extends Error {}
 
+/** Signs an ack as this node (the node holds the seed; receiving never loads it). */
+export type AckSigner = (fields: AckFields) => Promise<Uint8Array>;
+
 /** Serves one inbound stream until the peer closes it or sends something malformed. */
-export async function serveInbound(messenger: Messenger, stream: FramedStream, peer: PeerInfo) {
+export async function serveInbound(
+  messenger: Messenger,
+  stream: FramedStream,
+  peer: PeerInfo,
+  signAck: AckSigner,
+) {
   const contact = messenger.signal.contactByKey(peer.publicKey);
   if (!contact) return; // the hello admits contacts only; a removed contact gets nothing
   while (true) {
@@ -55,8 +65,9 @@ export async function serveInbound(messenger: Messenger, stream: FramedStream, p
     if (events.some((event) => event.type === "burned")) await messenger.checkpoint();
     for (const event of events) messenger.emit(event);
     if (queued) messenger.onQueued(contact.id);
+    const signature = await signAck({ id: message.id, status, ciphertext: message.ciphertext });
     try {
-      await stream.send(encodeDelivery({ kind: "ack", id: message.id, status }));
+      await stream.send(encodeDelivery({ kind: "ack", id: message.id, status, signature }));
     } catch {
       return;
     }
