@@ -10,6 +10,7 @@ import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { LegionError } from "../errors.ts";
+import { assertPrivateHome } from "../store/home_mode.ts";
 
 export function registerListen(program: Command, run: ActionRunner): void {
   addTorOptions(
@@ -34,6 +35,7 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
     import("../node/node.ts"),
     import("../node/events.ts"),
   ]);
+  assertPrivateHome(inv.home);
   const running = await AgentClient.connect(inv.home);
   if (running) {
     running.close();

@@ -15,6 +15,7 @@ import { serveInbound } from "./receive.ts";
 import { signAck } from "../protocol/ack.ts";
 import { type NodeTransportOptions, nodeTransportOptions } from "./transport_identity.ts";
 import { startAgentServer } from "./agent_server.ts";
+import { useRecorder } from "./use_recorder.ts";
 import { runService, type ServiceHost } from "./services.ts";
 import type { EventSink, NodeEvent } from "./events.ts";
 import type { NodeContext } from "./node_context.ts";
@@ -83,10 +84,12 @@ export async function startNode(
     deliverer,
     shutdown: options.onShutdown ?? (() => {}),
   };
-  const agent = await startAgentServer(
-    store.home,
-    (name, params) => runService(host, name, params as never),
-  );
+  // Each call through the agent is the user at work: it counts as use for the dead-man switch.
+  const recordUse = useRecorder(store, () => ctx.now());
+  const agent = await startAgentServer(store.home, async (name, params) => {
+    await recordUse();
+    return await runService(host, name, params as never);
+  });
   const report = (event: NodeEvent) => {
     options.emit(event);
     agent.broadcast(event);
