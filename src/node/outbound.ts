@@ -131,7 +131,7 @@ export class Deliverer {
     } catch (err) {
       const error = (err as Error).message;
       const attempts = await messenger.write(() =>
-        recordFailure(messenger.store.db, contactId, {
+        recordFailure(messenger.store.db, messenger.store.sealer, contactId, {
           error,
           now: messenger.now(),
           delay: (attempts) => backoffDelay(attempts, messenger.random()),

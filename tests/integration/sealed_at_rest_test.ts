@@ -25,8 +25,8 @@ Deno.test("no planted secret appears in the DB, its -wal/-shm or any file of the
       "CREATE TABLE planted (id INTEGER PRIMARY KEY, name_sealed BLOB, key_sealed BLOB)",
     );
     store.db.prepare("INSERT INTO planted (name_sealed, key_sealed) VALUES (?, ?)").run(
-      store.sealer.sealText("planted.name", plantedName),
-      store.sealer.sealText("planted.key", plantedKey),
+      store.sealer.sealText({ label: "planted.name", row: 1 }, plantedName),
+      store.sealer.sealText({ label: "planted.key", row: 1 }, plantedKey),
     );
     // Read back while the WAL still holds the pages: the WAL is scanned too.
     const files = await findInFiles(home, {
