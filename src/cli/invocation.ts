@@ -9,6 +9,7 @@ import { Output } from "./output.ts";
 import { resolveHome } from "./paths.ts";
 import { withPassphrase } from "./passphrase.ts";
 import { databaseExists } from "../store/layout.ts";
+import { assertPrivateHome } from "../store/home_mode.ts";
 import { type UnlockedStore, unlockStore } from "../store/open_store.ts";
 import type { NodeContext } from "../node/node_context.ts";
 import type { ServiceName, ServiceParams, ServiceResult } from "../node/service_map.ts";
@@ -51,8 +52,12 @@ export class Invocation implements NodeContext {
     this.out.warn(message);
   }
 
-  /** Opens and unlocks the store; fails with a hint before prompting when there is no identity. */
+  /**
+   * Opens and unlocks the store; fails with a hint before prompting when there is no identity or
+   * the data dir is open to other users.
+   */
   async unlock(): Promise<UnlockedStore> {
+    assertPrivateHome(this.home);
     if (!databaseExists(this.home)) {
       throw new LegionError("no_identity", `No Legion identity in ${this.home}`, {
         hint: "run `legion init` first, or pass --home DIR",

@@ -16,6 +16,7 @@ import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { LegionError } from "../errors.ts";
 import { checkIntegrity } from "../store/integrity.ts";
 import { databasePath } from "../store/layout.ts";
+import { assertPrivateHome } from "../store/home_mode.ts";
 
 export function registerListen(program: Command, run: ActionRunner): void {
   addTorOptions(
@@ -45,6 +46,7 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
   const lock = takeNodeLock(inv.home);
   if (lock === "held") throw alreadyRunning();
   if (lock !== "absent") inv.onCleanup(() => lock.release());
+  assertPrivateHome(inv.home);
   const running = await AgentClient.connect(inv.home);
   if (running) {
     running.close();

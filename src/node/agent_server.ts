@@ -82,17 +82,8 @@ export async function startAgentServer(
     if (!socket.destroyed) socket.write(JSON.stringify(reply) + "\n");
   }
 
-  // The socket is created 0600 (umask), never wider even for a moment; chmod only confirms it.
-  const umask = process.umask(0o177);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(path, () => resolve());
-    });
-  } finally {
-    process.umask(umask);
-  }
-  chmodSync(path, 0o600);
+  await listenPrivately(server, path);
+  chmodSync(path, 0o600); // only confirms the mode the socket was created with
 
   return {
     broadcast(event) {
@@ -105,6 +96,19 @@ export async function startAgentServer(
       rmSync(path, { force: true });
     },
   };
+}
+
+/** Binds `server` at `path` with the socket created 0600 (umask), never wider even for a moment. */
+export async function listenPrivately(server: Server, path: string): Promise<void> {
+  const umask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(path, () => resolve());
+    });
+  } finally {
+    process.umask(umask);
+  }
 }
 
 /** A socket file left by a node that died is removed; a live one means a node is running. */

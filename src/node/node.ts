@@ -13,8 +13,10 @@ import { openHost } from "./host.ts";
 import { Deliverer } from "./outbound.ts";
 import { serveInbound } from "./receive.ts";
 import { InboundGate, type InboundLimits } from "./inbound_limits.ts";
+import { signAck } from "../protocol/ack.ts";
 import { type NodeTransportOptions, nodeTransportOptions } from "./transport_identity.ts";
 import { startAgentServer } from "./agent_server.ts";
+import { useRecorder } from "./use_recorder.ts";
 import { runService, type ServiceHost } from "./services.ts";
 import type { EventSink, NodeEvent } from "./events.ts";
 import { inBackground } from "./failure_event.ts";
@@ -61,7 +63,16 @@ export function assembleNode(
     messenger,
     deliverer,
     transport,
-    listen: () => transport.listen((stream, peer) => serveInbound(messenger, stream, peer, gate)),
+    listen: () =>
+      transport.listen((stream, peer) =>
+        serveInbound(
+          messenger,
+          stream,
+          peer,
+          (fields) => signAck(identity.options.identity, fields),
+          gate,
+        )
+      ),
     dispose: () => identity.wipe(),
   };
 }
@@ -85,10 +96,12 @@ export async function startNode(
     deliverer,
     shutdown: options.onShutdown ?? (() => {}),
   };
-  const agent = await startAgentServer(
-    store.home,
-    (name, params) => runService(host, name, params as never),
-  );
+  // Each call through the agent is the user at work: it counts as use for the dead-man switch.
+  const recordUse = useRecorder(store, () => ctx.now());
+  const agent = await startAgentServer(store.home, async (name, params) => {
+    await recordUse();
+    return await runService(host, name, params as never);
+  });
   const report = (event: NodeEvent) => {
     options.emit(event);
     agent.broadcast(event);

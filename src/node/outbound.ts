@@ -1,7 +1,8 @@
 /**
  * Delivering one contact's queue: dial its onion, send the queued ciphertexts in windows (so a
  * slow circuit costs one round trip per window, not per message), and drop each item only on the
- * peer's ack. Any failure reschedules what is left with backoff; other contacts are unaffected.
+ * peer's ack, signed by the contact's Ed25519 key over the item's id and exact ciphertext. Any
+ * failure reschedules what is left with backoff; other contacts are unaffected.
  *
  * `abort()` (the node stopping) ends every dial, SOCKS connect and wait for an ack at once; what
  * they were delivering stays queued as it was — no failure is recorded, since the peer did nothing
@@ -11,6 +12,7 @@
 import type { Transport } from "../transport/transport.ts";
 import type { FramedStream } from "../transport/framed_stream.ts";
 import { AckStatus, decodeDelivery, encodeDelivery } from "../protocol/delivery.ts";
+import { verifyAck } from "../protocol/ack.ts";
 import {
   contactsWithDueItems,
   itemsFor,
@@ -133,6 +135,12 @@ export class Deliverer {
             const ack = decodeDelivery(await stream.receive({ timeoutMs: ACK_TIMEOUT_MS }));
             const item = ack.kind === "ack" ? pending.get(toHex(ack.id)) : undefined;
             if (!item || ack.kind !== "ack") throw new Error("unexpected reply from the peer");
+            // Only the contact's own signature over this id and this ciphertext drops the item:
+            // a forged, misdirected or replayed ack leaves it queued for the next attempt.
+            const fields = { id: item.id, status: ack.status, ciphertext: item.ciphertext };
+            if (!(await verifyAck(contact.ed25519, fields, ack.signature))) {
+              throw new Error("the peer's ack is not signed by the contact");
+            }
             pending.delete(toHex(ack.id));
             // Over the peer's rate or quota for us: the item stays queued for a retry with backoff.
             if (ack.status === AckStatus.later) {
@@ -163,7 +171,7 @@ export class Deliverer {
       if (storeErrorOf(err)) messenger.emit(failureEvent(err, `delivering to ${contact.name}`));
       try {
         const attempts = await messenger.write(() =>
-          recordFailure(messenger.store.db, contactId, {
+          recordFailure(messenger.store.db, messenger.store.sealer, contactId, {
             error,
             now: messenger.now(),
             delay: (attempts) => backoffDelay(attempts, messenger.random()),

@@ -1,7 +1,8 @@
 /**
  * Receiving: for each `deliver` on a stream from a contact, decrypt, store sealed and commit —
- * ratchet step, message and seen-id in one transaction — and only then ack. A redelivered id is
- * acked as a duplicate without being stored twice.
+ * ratchet step, message and seen-id in one transaction — and only then ack, signed with this
+ * node's identity over the id, status and ciphertext (protocol/ack.ts). A redelivered id is acked
+ * as a duplicate without being stored twice.
  *
  * Bounds (inbound_limits.ts): every delivery takes a token from the contact's rate bucket; an empty
  * bucket gets `later` and the stream is closed. A message over the contact's storage quota gets
@@ -14,6 +15,7 @@ import type { FramedStream } from "../transport/framed_stream.ts";
 import type { PeerInfo } from "../transport/transport.ts";
 import type { Contact } from "../store/contacts.ts";
 import { AckStatus, decodeDelivery, encodeDelivery } from "../protocol/delivery.ts";
+import type { AckFields } from "../protocol/ack.ts";
 import {
   decodePayload,
   type Payload,
@@ -52,6 +54,9 @@ class OverQuota extends Error {
   }
 }
 
+/** Signs an ack as this node (the node holds the seed; receiving never loads it). */
+export type AckSigner = (fields: AckFields) => Promise<Uint8Array>;
+
 /**
  * Serves one inbound stream until the peer closes it, sends something malformed, runs out of rate
  * or sends too many bad deliveries.
@@ -60,6 +65,7 @@ export async function serveInbound(
   messenger: Messenger,
   stream: FramedStream,
   peer: PeerInfo,
+  signAck: AckSigner,
   gate: InboundGate = new InboundGate({}, messenger.now),
 ) {
   const contact = messenger.signal.contactByKey(peer.publicKey);
@@ -87,7 +93,9 @@ export async function serveInbound(
     if (message.kind !== "deliver") return;
     if (!allowed) {
       report("rate");
-      await stream.send(encodeDelivery({ kind: "ack", id: message.id, status: AckStatus.later }))
+      const status = AckStatus.later;
+      const signature = await signAck({ id: message.id, status, ciphertext: message.ciphertext });
+      await stream.send(encodeDelivery({ kind: "ack", id: message.id, status, signature }))
         .catch(() => {});
       return; // frees the slot; the sender keeps the message and retries with backoff
     }
@@ -107,8 +115,9 @@ export async function serveInbound(
     for (const event of events) messenger.emit(event);
     if (limit) report(limit);
     if (queued) messenger.onQueued(contact.id);
+    const signature = await signAck({ id: message.id, status, ciphertext: message.ciphertext });
     try {
-      await stream.send(encodeDelivery({ kind: "ack", id: message.id, status }));
+      await stream.send(encodeDelivery({ kind: "ack", id: message.id, status, signature }));
     } catch {
       return;
     }

@@ -3,6 +3,7 @@
  * (no passphrase, no Argon2id), else by unlocking the store in this process.
  */
 import { AgentClient } from "./agent_client.ts";
+import { assertPrivateHome } from "../store/home_mode.ts";
 import type { ServiceHost } from "./services.ts";
 import type { NodeContext } from "./node_context.ts";
 import type { ServiceName, ServiceParams, ServiceResult } from "./service_map.ts";
@@ -10,10 +11,14 @@ import type { ServiceName, ServiceParams, ServiceResult } from "./service_map.ts
 const hosts = new WeakMap<NodeContext, Promise<ServiceHost>>();
 const agents = new WeakMap<NodeContext, Promise<AgentClient | undefined>>();
 
-/** The running node's agent for this context's data dir, if a node runs (connected once). */
+/**
+ * The running node's agent for this context's data dir, if a node runs (connected once). A data
+ * dir open to other users is refused first (its socket could be anyone's).
+ */
 export function agentFor(ctx: NodeContext): Promise<AgentClient | undefined> {
   let agent = agents.get(ctx);
   if (!agent) {
+    assertPrivateHome(ctx.home);
     agent = AgentClient.connect(ctx.home).then((client) => {
       if (client) ctx.onCleanup(() => client.close());
       return client;

@@ -1,11 +1,16 @@
 /**
- * Delivery messages, carried one per transport frame after the hello:
+ * Delivery messages (version 2), carried one per transport frame after the hello:
  *
- *   deliver = 0x01 || id (16) || ciphertext (1 … MAX_CIPHERTEXT_BYTES)    dialer → listener
- *   ack     = 0x02 || id (16) || status (1)                               listener → dialer
+ *   deliver = 0x21 || id (16) || ciphertext (1 … MAX_CIPHERTEXT_BYTES)          dialer → listener
+ *   ack     = 0x22 || id (16) || status (1) || signature (64)                   listener → dialer
+ *
+ * The first byte is version (high nibble) and kind (low nibble). Version 1 (0x01 deliver, 0x02
+ * unsigned ack) is refused with `old_version`: an unsigned ack let anyone who answered the dial
+ * claim "delivered" and have the sender drop the message.
  *
  * `id` names the outbox item (the payload id inside the ciphertext must match it). The listener
- * acks only after the decrypted message is committed to disk. Status: 0 stored, 1 duplicate
+ * acks only after the decrypted message is committed to disk, and signs the ack (ack.ts) over the
+ * id, the status and a hash of the exact ciphertext it received. Status: 0 stored, 1 duplicate
  * (already stored earlier; the sender treats it as delivered), 2 rejected (cannot be decrypted or
  * is malformed; retrying will not help), 3 later (not taken now — the receiver's rate or storage
  * limit for this sender is reached; the sender keeps it queued and retries with backoff).
@@ -14,17 +19,23 @@ import { DeliveryError } from "./delivery_error.ts";
 import { ID_BYTES } from "./message_id.ts";
 import { MAX_CONTENT } from "./padding.ts";
 
-const KIND_DELIVER = 0x01;
-const KIND_ACK = 0x02;
+/** The delivery protocol version carried in every message's first byte. */
+export const DELIVERY_VERSION = 2;
+const KIND_DELIVER = (DELIVERY_VERSION << 4) | 0x01;
+const KIND_ACK = (DELIVERY_VERSION << 4) | 0x02;
+const V1_KINDS = new Set([0x01, 0x02]);
+/** An Ed25519 signature (RFC 8032). */
+export const ACK_SIGNATURE_BYTES = 64;
 /** A delivery message fills at most one frame. */
 export const MAX_CIPHERTEXT_BYTES = MAX_CONTENT - 1 - ID_BYTES;
+const ACK_BYTES = 1 + ID_BYTES + 1 + ACK_SIGNATURE_BYTES;
 
 export const AckStatus = { stored: 0, duplicate: 1, rejected: 2, later: 3 } as const;
 export type AckStatus = typeof AckStatus[keyof typeof AckStatus];
 
 export type DeliveryMessage =
   | { kind: "deliver"; id: Uint8Array; ciphertext: Uint8Array }
-  | { kind: "ack"; id: Uint8Array; status: AckStatus };
+  | { kind: "ack"; id: Uint8Array; status: AckStatus; signature: Uint8Array };
 
 export function encodeDelivery(message: DeliveryMessage): Uint8Array {
   if (message.id.length !== ID_BYTES) throw new RangeError("id must be 16 bytes");
@@ -35,17 +46,21 @@ export function encodeDelivery(message: DeliveryMessage): Uint8Array {
     out.set(message.ciphertext, 1 + ID_BYTES);
     return out;
   }
-  const out = new Uint8Array(2 + ID_BYTES);
+  if (message.signature.length !== ACK_SIGNATURE_BYTES) {
+    throw new RangeError("signature must be 64 bytes");
+  }
+  const out = new Uint8Array(ACK_BYTES);
   out[0] = KIND_ACK;
   out.set(message.id, 1);
   out[1 + ID_BYTES] = message.status;
+  out.set(message.signature, 2 + ID_BYTES);
   return out;
 }
 
 /**
- * Decodes one delivery message.
- * @throws {DeliveryError} `truncated`, `unknown_kind`, `empty_ciphertext`, `too_large`,
- *   `bad_ack_length` or `unknown_ack_status`
+ * Decodes one delivery message. An ack's signature is only split off here: ack.ts verifies it.
+ * @throws {DeliveryError} `truncated`, `old_version`, `unknown_kind`, `empty_ciphertext`,
+ *   `too_large`, `bad_ack_length` or `unknown_ack_status`
  */
 export function decodeDelivery(bytes: Uint8Array): DeliveryMessage {
   if (bytes.length < 1 + ID_BYTES) fail("truncated", "truncated");
@@ -60,12 +75,23 @@ export function decodeDelivery(bytes: Uint8Array): DeliveryMessage {
       return { kind: "deliver", id, ciphertext: bytes.slice(1 + ID_BYTES) };
     }
     case KIND_ACK: {
-      if (bytes.length !== 2 + ID_BYTES) fail("bad_ack_length", "bad ack length");
+      if (bytes.length !== ACK_BYTES) fail("bad_ack_length", "bad ack length");
       const status = bytes[1 + ID_BYTES];
       if (status > AckStatus.later) fail("unknown_ack_status", `unknown ack status ${status}`);
-      return { kind: "ack", id, status: status as AckStatus };
+      return {
+        kind: "ack",
+        id,
+        status: status as AckStatus,
+        signature: bytes.slice(2 + ID_BYTES),
+      };
     }
     default:
+      if (V1_KINDS.has(bytes[0])) {
+        fail(
+          "old_version",
+          `version 1 is no longer accepted (the peer runs an older Legion; version ${DELIVERY_VERSION} signs every ack)`,
+        );
+      }
       fail("unknown_kind", `unknown kind ${bytes[0]}`);
   }
 }

@@ -6,6 +6,7 @@ import { ReasonError } from "../errors.ts";
 
 export type DeliveryErrorReason =
   | "truncated"
+  | "old_version"
   | "unknown_kind"
   | "empty_ciphertext"
   | "too_large"

@@ -5,10 +5,13 @@
  *
  *   contacts(id, key_tag = HMAC(indexKey, "contact.key" || 0 || ed25519),
  *            name_tag = HMAC(indexKey, "contact.name" || 0 || NFC(name)),
- *            record_sealed = seal("contact/<hex key_tag>", JSON record))
+ *            record_sealed = seal(contacts.record @ "<id>/<hex key_tag>", JSON record))
+ *
+ * The record is bound to its row's id and key tag: moved under another id (where messages and
+ * the queue would follow it) or another key, it does not open.
  */
 import type { Database } from "./db.ts";
-import type { Sealer } from "./sealer.ts";
+import type { SealedAt, Sealer } from "./sealer.ts";
 import { rowTag } from "./signal_keys.ts";
 import { deleteContactHistory } from "./contact_history.ts";
 import { type ContactCard, parseCard } from "../crypto/card.ts";
@@ -84,10 +87,16 @@ export class ContactStore {
     const name = contact.name.normalize("NFC");
     const ed25519 = parseCard(contact.cardText).card.ed25519;
     const keyTag = this.keyTag(ed25519);
+    // The sealed record names its id, known only once the row exists: insert, then seal.
     const result = this.db.prepare(
-      "INSERT INTO contacts (key_tag, name_tag, record_sealed) VALUES (?, ?, ?)",
-    ).run(keyTag, this.nameTag(name), this.#seal(keyTag, { ...contact, name }));
-    return this.byId(Number(result.lastInsertRowid))!;
+      "INSERT INTO contacts (key_tag, name_tag, record_sealed) VALUES (?, ?, X'')",
+    ).run(keyTag, this.nameTag(name));
+    const id = Number(result.lastInsertRowid);
+    this.db.prepare("UPDATE contacts SET record_sealed = ? WHERE id = ?").run(
+      this.#seal(id, keyTag, { ...contact, name }),
+      id,
+    );
+    return this.byId(id)!;
   }
 
   /** Rewrites a contact (its card may carry a new key: the tags follow). */
@@ -96,7 +105,7 @@ export class ContactStore {
     const keyTag = this.keyTag(parseCard(contact.cardText).card.ed25519);
     this.db.prepare(
       "UPDATE contacts SET key_tag = ?, name_tag = ?, record_sealed = ? WHERE id = ?",
-    ).run(keyTag, this.nameTag(name), this.#seal(keyTag, { ...contact, name }), id);
+    ).run(keyTag, this.nameTag(name), this.#seal(id, keyTag, { ...contact, name }), id);
     return this.byId(id)!;
   }
 
@@ -125,14 +134,14 @@ export class ContactStore {
     return row && this.#decode(row);
   }
 
-  #seal(keyTag: Uint8Array, record: StoredContact): Uint8Array {
-    return this.sealer.sealJson(`contact/${toHex(keyTag)}`, record);
+  #seal(id: number, keyTag: Uint8Array, record: StoredContact): Uint8Array {
+    return this.sealer.sealJson(recordAt(id, keyTag), record);
   }
 
   #decode(row: Row): Contact {
     const keyTag = new Uint8Array(row.key_tag);
     const stored = this.sealer.openJson<StoredContact>(
-      `contact/${toHex(keyTag)}`,
+      recordAt(Number(row.id), keyTag),
       new Uint8Array(row.record_sealed),
     );
     const { card } = parseCard(stored.cardText);
@@ -149,4 +158,8 @@ export class ContactStore {
       ...(stored.keyChangedAt === undefined ? {} : { keyChangedAt: stored.keyChangedAt }),
     };
   }
+}
+
+function recordAt(id: number, keyTag: Uint8Array): SealedAt {
+  return { label: "contacts.record", row: `${id}/${toHex(keyTag)}` };
 }

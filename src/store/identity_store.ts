@@ -1,6 +1,6 @@
 /** The identity row: all key material in one sealed record; only the creation time is plain. */
 import type { Database } from "./db.ts";
-import type { Sealer } from "./sealer.ts";
+import type { SealedAt, Sealer } from "./sealer.ts";
 import type { IdentityKeys } from "../crypto/phrase_keys.ts";
 import { fromHex, toHex } from "../crypto/hex.ts";
 import { LegionError } from "../errors.ts";
@@ -9,7 +9,8 @@ export interface StoredIdentity extends IdentityKeys {
   createdAt: number;
 }
 
-const LABEL = "identity.keys";
+/** The one identity row (id 1). */
+const AT: SealedAt = { label: "identity.keys", row: 1 };
 
 export function saveIdentity(
   db: Database,
@@ -17,7 +18,7 @@ export function saveIdentity(
   keys: IdentityKeys,
   createdAt: number,
 ): void {
-  const sealed = sealer.sealJson(LABEL, {
+  const sealed = sealer.sealJson(AT, {
     seed: toHex(keys.seed),
     publicKey: toHex(keys.publicKey),
     zkSecret: toHex(keys.zkSecret),
@@ -38,7 +39,7 @@ export function loadIdentity(db: Database, sealer: Sealer): StoredIdentity {
     });
   }
   const keys = sealer.openJson<Record<"seed" | "publicKey" | "zkSecret", string>>(
-    LABEL,
+    AT,
     new Uint8Array(row.keys_sealed),
   );
   return {

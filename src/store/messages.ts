@@ -1,13 +1,16 @@
 /**
- * Messages at rest: the body is sealed (label `messages.body`); ids, contact ids, states and times
- * stay plain because the queue, expiry sweeps and inbox order need them.
+ * Messages at rest: the body is sealed (label `messages.body`, bound to the row's id, contact,
+ * direction, type and burn flag, so a body moved to another row or contact does not open); ids,
+ * contact ids, states and times stay plain because the queue, expiry sweeps and inbox order need
+ * them.
  *
  * Incoming ids are also remembered in `seen` until the message would have expired, so a redelivery
  * (the sender missed our ack) is acknowledged again without being stored twice — even after the
  * message itself was read and burnt.
  */
 import type { Database } from "./db.ts";
-import type { Sealer } from "./sealer.ts";
+import type { SealedAt, Sealer } from "./sealer.ts";
+import { toHex } from "../crypto/hex.ts";
 import { type Payload, PayloadType, STORED_TYPES } from "../protocol/payload.ts";
 
 export type Direction = "in" | "out";
@@ -49,7 +52,16 @@ interface Row {
   read_at: number | null;
 }
 
-const BODY = "messages.body";
+/** Where a body is sealed: its row's identity and the plain columns that say what it is. */
+function bodyAt(
+  row: { id: Uint8Array; contactId: number; direction: Direction; type: number; burn: boolean },
+): SealedAt {
+  const { id, contactId, direction, type, burn } = row;
+  return {
+    label: "messages.body",
+    row: `${toHex(id)}/${contactId}/${direction}/${type}/${burn ? 1 : 0}`,
+  };
+}
 
 /** Stores a message; the expiry counts from when we store it, so a skewed clock cannot extend it. */
 export function insertMessage(
@@ -68,7 +80,16 @@ export function insertMessage(
     message.contactId,
     message.direction,
     payload.type,
-    sealer.seal(BODY, payload.body),
+    sealer.seal(
+      bodyAt({
+        id: payload.id,
+        contactId: message.contactId,
+        direction: message.direction,
+        type: payload.type,
+        burn: payload.burn,
+      }),
+      payload.body,
+    ),
     payload.burn ? 1 : 0,
     message.state,
     payload.createdAt,
@@ -203,13 +224,18 @@ export function isSentTo(db: Database, contactId: number, id: Uint8Array): boole
 }
 
 function fromRow(sealer: Sealer, row: Row): StoredMessage {
+  const id = new Uint8Array(row.id);
+  const contactId = Number(row.contact_id);
+  const type = Number(row.type) as PayloadType;
+  const burn = Number(row.burn) === 1;
+  const at = bodyAt({ id, contactId, direction: row.direction, type, burn });
   return {
-    id: new Uint8Array(row.id),
-    contactId: Number(row.contact_id),
+    id,
+    contactId,
     direction: row.direction,
-    type: Number(row.type) as PayloadType,
-    body: sealer.open(BODY, new Uint8Array(row.body_sealed)),
-    burn: row.burn === 1,
+    type,
+    body: sealer.open(at, new Uint8Array(row.body_sealed)),
+    burn,
     state: row.state,
     createdAt: Number(row.created_at),
     storedAt: Number(row.stored_at),

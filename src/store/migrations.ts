@@ -173,4 +173,15 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 6,
+    name: "the outbox's last error is sealed",
+    // A failed dial's message names the contact's onion ("Cannot reach <onion>.onion through
+    // Tor…"): stored plain, every offline contact leaked the address book. The plain column is
+    // dropped (secure_delete overwrites its pages) and the error is sealed per item from now on.
+    sql: `
+      ALTER TABLE outbox DROP COLUMN last_error;
+      ALTER TABLE outbox ADD COLUMN last_error_sealed BLOB;
+    `,
+  },
 ];

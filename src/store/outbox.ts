@@ -1,10 +1,13 @@
 /**
  * The outbound queue: ciphertexts made at enqueue time (sealed again at rest, label
- * `outbox.ciphertext`), retried per recipient so one offline contact delays nobody else.
+ * `outbox.ciphertext`, bound to the item's id, contact and kind), retried per recipient so one
+ * offline contact delays nobody else. The last delivery error is sealed too (`outbox.last_error`):
+ * it names the contact's onion.
  * A row leaves the outbox when the peer acks it, when it expires, or when it is cancelled.
  */
 import type { Database } from "./db.ts";
-import type { Sealer } from "./sealer.ts";
+import type { SealedAt, Sealer } from "./sealer.ts";
+import { toHex } from "../crypto/hex.ts";
 
 export type OutboxKind = "message" | "control";
 
@@ -27,10 +30,16 @@ interface Row {
   attempts: number;
   next_attempt_at: number;
   expires_at: number;
-  last_error: string | null;
+  last_error_sealed: Uint8Array | null;
 }
 
-const LABEL = "outbox.ciphertext";
+function ciphertextAt(item: { id: Uint8Array; contactId: number; kind: OutboxKind }): SealedAt {
+  return { label: "outbox.ciphertext", row: `${toHex(item.id)}/${item.contactId}/${item.kind}` };
+}
+
+function lastErrorAt(id: Uint8Array): SealedAt {
+  return { label: "outbox.last_error", row: id };
+}
 
 export function enqueue(
   db: Database,
@@ -51,7 +60,7 @@ export function enqueue(
     item.id,
     item.contactId,
     item.kind,
-    sealer.seal(LABEL, item.ciphertext),
+    sealer.seal(ciphertextAt(item), item.ciphertext),
     now,
     item.expiresAt,
   );
@@ -94,6 +103,7 @@ export function outboxCount(db: Database): number {
  */
 export function recordFailure(
   db: Database,
+  sealer: Sealer,
   contactId: number,
   failure: { error: string; now: number; delay: (attempts: number) => number },
 ): number {
@@ -102,13 +112,14 @@ export function recordFailure(
     contactId,
   ) as Array<{ id: Uint8Array; attempts: number }>;
   const update = db.prepare(
-    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
+    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error_sealed = ? WHERE id = ?",
   );
   let most = 0;
   for (const row of rows) {
     const attempts = Number(row.attempts) + 1;
     most = Math.max(most, attempts);
-    update.run(attempts, now + delay(attempts), error, row.id);
+    const id = new Uint8Array(row.id);
+    update.run(attempts, now + delay(attempts), sealer.sealText(lastErrorAt(id), error), id);
   }
   return most;
 }
@@ -131,14 +142,21 @@ export function expireOutbox(
 }
 
 function fromRow(sealer: Sealer, row: Row): OutboxItem {
+  const id = new Uint8Array(row.id);
+  const contactId = Number(row.contact_id);
   return {
-    id: new Uint8Array(row.id),
-    contactId: Number(row.contact_id),
+    id,
+    contactId,
     kind: row.kind,
-    ciphertext: sealer.open(LABEL, new Uint8Array(row.ciphertext_sealed)),
+    ciphertext: sealer.open(
+      ciphertextAt({ id, contactId, kind: row.kind }),
+      new Uint8Array(row.ciphertext_sealed),
+    ),
     attempts: Number(row.attempts),
     nextAttemptAt: Number(row.next_attempt_at),
     expiresAt: Number(row.expires_at),
-    lastError: row.last_error,
+    lastError: row.last_error_sealed === null
+      ? null
+      : sealer.openText(lastErrorAt(id), new Uint8Array(row.last_error_sealed)),
   };
 }

@@ -17,7 +17,7 @@ import {
   SignedPreKeyRecord,
 } from "@signalapp/libsignal-client";
 import type { Database } from "./db.ts";
-import type { Sealer } from "./sealer.ts";
+import type { SealedAt, Sealer } from "./sealer.ts";
 import { generatePreKeys, generateSignalIdentity } from "../crypto/session_keys.ts";
 import { fromBase64, toBase64 } from "../crypto/base64.ts";
 
@@ -29,7 +29,8 @@ export const MAX_CARD_VALIDITY_MS = 90 * DAY_MS;
 /** Extra time a replaced prekey stays, for PreKey messages still queued somewhere. */
 export const RETIRE_GRACE_MS = 14 * DAY_MS;
 
-const IDENTITY_LABEL = "signal.identity";
+/** The one libsignal identity row (id 1). */
+const IDENTITY_AT: SealedAt = { label: "signal_identity.keys", row: 1 };
 
 export interface SignalKeys {
   identityKeyPair: IdentityKeyPair;
@@ -38,12 +39,12 @@ export interface SignalKeys {
   indexKey: Uint8Array;
 }
 
-export function signedPreKeyLabel(id: number): string {
-  return `signal.spk/${id}`;
+export function signedPreKeyAt(id: number): SealedAt {
+  return { label: "signal_signed_prekeys.record", row: id };
 }
 
-export function kyberPreKeyLabel(id: number): string {
-  return `signal.kyber/${id}`;
+export function kyberPreKeyAt(id: number): SealedAt {
+  return { label: "signal_kyber_prekeys.record", row: id };
 }
 
 /** HMAC-SHA-256(indexKey, domain || 0x00 || data): a row tag that hides `data`. */
@@ -64,7 +65,7 @@ export function createSignalKeys(db: Database, sealer: Sealer, now: number): voi
   const { identityKeyPair, registrationId } = generateSignalIdentity();
   const indexKey = new Uint8Array(randomBytes(32));
   db.prepare("INSERT INTO signal_identity (id, keys_sealed) VALUES (1, ?)").run(
-    sealer.sealJson(IDENTITY_LABEL, {
+    sealer.sealJson(IDENTITY_AT, {
       identityKeyPair: toBase64(identityKeyPair.serialize()),
       registrationId,
       indexKey: toBase64(indexKey),
@@ -82,7 +83,7 @@ export function loadSignalKeys(db: Database, sealer: Sealer): SignalKeys {
     identityKeyPair: string;
     registrationId: number;
     indexKey: string;
-  }>(IDENTITY_LABEL, new Uint8Array(row.keys_sealed));
+  }>(IDENTITY_AT, new Uint8Array(row.keys_sealed));
   return {
     identityKeyPair: IdentityKeyPair.deserialize(fromBase64(stored.identityKeyPair)!),
     registrationId: stored.registrationId,
@@ -143,10 +144,10 @@ export function currentPreKeys(
   ) as { record_sealed: Uint8Array };
   return {
     signedPreKey: SignedPreKeyRecord.deserialize(
-      openRecord(sealer, signedPreKeyLabel(row.id), new Uint8Array(row.record_sealed)),
+      openRecord(sealer, signedPreKeyAt(row.id), new Uint8Array(row.record_sealed)),
     ),
     kyberPreKey: KyberPreKeyRecord.deserialize(
-      openRecord(sealer, kyberPreKeyLabel(row.id), new Uint8Array(kyber.record_sealed)),
+      openRecord(sealer, kyberPreKeyAt(row.id), new Uint8Array(kyber.record_sealed)),
     ),
   };
 }
@@ -170,17 +171,17 @@ function insertPreKeys(
   const { signedPreKey, kyberPreKey } = generatePreKeys(identity, id, now);
   db.prepare(
     "INSERT INTO signal_signed_prekeys (id, record_sealed, created_at) VALUES (?, ?, ?)",
-  ).run(id, sealer.seal(signedPreKeyLabel(id), signedPreKey.serialize()), now);
+  ).run(id, sealer.seal(signedPreKeyAt(id), signedPreKey.serialize()), now);
   db.prepare(
     "INSERT INTO signal_kyber_prekeys (id, record_sealed, created_at, last_resort) VALUES (?, ?, ?, 1)",
-  ).run(id, sealer.seal(kyberPreKeyLabel(id), kyberPreKey.serialize()), now);
+  ).run(id, sealer.seal(kyberPreKeyAt(id), kyberPreKey.serialize()), now);
 }
 
 /** Opens a sealed record into a fresh `Uint8Array<ArrayBuffer>` (what libsignal's types want). */
 export function openRecord(
   sealer: Sealer,
-  label: string,
+  at: SealedAt,
   sealed: Uint8Array,
 ): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(sealer.open(label, sealed));
+  return new Uint8Array(sealer.open(at, sealed));
 }

@@ -28,15 +28,14 @@ import {
   SignedPreKeyStore,
 } from "@signalapp/libsignal-client";
 import type { Database } from "./db.ts";
-import type { Sealer } from "./sealer.ts";
+import type { SealedAt, Sealer } from "./sealer.ts";
 import {
-  kyberPreKeyLabel,
+  kyberPreKeyAt,
   openRecord,
   rowTag,
   type SignalKeys,
-  signedPreKeyLabel,
+  signedPreKeyAt,
 } from "./signal_keys.ts";
-import { toHex } from "../crypto/hex.ts";
 import { KYBER_REPLAY, type SessionStores } from "../crypto/signal_session.ts";
 
 /** Looks up the libsignal identity key a contact's card vouches for, by address name. */
@@ -120,7 +119,7 @@ export class SqlSessionStore extends SessionStore {
     const tag = this.#tag(name);
     this.db.prepare(
       "INSERT OR REPLACE INTO signal_sessions (address_tag, record_sealed) VALUES (?, ?)",
-    ).run(tag, this.sealer.seal(sessionLabel(tag), record.serialize()));
+    ).run(tag, this.sealer.seal(sessionAt(tag), record.serialize()));
     return Promise.resolve();
   }
 
@@ -131,7 +130,7 @@ export class SqlSessionStore extends SessionStore {
     if (!row) return Promise.resolve(null);
     return Promise.resolve(
       SessionRecord.deserialize(
-        openRecord(this.sealer, sessionLabel(tag), new Uint8Array(row.record_sealed)),
+        openRecord(this.sealer, sessionAt(tag), new Uint8Array(row.record_sealed)),
       ),
     );
   }
@@ -159,8 +158,12 @@ export function deleteSession(db: Database, indexKey: Uint8Array, addressName: s
   );
 }
 
-function sessionLabel(tag: Uint8Array): string {
-  return `signal.session/${toHex(tag)}`;
+function sessionAt(tag: Uint8Array): SealedAt {
+  return { label: "signal_sessions.record", row: tag };
+}
+
+function preKeyAt(id: number): SealedAt {
+  return { label: "signal_prekeys.record", row: id };
 }
 
 /** One-time prekeys: supported by the interface; Legion's cards publish none today. */
@@ -172,7 +175,7 @@ export class SqlPreKeyStore extends PreKeyStore {
   savePreKey(id: number, record: PreKeyRecord): Promise<void> {
     this.db.prepare("INSERT OR REPLACE INTO signal_prekeys (id, record_sealed) VALUES (?, ?)").run(
       id,
-      this.sealer.seal(`signal.prekey/${id}`, record.serialize()),
+      this.sealer.seal(preKeyAt(id), record.serialize()),
     );
     return Promise.resolve();
   }
@@ -184,7 +187,7 @@ export class SqlPreKeyStore extends PreKeyStore {
     if (!row) return Promise.reject(new Error(`no prekey ${id}`));
     return Promise.resolve(
       PreKeyRecord.deserialize(
-        openRecord(this.sealer, `signal.prekey/${id}`, new Uint8Array(row.record_sealed)),
+        openRecord(this.sealer, preKeyAt(id), new Uint8Array(row.record_sealed)),
       ),
     );
   }
@@ -203,7 +206,7 @@ export class SqlSignedPreKeyStore extends SignedPreKeyStore {
   saveSignedPreKey(id: number, record: SignedPreKeyRecord): Promise<void> {
     this.db.prepare(
       "INSERT OR REPLACE INTO signal_signed_prekeys (id, record_sealed, created_at) VALUES (?, ?, ?)",
-    ).run(id, this.sealer.seal(signedPreKeyLabel(id), record.serialize()), record.timestamp());
+    ).run(id, this.sealer.seal(signedPreKeyAt(id), record.serialize()), record.timestamp());
     return Promise.resolve();
   }
 
@@ -213,7 +216,7 @@ export class SqlSignedPreKeyStore extends SignedPreKeyStore {
     if (!row) return Promise.reject(new Error(`no signed prekey ${id}`));
     return Promise.resolve(
       SignedPreKeyRecord.deserialize(
-        openRecord(this.sealer, signedPreKeyLabel(id), new Uint8Array(row.record_sealed)),
+        openRecord(this.sealer, signedPreKeyAt(id), new Uint8Array(row.record_sealed)),
       ),
     );
   }
@@ -231,7 +234,7 @@ export class SqlKyberPreKeyStore extends KyberPreKeyStore {
   saveKyberPreKey(id: number, record: KyberPreKeyRecord): Promise<void> {
     this.db.prepare(
       "INSERT OR REPLACE INTO signal_kyber_prekeys (id, record_sealed, created_at, last_resort) VALUES (?, ?, ?, 0)",
-    ).run(id, this.sealer.seal(kyberPreKeyLabel(id), record.serialize()), record.timestamp());
+    ).run(id, this.sealer.seal(kyberPreKeyAt(id), record.serialize()), record.timestamp());
     return Promise.resolve();
   }
 
@@ -241,7 +244,7 @@ export class SqlKyberPreKeyStore extends KyberPreKeyStore {
     if (!row) return Promise.reject(new Error(`no Kyber prekey ${id}`));
     return Promise.resolve(
       KyberPreKeyRecord.deserialize(
-        openRecord(this.sealer, kyberPreKeyLabel(id), new Uint8Array(row.record_sealed)),
+        openRecord(this.sealer, kyberPreKeyAt(id), new Uint8Array(row.record_sealed)),
       ),
     );
   }

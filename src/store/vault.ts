@@ -18,7 +18,7 @@ import type { Database } from "./db.ts";
 import { LegionError } from "../errors.ts";
 import { type Sodium, sodium } from "../crypto/sodium.ts";
 import { argon2id } from "../crypto/argon2id.ts";
-import { Sealer } from "./sealer.ts";
+import { type SealedAt, Sealer } from "./sealer.ts";
 import { KEY_FILE_BYTES } from "./key_file.ts";
 
 export interface KdfParams {
@@ -70,7 +70,7 @@ export async function createVault(
   const salt = na.randombytes_buf(na.crypto_pwhash_SALTBYTES);
   const vaultKey = na.randombytes_buf(32);
   const wrapper = new Sealer(na, await deriveKek(na, secrets, salt, kdf));
-  const wrapped = wrapper.seal(wrapLabel(kdf), vaultKey);
+  const wrapped = wrapper.seal(wrapAt(kdf), vaultKey);
   wrapper.wipe();
   db.prepare(
     "INSERT INTO vault (id, kdf, salt, opslimit, memlimit, wrapped_key) VALUES (1, ?, ?, ?, ?, ?)",
@@ -104,7 +104,7 @@ export async function unlockVault(db: Database, secrets: VaultSecrets): Promise<
   const kdf = { opslimit: Number(row.opslimit), memlimit: Number(row.memlimit) };
   const wrapper = new Sealer(na, await deriveKek(na, secrets, new Uint8Array(row.salt), kdf));
   try {
-    return new Sealer(na, wrapper.open(wrapLabel(kdf), new Uint8Array(row.wrapped_key)));
+    return new Sealer(na, wrapper.open(wrapAt(kdf), new Uint8Array(row.wrapped_key)));
   } catch {
     throw new LegionError("passphrase_rejected", "Wrong passphrase");
   } finally {
@@ -131,6 +131,7 @@ async function deriveKek(
   }
 }
 
-function wrapLabel(kdf: KdfParams): string {
-  return `vault.key/${KDF_NAME}/${kdf.opslimit}/${kdf.memlimit}`;
+/** The wrapped key of the one vault row (id 1), bound to the KDF parameters that unwrap it. */
+function wrapAt(kdf: KdfParams): SealedAt {
+  return { label: `vault.key/${KDF_NAME}/${kdf.opslimit}/${kdf.memlimit}`, row: 1 };
 }

@@ -20,6 +20,7 @@ const message: fc.Arbitrary<DeliveryMessage> = fc.oneof(
     kind: fc.constant("ack" as const),
     id,
     status: fc.constantFrom(...Object.values(AckStatus)),
+    signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
   }),
 );
 
@@ -29,7 +30,7 @@ function decode(input: Uint8Array) {
 
 fuzz(
   "decodeDelivery() throws only DeliveryError on random bytes",
-  fc.property(bytes(), fc.constantFrom(undefined, 1, 2), (input, kind) => {
+  fc.property(bytes(), fc.constantFrom(undefined, 0x01, 0x02, 0x21, 0x22), (input, kind) => {
     if (kind !== undefined && input.length > 0) input[0] = kind;
     const result = decode(input);
     if ("ok" in result && !sameBytes(encodeDelivery(result.ok), input)) {

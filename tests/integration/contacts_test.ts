@@ -63,6 +63,7 @@ Deno.test("contacts commands and card formats", async (t) => {
       DROP TABLE contacts; DROP TABLE signal_sessions; DROP TABLE signal_prekeys;
       DROP TABLE signal_kyber_used; DROP TABLE signal_kyber_prekeys;
       DROP TABLE signal_signed_prekeys; DROP TABLE signal_identity;
+      ALTER TABLE outbox DROP COLUMN last_error_sealed; ALTER TABLE outbox ADD COLUMN last_error TEXT;
       PRAGMA user_version = 2;
     `);
     db.close();

@@ -1,7 +1,12 @@
 import { assert, assertEquals, assertRejects } from "../../support/assert.ts";
 import { join } from "node:path";
-import { createConnection } from "node:net";
-import { type AgentDispatch, startAgentServer } from "../../../src/node/agent_server.ts";
+import { createConnection, createServer } from "node:net";
+import process from "node:process";
+import {
+  type AgentDispatch,
+  listenPrivately,
+  startAgentServer,
+} from "../../../src/node/agent_server.ts";
 import { AgentClient } from "../../../src/node/agent_client.ts";
 import type { ServiceName } from "../../../src/node/service_map.ts";
 import { LegionError } from "../../../src/errors.ts";
@@ -75,4 +80,20 @@ Deno.test("a second agent on the same data dir is refused; a stale socket file i
   assertEquals(await client.call("queue.list", {}), []);
   client.close();
   await second.close();
+});
+
+Deno.test("the agent socket is 0600 from its creation, whatever the umask", async () => {
+  await using dir = await tempDir();
+  const path = join(dir.path, "agent.sock");
+  const server = createServer();
+  const umask = process.umask(0);
+  try {
+    await listenPrivately(server, path);
+    // No chmod has run: this is the mode the socket was born with.
+    assertEquals((await Deno.stat(path)).mode! & 0o777, 0o600);
+    assertEquals(process.umask(0), 0, "the process umask is restored");
+  } finally {
+    process.umask(umask);
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });

@@ -27,7 +27,7 @@ Deno.test("a failing contact is backed off while another stays due (no head-of-l
   }
   assertEquals(contactsWithDueItems(store.db, now).sort(), [1, 2]);
   assertEquals(
-    recordFailure(store.db, 1, {
+    recordFailure(store.db, store.sealer, 1, {
       error: "peer unreachable",
       now,
       delay: (attempts) => backoffDelay(attempts, 0.5),

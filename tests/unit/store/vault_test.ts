@@ -13,9 +13,9 @@ Deno.test("unlockVault() opens with the right passphrase and rejects a wrong one
   const db = openDatabase(join(dir.path, "v.db"), { create: true });
   try {
     const sealer = await createVault(db, right);
-    const sealed = sealer.seal("probe", new Uint8Array([1, 2, 3]));
+    const sealed = sealer.seal({ label: "probe", row: 1 }, new Uint8Array([1, 2, 3]));
     const reopened = await unlockVault(db, right);
-    assertEquals(reopened.open("probe", sealed), new Uint8Array([1, 2, 3]));
+    assertEquals(reopened.open({ label: "probe", row: 1 }, sealed), new Uint8Array([1, 2, 3]));
     const before = db.prepare("SELECT * FROM vault").get();
     const err = await assertRejects(() =>
       unlockVault(db, { ...right, passphrase: "wrong passphrase" })
