@@ -17,6 +17,7 @@ import { pathToFileURL } from "node:url";
 import { DatabaseSync } from "node:sqlite";
 import { LegionError, type LegionErrorOptions } from "../errors.ts";
 import { DB_FILE, HOME_ENTRIES, TOR_DIR } from "./layout.ts";
+import { pathExists } from "./path_exists.ts";
 
 /** `init` builds its database as `legion.db.init-<12 hex>` and renames it into place. */
 const STAGING_DATABASE = /^legion\.db\.init-[0-9a-f]{12}(-wal|-shm|-journal)?$/;
@@ -198,21 +199,12 @@ function checkDatabase(home: string): void {
 function openReadOnly(path: string): DatabaseSync {
   // node:sqlite's `readOnly` option postdates the bundled @types/node 22.7 declarations.
   const options = { readOnly: true } as ConstructorParameters<typeof DatabaseSync>[1];
-  if (exists(path + "-wal")) {
+  if (pathExists(path + "-wal")) {
     const db = new DatabaseSync(path, options);
     db.exec("PRAGMA busy_timeout = 2000");
     return db;
   }
   return new DatabaseSync(pathToFileURL(path).href + "?immutable=1", options);
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function readHead(path: string, length: number): string {

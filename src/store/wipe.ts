@@ -30,6 +30,7 @@ import { DatabaseSync } from "node:sqlite";
 import { checkHomeContents } from "./home_guard.ts";
 import { databasePath, keyFilePath } from "./layout.ts";
 import { scrambleKeyFile } from "./key_file.ts";
+import { pathExists } from "./path_exists.ts";
 
 export interface WipeReport {
   tables: number;
@@ -65,7 +66,7 @@ export function wipeDataDir(home: string, options: WipeOptions = {}): WipeReport
     directories: 0,
     failures: [],
   };
-  if (!exists(home)) return report;
+  if (!pathExists(home)) return report;
   checkHomeContents(home);
   try {
     scrambleKeyFile(keyFilePath(home));
@@ -86,7 +87,7 @@ export function wipeDataDir(home: string, options: WipeOptions = {}): WipeReport
 
 /** Deletes every row of every table under secure_delete, then truncates the WAL and vacuums. */
 function emptyDatabase(path: string, report: WipeReport): void {
-  if (!exists(path)) return;
+  if (!pathExists(path)) return;
   const db = new DatabaseSync(path);
   try {
     db.exec("PRAGMA busy_timeout = 2000; PRAGMA secure_delete = ON;");
@@ -164,14 +165,5 @@ function overwrite(path: string, size: number): void {
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }
