@@ -19,7 +19,7 @@ import { toHex } from "../crypto/hex.ts";
 const VERSION = 0x02;
 const NONCE_BYTES = 24;
 const TAG_BYTES = 16;
-const LABEL = /^[a-z0-9_.\/-]+$/;
+const LABEL = /^[a-z0-9_.+\/-]+$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
