@@ -25,10 +25,3 @@ export type TransportErrorReason =
 export class TransportError extends ReasonError<TransportErrorReason> {
   override readonly name = "TransportError";
 }
-
-export function isTransportError(
-  err: unknown,
-  reason?: TransportErrorReason,
-): err is TransportError {
-  return err instanceof TransportError && (reason === undefined || err.reason === reason);
-}

@@ -32,7 +32,3 @@ export type ZkErrorReason =
 export class ZkError extends ReasonError<ZkErrorReason> {
   override readonly name = "ZkError";
 }
-
-export function isZkError(err: unknown, reason?: ZkErrorReason): err is ZkError {
-  return err instanceof ZkError && (reason === undefined || err.reason === reason);
-}
