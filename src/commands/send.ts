@@ -1,7 +1,7 @@
 /**
  * `legion send NAME [TEXT|-] [--message-file FILE]`: encrypts now and queues; the running node
- * (or a later `legion queue run`) delivers. With `--wait` it waits for the peer's durable ack: exit 0 when
- * delivered, 75 when the time runs out (the message stays queued).
+ * (or a later `legion queue run`) delivers. With `--wait` it waits for the peer's durable ack:
+ * exit 0 when delivered, 75 when the time runs out (the message stays queued).
  */
 import type { Command } from "commander";
 import { Option } from "commander";
@@ -52,8 +52,8 @@ export function registerSend(program: Command, run: ActionRunner): void {
       "\nExamples:\n  legion send bob --message-file note.txt\n" +
         "  legion send bob --burn --ttl 1h --wait 2m < note.txt\n" +
         "  legion send bob -        # type the message, end it with Ctrl-D\n" +
-        "\nPrefer stdin or --message-file to a text argument: an argument is visible to other local\n" +
-        "users in the process list and stays in shell history.\n" +
+        "\nPrefer stdin or --message-file to a text argument: an argument is visible to\n" +
+        "other local users in the process list and stays in shell history.\n" +
         `\nA message is UTF-8 text of at most ${MAX_TEXT_BYTES} bytes (files are not supported yet).\n` +
         "With --wait: exit 0 once delivered, 69 when the contact or tor cannot be reached by the\n" +
         "deadline, 75 when it is merely still queued (it stays queued either way).\n",

@@ -1,8 +1,9 @@
 /**
  * Remembers hello nonces for the length of the clock window, so a captured hello cannot be replayed
  * while its timestamp is still acceptable. Both ends are inclusive: a hello is fresh while
- * `|now - ts| <= window`, so its nonce is kept through `ts + window` and forgotten only after it. Bounded: when full, the oldest entries go first (an
- * attacker able to flood it must still present signed hellos from a known key).
+ * `|now - ts| <= window`, so its nonce is kept through `ts + window` and forgotten only after it.
+ * Bounded: when full, the oldest entries go first (an attacker able to flood it must still present
+ * signed hellos from a known key).
  */
 import { toHex } from "../crypto/hex.ts";
 
