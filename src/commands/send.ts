@@ -1,7 +1,7 @@
 /**
- * `legion send NAME [TEXT|-]`: encrypts now and queues; the running node (or a later
- * `legion queue run`) delivers. With `--wait` it waits for the peer's durable ack: exit 0 when
- * delivered, 75 when the time runs out (the message stays queued).
+ * `legion send NAME [TEXT|-] [--message-file FILE]`: encrypts now and queues; the running node
+ * (or a later `legion queue run`) delivers. With `--wait` it waits for the peer's durable ack:
+ * exit 0 when delivered, 75 when the time runs out (the message stays queued).
  */
 import type { Command } from "commander";
 import { Option } from "commander";
@@ -9,7 +9,7 @@ import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { formatDuration } from "../cli/duration.ts";
 import { durationOption } from "../cli/number_option.ts";
-import { decodeUtf8, readInput } from "../cli/read_input.ts";
+import { readInputText } from "../cli/read_input.ts";
 import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { MAX_TEXT_BYTES, messageTooLarge } from "../node/messenger.ts";
 import type { Queued } from "../node/service_map.ts";
@@ -17,6 +17,8 @@ import { TTL_MAX_SECONDS, TTL_MIN_SECONDS } from "../protocol/payload.ts";
 import { LegionError } from "../errors.ts";
 
 interface SendOptions extends TorOptions {
+  /** A file holding the message (`-`: stdin). */
+  messageFile?: string;
   /** Milliseconds. */
   ttl?: number;
   burn?: boolean;
@@ -31,7 +33,8 @@ export function registerSend(program: Command, run: ActionRunner): void {
     program.command("send")
       .description("encrypt a text message for a contact and queue it for delivery")
       .argument("<name>", "the contact")
-      .argument("[text]", "the message; - or nothing reads stdin")
+      .argument("[text]", "the message; - or nothing reads stdin (prefer stdin or --message-file)")
+      .option("--message-file <file>", "read the message from FILE (- is stdin)")
       .addOption(
         new Option("--ttl <duration>", "time to live, e.g. 1h, 7d (1m … 30d, default 7d)")
           .argParser(durationOption({ option: "--ttl", minMs: 0 })),
@@ -46,8 +49,11 @@ export function registerSend(program: Command, run: ActionRunner): void {
   )
     .addHelpText(
       "after",
-      '\nExamples:\n  legion send bob "see you at 8"\n  echo "from a pipe" | legion send bob -\n' +
+      "\nExamples:\n  legion send bob --message-file note.txt\n" +
         "  legion send bob --burn --ttl 1h --wait 2m < note.txt\n" +
+        "  legion send bob -        # type the message, end it with Ctrl-D\n" +
+        "\nPrefer stdin or --message-file to a text argument: an argument is visible to\n" +
+        "other local users in the process list and stays in shell history.\n" +
         `\nA message is UTF-8 text of at most ${MAX_TEXT_BYTES} bytes (files are not supported yet).\n` +
         "With --wait: exit 0 once delivered, 69 when the contact or tor cannot be reached by the\n" +
         "deadline, 75 when it is merely still queued (it stays queued either way).\n",
@@ -61,7 +67,7 @@ async function send(
   textArg: string | undefined,
   options: SendOptions,
 ): Promise<void> {
-  const text = await messageText(inv, textArg);
+  const text = await messageText(inv, textArg, options.messageFile);
   const ttlSeconds = options.ttl === undefined ? undefined : ttlWithinPolicy(inv, options.ttl);
   const params = { to: name, text, ttlSeconds, burn: options.burn ?? false };
   if (options.wait === undefined) {
@@ -121,20 +127,29 @@ function report(inv: Invocation, queued: Queued): void {
   inv.out.result({ type: "queued", ...queued }, queued.id);
 }
 
-async function messageText(inv: Invocation, textArg: string | undefined): Promise<string> {
+async function messageText(
+  inv: Invocation,
+  textArg: string | undefined,
+  messageFile: string | undefined,
+): Promise<string> {
+  if (messageFile !== undefined && textArg !== undefined) {
+    throw new LegionError("usage", "A text argument and --message-file cannot be used together", {
+      hint: "give the message one way: --message-file FILE, or stdin",
+    });
+  }
   if (textArg !== undefined && textArg !== "-") return textArg;
-  if (textArg === undefined && inv.ctx.stdin.isTTY) {
+  const source = messageFile ?? "-";
+  if (textArg === undefined && messageFile === undefined && inv.ctx.stdin.isTTY) {
     throw new LegionError("usage", "No message given", {
-      hint: "pass the text as an argument, or pipe it in: echo hi | legion send bob -",
+      hint: "pass --message-file FILE, pipe it in, or type it after `legion send bob -`",
     });
   }
   // Two bytes more for the trailing newline dropped below; the node checks the exact limit.
-  const bytes = await readInput(inv.ctx, "-", {
+  const text = await readInputText(inv.ctx, source, {
     limit: MAX_TEXT_BYTES + 2,
     what: "message",
     tooLarge: messageTooLarge,
   });
-  const text = decodeUtf8(bytes, "message");
   // One trailing newline (from echo or a file) is not part of the message.
   return text.endsWith("\r\n") ? text.slice(0, -2) : text.endsWith("\n") ? text.slice(0, -1) : text;
 }

@@ -10,9 +10,10 @@
  *
  * `recipient_key` is the Ed25519 key inside the recipient's onion address, so a hello for one node
  * is useless at any other. The listener checks, cheapest first: shape, recipient, clock window,
- * known key, replay, and only then the signature — a stranger costs a few comparisons, never a
- * signature verification. On any failure the listener closes the stream without a word; on success
- * it answers with the ack echoing the nonce.
+ * known key, replay, and only then the signature — a stranger costs a few comparisons, or one
+ * signature verification per stream if it names a contact's (public) key (docs/security.md,
+ * "Traced, not reproduced"). On any failure the listener closes the stream without a word; on
+ * success it answers with the ack echoing the nonce.
  */
 import { sodium } from "../crypto/sodium.ts";
 import { HelloError } from "./hello_error.ts";

@@ -1,7 +1,9 @@
 /**
  * Remembers hello nonces for the length of the clock window, so a captured hello cannot be replayed
- * while its timestamp is still acceptable. Bounded: when full, the oldest entries go first (an
- * attacker able to flood it must still present signed hellos from a known key).
+ * while its timestamp is still acceptable. Both ends are inclusive: a hello is fresh while
+ * `|now - ts| <= window`, so its nonce is kept through `ts + window` and forgotten only after it.
+ * Bounded: when full, the oldest entries go first (an attacker able to flood it must still present
+ * signed hellos from a known key).
  */
 import { toHex } from "../crypto/hex.ts";
 
@@ -11,19 +13,19 @@ export class ReplayCache {
   /** @param maxEntries upper bound on remembered nonces */
   constructor(readonly maxEntries = 10_000) {}
 
-  /** True when `nonce` was recorded and has not expired at `now`. */
+  /** True when `nonce` was recorded with a `lastMs` of `now` or later. */
   has(nonce: Uint8Array, now: number): boolean {
     this.#expire(now);
     return this.#seen.has(toHex(nonce));
   }
 
-  /** Records `nonce` until `expiresAt` (ms since the epoch). */
-  add(nonce: Uint8Array, expiresAt: number, now: number): void {
+  /** Records `nonce` through `lastMs` (ms since the epoch, inclusive). */
+  add(nonce: Uint8Array, lastMs: number, now: number): void {
     this.#expire(now);
     while (this.#seen.size >= this.maxEntries) {
       this.#seen.delete(this.#seen.keys().next().value!);
     }
-    this.#seen.set(toHex(nonce), expiresAt);
+    this.#seen.set(toHex(nonce), lastMs);
   }
 
   get size(): number {
@@ -31,8 +33,8 @@ export class ReplayCache {
   }
 
   #expire(now: number): void {
-    for (const [key, expiresAt] of this.#seen) {
-      if (expiresAt <= now) this.#seen.delete(key);
+    for (const [key, lastMs] of this.#seen) {
+      if (lastMs < now) this.#seen.delete(key);
     }
   }
 }
