@@ -64,6 +64,8 @@ Deno.test("contacts commands and card formats", async (t) => {
       DROP TABLE signal_kyber_used; DROP TABLE signal_kyber_prekeys;
       DROP TABLE signal_signed_prekeys; DROP TABLE signal_identity;
       ALTER TABLE outbox DROP COLUMN last_error_sealed; ALTER TABLE outbox ADD COLUMN last_error TEXT;
+      DROP TRIGGER inbound_usage_insert; DROP TRIGGER inbound_usage_delete;
+      DROP TABLE inbound_usage;
       PRAGMA user_version = 2;
     `);
     db.close();

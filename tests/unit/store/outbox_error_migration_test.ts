@@ -5,7 +5,7 @@ import { findInFiles } from "../../support/scan.ts";
 import { openDatabase } from "../../../src/store/db.ts";
 import { MIGRATIONS } from "../../../src/store/migrations.ts";
 
-Deno.test("migration 5 drops the plain outbox.last_error and overwrites what it held", async () => {
+Deno.test("migration 6 drops the plain outbox.last_error and overwrites what it held", async () => {
   await using dir = await tempDir();
   const path = join(dir.path, "legion.db");
   const leak = "Cannot reach zqktlwiuavvvqqt4ybvgvi7tyo4hjl5xgfuvpdf6otjiycgwqbym2qad.onion";
