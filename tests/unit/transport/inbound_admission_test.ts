@@ -11,7 +11,7 @@ import { DEFAULT_MAX_PER_PEER } from "../../../src/transport/inbound_acceptor.ts
 import { DEFAULT_HELLO_DEADLINE_MS } from "../../../src/transport/hello_handshake.ts";
 import { knownPeerSet } from "../../../src/protocol/known_peers.ts";
 import { sodium } from "../../../src/crypto/sodium.ts";
-import { isLegionError } from "../../../src/errors.ts";
+import { isUserError } from "../../support/user_error.ts";
 
 async function identity(fill: number) {
   const na = await sodium();
@@ -86,7 +86,7 @@ Deno.test("a contact's fifth concurrent stream is refused, another contact's is 
   for (let i = 0; i < DEFAULT_MAX_PER_PEER; i++) streams.push(await a.dial(b.onion));
   assert.equal(DEFAULT_MAX_PER_PEER, 4);
   const fifth = await a.dial(b.onion).catch((e) => e);
-  assert.ok(isLegionError(fifth, "peer_unavailable"), String(fifth));
+  assert.ok(isUserError(fifth, "peer_unavailable"), String(fifth));
   await waitFor(() => rejected.length === 1);
   assert.deepEqual(rejected, ["peer_limit"]);
   const other = await c.dial(b.onion);
