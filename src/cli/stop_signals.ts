@@ -10,6 +10,7 @@
  * This is the one place besides main.ts that ends the process: an exit code here is the
  * conventional 128 + signal number, not a command outcome.
  */
+import * as nodeTimers from "node:timers";
 import process from "node:process";
 
 /** How long a graceful stop may take before the process exits anyway. */
@@ -38,9 +39,9 @@ export function stopOnSignals(
   const handler = (name: keyof typeof SIGNAL_EXIT) => () => {
     if (controller.signal.aborted) return exitNow(name);
     controller.abort(new Error(`stopped by ${name}`));
-    const timer = setTimeout(() => exitNow(name), options.graceMs ?? STOP_GRACE_MS);
-    // The timer only bounds a stop that hangs; it must not keep a finished process alive.
-    Deno.unrefTimer(timer);
+    // The timer only bounds a stop that hangs; it must not keep a finished process alive
+    // (node:timers' unref works under Deno and inside the Bun-built binary alike).
+    nodeTimers.setTimeout(() => exitNow(name), options.graceMs ?? STOP_GRACE_MS).unref();
   };
   const onInt = handler("SIGINT");
   const onTerm = handler("SIGTERM");

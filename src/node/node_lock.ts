@@ -6,11 +6,18 @@
  * lock is taken; it is never truncated before, and never deleted by a node (a process that had it
  * open would then lock a file nobody else sees).
  *
- * This is the only module using Deno's file-lock API.
+ * This is the only module using Deno's file-lock API. The single binary is built by Bun, which has
+ * no file lock: there the lock file names its holder and is taken by an atomic rename, then read
+ * back (a weaker check: two starts within the same instant may both pass it).
  */
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { homeLayout } from "../store/layout.ts";
+import { pathExists } from "../store/path_exists.ts";
 import { processStartTime, runningNodePid } from "./processes.ts";
+
+/** Deno's namespace, absent inside the Bun-built binary. */
+const deno = (globalThis as { Deno?: typeof Deno }).Deno;
 
 export interface NodeLock {
   /** Releases the lock (the file stays). Idempotent. */
@@ -22,16 +29,17 @@ export interface NodeLock {
  * dir does not exist (there is nothing to run).
  */
 export function takeNodeLock(home: string): NodeLock | "held" | "absent" {
+  if (!deno) return takeNamedLock(home);
   let file: Deno.FsFile;
   try {
-    file = Deno.openSync(homeLayout(home).lockFile, {
+    file = deno.openSync(homeLayout(home).lockFile, {
       read: true,
       write: true,
       create: true,
       mode: 0o600,
     });
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return "absent";
+    if (err instanceof deno.errors.NotFound) return "absent";
     throw err;
   }
   if (!file.tryLockSync(true)) {
@@ -59,9 +67,10 @@ export function takeNodeLock(home: string): NodeLock | "held" | "absent" {
  * between a node taking the lock and writing its PID).
  */
 export function nodeLockHolder(home: string): { pid?: number } | undefined {
+  if (!deno) return namedHolder(home);
   let file: Deno.FsFile;
   try {
-    file = Deno.openSync(homeLayout(home).lockFile, { read: true });
+    file = deno.openSync(homeLayout(home).lockFile, { read: true });
   } catch {
     return undefined;
   }
@@ -97,4 +106,35 @@ function readAll(file: Deno.FsFile): Uint8Array {
   const buffer = new Uint8Array(64);
   const n = file.readSync(buffer) ?? 0;
   return buffer.subarray(0, n);
+}
+
+/** The holder's line: `PID START`. */
+function holderLine(): string {
+  return `${process.pid} ${processStartTime(process.pid) ?? "?"}\n`;
+}
+
+/** A live process other than this one named by the lock file, if any. */
+function namedHolder(home: string): { pid: number } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(homeLayout(home).lockFile, "utf8");
+  } catch {
+    return undefined;
+  }
+  const [pidText, start] = text.trim().split(" ");
+  const pid = Number(pidText);
+  if (pid === process.pid || !Number.isInteger(pid) || pid <= 1) return undefined;
+  return processStartTime(pid) === start ? { pid } : undefined;
+}
+
+/** Without a file lock (the Bun binary): claim the file by an atomic rename, then read it back. */
+function takeNamedLock(home: string): NodeLock | "held" | "absent" {
+  const { lockFile } = homeLayout(home);
+  if (!pathExists(home)) return "absent";
+  if (namedHolder(home)) return "held";
+  const temp = `${lockFile}.${process.pid}`;
+  writeFileSync(temp, holderLine(), { mode: 0o600 });
+  renameSync(temp, lockFile);
+  if (readFileSync(lockFile, "utf8") !== holderLine()) return "held";
+  return { release() {} };
 }

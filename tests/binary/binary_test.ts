@@ -20,7 +20,7 @@ async function exec(binary: string, args: string[], cwd: string) {
   return { code: out.code, stdout: decoder.decode(out.stdout), stderr: decoder.decode(out.stderr) };
 }
 
-Deno.test("dist/legion runs --version, init, whoami, card export and auth id from an empty directory", async () => {
+Deno.test("dist/legion runs --version, init, whoami, card export, auth id and listen from an empty directory", async () => {
   const build = await new Deno.Command(Deno.execPath(), { args: ["task", "compile"], cwd: root })
     .output();
   assertEquals(build.code, 0, new TextDecoder().decode(build.stderr));
@@ -56,4 +56,13 @@ Deno.test("dist/legion runs --version, init, whoami, card export and auth id fro
   const auth = await exec(binary, ["--home", home, "auth", "id"], dir.path);
   assertEquals(auth.code, 0, auth.stderr);
   assertMatch(auth.stdout.trim(), /^\d{20,78}$/);
+  // listen gets past its node lock and signal handling (Deno-only APIs have Bun fallbacks) to tor,
+  // which is not there: tor unavailable (69), not an internal error.
+  const listen = await exec(
+    binary,
+    ["--home", home, "listen", "--tor-control", "127.0.0.1:1"],
+    dir.path,
+  );
+  assertEquals(listen.code, 69, listen.stderr);
+  assertMatch(listen.stderr, /^legion: error: Cannot reach the Tor control port/m);
 });
