@@ -7,20 +7,13 @@
  * refused until they timed out (30 s).
  * Run: deno bench --allow-all bench/admission_bench.ts
  */
-import { MemoryNetwork } from "../src/transport/memory_transport.ts";
 import type { ByteChannel } from "../src/transport/byte_channel.ts";
-import { messagingNode } from "../tests/support/messaging.ts";
-import { introduce, T0 } from "../tests/support/signal.ts";
+import { messagingPair } from "../tests/support/messaging.ts";
 
 const STRANGERS = 64;
 const dir = await Deno.makeTempDir({ prefix: "legion-admission-bench-" });
-const network = new MemoryNetwork();
-const clock = { now: T0 };
-const alice = await messagingNode(network, dir, "alice", clock);
-const bob = await messagingNode(network, dir, "bob", clock);
-await introduce(alice.node, bob.node);
+const { network, alice, bob, bobId } = await messagingPair(dir);
 await bob.listen();
-const bobId = alice.node.signal.contact("bob").id;
 
 function openStrangers(): ByteChannel[] {
   return Array.from({ length: STRANGERS }, () => {

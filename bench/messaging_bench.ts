@@ -4,18 +4,11 @@
  * 1,000-message conversation (issue 7 target: fast enough to be interactive).
  * Run: deno task bench
  */
-import { MemoryNetwork } from "../src/transport/memory_transport.ts";
-import { messagingNode } from "../tests/support/messaging.ts";
-import { introduce, T0 } from "../tests/support/signal.ts";
+import { messagingPair } from "../tests/support/messaging.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "legion-messaging-bench-" });
-const network = new MemoryNetwork();
-const clock = { now: T0 };
-const alice = await messagingNode(network, dir, "alice", clock);
-const bob = await messagingNode(network, dir, "bob", clock);
-await introduce(alice.node, bob.node);
+const { alice, bob, bobId } = await messagingPair(dir);
 await bob.listen();
-const bobId = alice.node.signal.contact("bob").id;
 const text = "x".repeat(1024);
 
 Deno.bench({

@@ -10,7 +10,7 @@ import type { Deliverer } from "../../src/node/outbound.ts";
 import { assembleNode } from "../../src/node/node.ts";
 import type { NodeEvent } from "../../src/node/events.ts";
 import type { InboundLimits } from "../../src/node/inbound_limits.ts";
-import { newNode, type TestNode } from "./signal.ts";
+import { introduce, newNode, T0, type TestNode } from "./signal.ts";
 
 export interface MessagingNode {
   node: TestNode;
@@ -55,4 +55,19 @@ export function eventsOf<T extends NodeEvent["type"]>(
   type: T,
 ): Extract<NodeEvent, { type: T }>[] {
   return node.events.filter((e) => e.type === type) as Extract<NodeEvent, { type: T }>[];
+}
+
+/**
+ * Alice and Bob as messaging nodes on one fresh in-memory network and one shared clock (starting at
+ * T0), each holding the other as a contact (`bobId` at alice, `aliceId` at bob). Neither listens yet.
+ */
+export async function messagingPair(dir: string) {
+  const network = new MemoryNetwork();
+  const clock = { now: T0 };
+  const alice = await messagingNode(network, dir, "alice", clock);
+  const bob = await messagingNode(network, dir, "bob", clock);
+  await introduce(alice.node, bob.node);
+  const bobId = alice.node.signal.contact("bob").id;
+  const aliceId = bob.node.signal.contact("alice").id;
+  return { network, clock, alice, bob, bobId, aliceId };
 }

@@ -4,24 +4,13 @@
  * failure recorded, nothing lost — for the next run.
  */
 import { assert, assertEquals } from "../../support/assert.ts";
-import { MemoryNetwork } from "../../../src/transport/memory_transport.ts";
 import type { Transport } from "../../../src/transport/transport.ts";
-import { eventsOf, messagingNode } from "../../support/messaging.ts";
-import { introduce, T0 } from "../../support/signal.ts";
+import { eventsOf, messagingPair } from "../../support/messaging.ts";
 import { tempDir } from "../../support/cli.ts";
 import { itemsFor } from "../../../src/store/outbox.ts";
 import { getMessage } from "../../../src/store/messages.ts";
 import { fromHex } from "../../../src/crypto/hex.ts";
 import { Deliverer } from "../../../src/node/outbound.ts";
-
-async function pair(dir: string) {
-  const network = new MemoryNetwork();
-  const clock = { now: T0 };
-  const alice = await messagingNode(network, dir, "alice", clock);
-  const bob = await messagingNode(network, dir, "bob", clock);
-  await introduce(alice.node, bob.node);
-  return { clock, alice, bob, bobId: alice.node.signal.contact("bob").id };
-}
 
 /** Resolves with how long `promise` took; fails the test after `limitMs`. */
 async function within(limitMs: number, promise: Promise<unknown>): Promise<number> {
@@ -40,7 +29,7 @@ async function within(limitMs: number, promise: Promise<unknown>): Promise<numbe
 
 Deno.test("Deliverer.close() ends a dial that never completes; the item stays queued untouched", async () => {
   await using dir = await tempDir();
-  const { clock, alice, bobId } = await pair(dir.path);
+  const { clock, alice, bobId } = await messagingPair(dir.path);
   let dialed = () => {};
   const dialing = new Promise<void>((resolve) => dialed = resolve);
   // A dial to an offline onion: tor would answer only after its own timeout. This one never
@@ -72,7 +61,7 @@ Deno.test("Deliverer.close() ends a dial that never completes; the item stays qu
 
 Deno.test("Deliverer.close() ends the wait for an ack; the unacked item stays queued and a later run delivers it once", async () => {
   await using dir = await tempDir();
-  const { clock, alice, bob, bobId } = await pair(dir.path);
+  const { clock, alice, bob, bobId } = await messagingPair(dir.path);
   let received = () => {};
   const gotFrame = new Promise<void>((resolve) => received = resolve);
   // A peer that reads the delivery and never acks it.

@@ -1,7 +1,5 @@
 import { assert, assertEquals, assertRejects } from "../../support/assert.ts";
-import { MemoryNetwork } from "../../../src/transport/memory_transport.ts";
-import { eventsOf, messagingNode } from "../../support/messaging.ts";
-import { introduce, T0 } from "../../support/signal.ts";
+import { eventsOf, messagingPair } from "../../support/messaging.ts";
 import { tempDir } from "../../support/cli.ts";
 import { outboxCount } from "../../../src/store/outbox.ts";
 import { getMessage, listMessages } from "../../../src/store/messages.ts";
@@ -12,20 +10,9 @@ import { TTL_MAX_SECONDS } from "../../../src/protocol/payload.ts";
 import { itemsFor } from "../../../src/store/outbox.ts";
 import { isUserError } from "../../support/user_error.ts";
 
-async function pair(dir: string) {
-  const network = new MemoryNetwork();
-  const clock = { now: T0 };
-  const alice = await messagingNode(network, dir, "alice", clock);
-  const bob = await messagingNode(network, dir, "bob", clock);
-  await introduce(alice.node, bob.node);
-  const bobId = alice.node.signal.contact("bob").id;
-  const aliceId = bob.node.signal.contact("alice").id;
-  return { network, clock, alice, bob, bobId, aliceId };
-}
-
 Deno.test("a text goes A→B, is stored sealed at B and becomes delivered at A only on the ack", async () => {
   await using dir = await tempDir();
-  const { alice, bob, bobId } = await pair(dir.path);
+  const { alice, bob, bobId } = await messagingPair(dir.path);
   const listener = await bob.listen();
   try {
     const sent = await alice.messenger.sendText("bob", "hi bob");
@@ -52,7 +39,7 @@ Deno.test("a text goes A→B, is stored sealed at B and becomes delivered at A o
 
 Deno.test("an offline peer leaves messages queued with backoff; they go once it listens", async () => {
   await using dir = await tempDir();
-  const { alice, bob, bobId, clock } = await pair(dir.path);
+  const { alice, bob, bobId, clock } = await messagingPair(dir.path);
   const sent = await alice.messenger.sendText("bob", "are you there?");
   assertEquals(await alice.deliverer.deliverTo(bobId), false);
   const [item] = itemsFor(alice.node.db, alice.node.sealer, bobId, clock.now);
@@ -73,7 +60,7 @@ Deno.test("an offline peer leaves messages queued with backoff; they go once it 
 
 Deno.test("one offline contact does not hold up another", async () => {
   await using dir = await tempDir();
-  const { network, alice, bob, bobId, clock } = await pair(dir.path);
+  const { network, alice, bob, bobId, clock } = await messagingPair(dir.path);
   const carol = await (await import("../../support/messaging.ts")).messagingNode(
     network,
     dir.path,
@@ -101,7 +88,7 @@ Deno.test("one offline contact does not hold up another", async () => {
 
 Deno.test("a redelivered message is acked as duplicate and stored once", async () => {
   await using dir = await tempDir();
-  const { alice, bob, bobId, aliceId, clock } = await pair(dir.path);
+  const { alice, bob, bobId, aliceId, clock } = await messagingPair(dir.path);
   await alice.messenger.sendText("bob", "once");
   const [item] = itemsFor(alice.node.db, alice.node.sealer, bobId, clock.now);
   const contact = bob.node.signal.contactById(aliceId)!;
@@ -152,7 +139,7 @@ Deno.test("a redelivered message is acked as duplicate and stored once", async (
 
 Deno.test("burn after reading: shown once, then gone at B and, after the receipt, at A", async () => {
   await using dir = await tempDir();
-  const { alice, bob, bobId, aliceId } = await pair(dir.path);
+  const { alice, bob, bobId, aliceId } = await messagingPair(dir.path);
   const aliceListener = await alice.listen();
   const bobListener = await bob.listen();
   try {
@@ -180,7 +167,7 @@ Deno.test("burn after reading: shown once, then gone at B and, after the receipt
 
 Deno.test("burn requests touch only the requesting peer's conversation", async () => {
   await using dir = await tempDir();
-  const { network, clock, alice, bob, bobId } = await pair(dir.path);
+  const { network, clock, alice, bob, bobId } = await messagingPair(dir.path);
   const carol = await (await import("../../support/messaging.ts")).messagingNode(
     network,
     dir.path,
@@ -211,7 +198,7 @@ Deno.test("burn requests touch only the requesting peer's conversation", async (
 
 Deno.test("burn --conversation deletes both sides' copies of the whole conversation", async () => {
   await using dir = await tempDir();
-  const { alice, bob, bobId, aliceId } = await pair(dir.path);
+  const { alice, bob, bobId, aliceId } = await messagingPair(dir.path);
   const a = await alice.listen();
   const b = await bob.listen();
   try {
@@ -232,7 +219,7 @@ Deno.test("burn --conversation deletes both sides' copies of the whole conversat
 
 Deno.test("TTL: clamped to 30 days, expired messages are swept on both sides", async () => {
   await using dir = await tempDir();
-  const { alice, bob, bobId, clock } = await pair(dir.path);
+  const { alice, bob, bobId, clock } = await messagingPair(dir.path);
   const listener = await bob.listen();
   try {
     const long = await alice.messenger.sendText("bob", "forever?", { ttlSeconds: 365 * 86_400 });
@@ -252,7 +239,7 @@ Deno.test("TTL: clamped to 30 days, expired messages are swept on both sides", a
 
 Deno.test("markRead marks read here only; receipts also tells the sender", async () => {
   await using dir = await tempDir();
-  const { alice, bob, bobId, aliceId } = await pair(dir.path);
+  const { alice, bob, bobId, aliceId } = await messagingPair(dir.path);
   const a = await alice.listen();
   const b = await bob.listen();
   try {
@@ -278,7 +265,7 @@ Deno.test("markRead marks read here only; receipts also tells the sender", async
 
 Deno.test("queue cancel removes an item; unknown ids and names are clear errors", async () => {
   await using dir = await tempDir();
-  const { alice } = await pair(dir.path);
+  const { alice } = await messagingPair(dir.path);
   const sent = await alice.messenger.sendText("bob", "never mind");
   assertEquals((await alice.messenger.cancel(sent.id)).state, "cancelled");
   assert(isUserError(await assertRejects(() => alice.messenger.cancel(sent.id)), "no_input"));
@@ -292,7 +279,7 @@ Deno.test("queue cancel removes an item; unknown ids and names are clear errors"
 
 Deno.test("queue cancel and burn take a unique id prefix of 8 or more hex characters", async () => {
   await using dir = await tempDir();
-  const { alice } = await pair(dir.path);
+  const { alice } = await messagingPair(dir.path);
   const one = await alice.messenger.sendText("bob", "one");
   const two = await alice.messenger.sendText("bob", "two");
   const cancelled = await alice.messenger.cancel(one.id.slice(0, 8).toUpperCase());
@@ -312,7 +299,7 @@ Deno.test("queue cancel and burn take a unique id prefix of 8 or more hex charac
 
 Deno.test("an id prefix matching two messages is refused as ambiguous", async () => {
   await using dir = await tempDir();
-  const { alice } = await pair(dir.path);
+  const { alice } = await messagingPair(dir.path);
   const one = await alice.messenger.sendText("bob", "one");
   const two = await alice.messenger.sendText("bob", "two");
   // Give the second message an id differing from the first one's only in the last digit.

@@ -3,9 +3,8 @@
  * rejected — waits for it instead of joining its transaction and being rolled back with it.
  */
 import { assert, assertEquals } from "../../support/assert.ts";
-import { MemoryNetwork } from "../../../src/transport/memory_transport.ts";
-import { messagingNode } from "../../support/messaging.ts";
-import { introduce, T0 } from "../../support/signal.ts";
+import { messagingPair } from "../../support/messaging.ts";
+import { T0 } from "../../support/signal.ts";
 import { tempDir } from "../../support/cli.ts";
 import { itemsFor } from "../../../src/store/outbox.ts";
 import { receive } from "../../../src/node/receive.ts";
@@ -15,11 +14,7 @@ import { inTransaction } from "../../../src/store/transaction.ts";
 
 Deno.test("a contacts write arriving while a delivery is rejected is not lost", async () => {
   await using dir = await tempDir();
-  const network = new MemoryNetwork();
-  const clock = { now: T0 };
-  const alice = await messagingNode(network, dir.path, "alice", clock);
-  const bob = await messagingNode(network, dir.path, "bob", clock);
-  await introduce(alice.node, bob.node);
+  const { alice, bob } = await messagingPair(dir.path);
   await alice.messenger.sendText("bob", "first contact");
   const [item] = itemsFor(
     alice.node.db,

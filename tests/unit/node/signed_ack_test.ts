@@ -5,10 +5,8 @@
  * holding the hello, could) and replies with crafted acks.
  */
 import { assert, assertEquals } from "../../support/assert.ts";
-import { MemoryNetwork } from "../../../src/transport/memory_transport.ts";
 import type { FramedStream } from "../../../src/transport/framed_stream.ts";
-import { messagingNode } from "../../support/messaging.ts";
-import { introduce, T0 } from "../../support/signal.ts";
+import { messagingPair } from "../../support/messaging.ts";
 import { tempDir } from "../../support/cli.ts";
 import { outboxCount } from "../../../src/store/outbox.ts";
 import { getMessage } from "../../../src/store/messages.ts";
@@ -28,12 +26,7 @@ type Responder = (deliver: Deliver) => Promise<Uint8Array>;
 
 Deno.test("only the contact's signature over this id and ciphertext marks a message delivered", async () => {
   await using dir = await tempDir();
-  const network = new MemoryNetwork();
-  const clock = { now: T0 };
-  const alice = await messagingNode(network, dir.path, "alice", clock);
-  const bob = await messagingNode(network, dir.path, "bob", clock);
-  await introduce(alice.node, bob.node);
-  const bobId = alice.node.signal.contact("bob").id;
+  const { network, clock, alice, bob, bobId } = await messagingPair(dir.path);
   const bobIdentity = loadIdentity(bob.node.db, bob.node.sealer);
   const bobSigner = { seed: bobIdentity.seed, publicKey: bobIdentity.publicKey };
   const na = await sodium();
