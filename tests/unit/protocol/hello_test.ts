@@ -13,21 +13,13 @@ import { isHelloError } from "../../../src/protocol/hello_error.ts";
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "../../../src/protocol/timestamp.ts";
 import { knownPeerSet } from "../../../src/protocol/known_peers.ts";
 import { ReplayCache } from "../../../src/protocol/replay_cache.ts";
-import { sodium } from "../../../src/crypto/sodium.ts";
+import { seededIdentity } from "../../support/keys.ts";
 
 const NOW = 1_800_000_000_000;
 
-async function keypair(fill: number) {
-  const na = await sodium();
-  const seed = new Uint8Array(32).fill(fill);
-  const { publicKey, privateKey } = na.crypto_sign_seed_keypair(seed);
-  privateKey.fill(0);
-  return { seed, publicKey };
-}
-
-const dialer = await keypair(1);
-const listener = await keypair(2);
-const other = await keypair(3);
+const dialer = await seededIdentity(1);
+const listener = await seededIdentity(2);
+const other = await seededIdentity(3);
 const nonce = new Uint8Array(16).fill(9);
 
 function options(overrides: Partial<Parameters<typeof verifyHello>[1]> = {}) {

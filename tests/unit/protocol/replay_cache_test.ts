@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ReplayCache } from "../../../src/protocol/replay_cache.ts";
 import { createHello, DEFAULT_CLOCK_WINDOW_MS, verifyHello } from "../../../src/protocol/hello.ts";
 import { knownPeerSet } from "../../../src/protocol/known_peers.ts";
-import { sodium } from "../../../src/crypto/sodium.ts";
+import { seededIdentity } from "../../support/keys.ts";
 
 Deno.test("ReplayCache remembers a nonce through its last instant and forgets it after", () => {
   const cache = new ReplayCache();
@@ -23,17 +23,9 @@ Deno.test("ReplayCache evicts the oldest entry when full", () => {
   assert.ok(cache.has(nonces[2], 1));
 });
 
-async function keypair(fill: number) {
-  const na = await sodium();
-  const seed = new Uint8Array(32).fill(fill);
-  const { publicKey, privateKey } = na.crypto_sign_seed_keypair(seed);
-  privateKey.fill(0);
-  return { seed, publicKey };
-}
-
 Deno.test("a hello accepted at the window's edge cannot be replayed at that edge", async () => {
-  const dialer = await keypair(1);
-  const listener = await keypair(2);
+  const dialer = await seededIdentity(1);
+  const listener = await seededIdentity(2);
   const sent = 1_800_000_000_000;
   const edge = sent + DEFAULT_CLOCK_WINDOW_MS; // the last instant the hello is fresh (inclusive)
   const hello = await createHello(dialer, listener.publicKey, {
@@ -55,8 +47,8 @@ Deno.test("a hello accepted at the window's edge cannot be replayed at that edge
 });
 
 Deno.test("a hello first seen at the window's edge cannot be replayed at that edge", async () => {
-  const dialer = await keypair(1);
-  const listener = await keypair(2);
+  const dialer = await seededIdentity(1);
+  const listener = await seededIdentity(2);
   const sent = 1_800_000_000_000;
   const edge = sent + DEFAULT_CLOCK_WINDOW_MS;
   const hello = await createHello(dialer, listener.publicKey, {

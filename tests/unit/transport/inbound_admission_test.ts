@@ -10,20 +10,12 @@ import type { InboundRejection, TransportOptions } from "../../../src/transport/
 import { DEFAULT_MAX_PER_PEER } from "../../../src/transport/inbound_acceptor.ts";
 import { DEFAULT_HELLO_DEADLINE_MS } from "../../../src/transport/hello_handshake.ts";
 import { knownPeerSet } from "../../../src/protocol/known_peers.ts";
-import { sodium } from "../../../src/crypto/sodium.ts";
+import { seededIdentity } from "../../support/keys.ts";
 import { isUserError } from "../../support/user_error.ts";
 
-async function identity(fill: number) {
-  const na = await sodium();
-  const seed = new Uint8Array(32).fill(fill);
-  const { publicKey, privateKey } = na.crypto_sign_seed_keypair(seed);
-  privateKey.fill(0);
-  return { seed, publicKey };
-}
-
-const alice = await identity(11);
-const bob = await identity(12);
-const carol = await identity(13);
+const alice = await seededIdentity(11);
+const bob = await seededIdentity(12);
+const carol = await seededIdentity(13);
 
 function setup(bobOptions: Partial<TransportOptions> = {}) {
   const network = new MemoryNetwork();

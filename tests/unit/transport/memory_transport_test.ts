@@ -6,24 +6,16 @@ import type { PeerInfo, TransportOptions } from "../../../src/transport/transpor
 import { knownPeerSet } from "../../../src/protocol/known_peers.ts";
 import { createHello } from "../../../src/protocol/hello.ts";
 import { encodeFrame } from "../../../src/protocol/frame.ts";
-import { sodium } from "../../../src/crypto/sodium.ts";
+import { seededIdentity } from "../../support/keys.ts";
 import { onionAddress } from "../../../src/crypto/onion.ts";
 import { isUserError } from "../../support/user_error.ts";
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-async function identity(fill: number) {
-  const na = await sodium();
-  const seed = new Uint8Array(32).fill(fill);
-  const { publicKey, privateKey } = na.crypto_sign_seed_keypair(seed);
-  privateKey.fill(0);
-  return { seed, publicKey };
-}
-
-const alice = await identity(1);
-const bob = await identity(2);
-const eve = await identity(3);
+const alice = await seededIdentity(1);
+const bob = await seededIdentity(2);
+const eve = await seededIdentity(3);
 
 function setup(bobOptions: Partial<TransportOptions> = {}) {
   const network = new MemoryNetwork();
