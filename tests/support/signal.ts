@@ -87,5 +87,22 @@ export async function introduce(a: TestNode, b: TestNode, aName = "alice", bName
   await importCard(b.signal, await a.signal.exportCard({ name: aName }), { now: b.clock.now });
 }
 
+/** Fresh nodes named `names` in one temp dir; disposing closes them and removes the dir. */
+export async function nodes(
+  ...names: string[]
+): Promise<{ nodes: TestNode[]; dir: string } & AsyncDisposable> {
+  const dir = await Deno.makeTempDir({ prefix: "legion-nodes-" });
+  const list: TestNode[] = [];
+  for (const name of names) list.push(await newNode(dir, name));
+  return {
+    nodes: list,
+    dir,
+    async [Symbol.asyncDispose]() {
+      for (const node of list) node.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
 export const encode = (text: string) => new TextEncoder().encode(text);
 export const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);

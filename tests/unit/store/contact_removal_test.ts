@@ -10,23 +10,7 @@ import { contactsWithDueItems, enqueue, itemsFor, outboxCount } from "../../../s
 import { openDatabase } from "../../../src/store/db.ts";
 import { MIGRATIONS } from "../../../src/store/migrations.ts";
 import { PayloadType } from "../../../src/protocol/payload.ts";
-import { newNode, type TestNode } from "../../support/signal.ts";
-
-async function nodes(
-  ...names: string[]
-): Promise<{ nodes: TestNode[]; dir: string } & AsyncDisposable> {
-  const dir = await Deno.makeTempDir({ prefix: "legion-removal-" });
-  const list: TestNode[] = [];
-  for (const name of names) list.push(await newNode(dir, name));
-  return {
-    nodes: list,
-    dir,
-    async [Symbol.asyncDispose]() {
-      for (const node of list) node.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
+import { newNode, nodes, type TestNode } from "../../support/signal.ts";
 
 async function add(into: TestNode, from: TestNode, name: string, replace = false) {
   const card = await from.signal.exportCard({ name });

@@ -2,27 +2,11 @@
 import assert from "node:assert/strict";
 import { importCard, markVerified, renameContact } from "../../../src/store/contacts_import.ts";
 import { isCardError } from "../../../src/crypto/card_error.ts";
-import { encode, newNode, type TestNode } from "../../support/signal.ts";
+import { encode, newNode, nodes, type TestNode } from "../../support/signal.ts";
 import { encodeCard, parseCard, signCardBinding } from "../../../src/crypto/card.ts";
 import { deriveIdentity } from "../../../src/crypto/phrase_keys.ts";
 import { toLegionError } from "../../../src/cli/error_map.ts";
 import { isUserError, userError } from "../../support/user_error.ts";
-
-async function nodes(
-  ...names: string[]
-): Promise<{ nodes: TestNode[]; dir: string } & AsyncDisposable> {
-  const dir = await Deno.makeTempDir({ prefix: "legion-contacts-" });
-  const list: TestNode[] = [];
-  for (const name of names) list.push(await newNode(dir, name));
-  return {
-    nodes: list,
-    dir,
-    async [Symbol.asyncDispose]() {
-      for (const node of list) node.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
-}
 
 Deno.test("importCard() adds, then reports unchanged, then refreshes with a newer card", async () => {
   await using n = await nodes("a", "b");
