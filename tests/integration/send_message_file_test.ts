@@ -4,20 +4,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { join } from "node:path";
-import { initIdentity, runLegion, tempDir } from "../support/cli.ts";
-
-/** Two identities; alice has bob as a contact. */
-async function withContact(dir: string) {
-  const alice = join(dir, "alice");
-  const bob = join(dir, "bob");
-  await initIdentity(alice, join(dir, "alice.phrase"));
-  await initIdentity(bob, join(dir, "bob.phrase"));
-  const card = await runLegion(["--home", bob, "card", "export", "--name", "bob"]);
-  assertEquals(card.code, 0, card.stderr);
-  const added = await runLegion(["--home", alice, "card", "import", "-"], { stdin: card.stdout });
-  assertEquals(added.code, 0, added.stderr);
-  return { alice, bob };
-}
+import { runLegion, tempDir, withContact } from "../support/cli.ts";
 
 Deno.test("send --message-file sends the file's text; with a text argument too it is a usage error", async () => {
   await using dir = await tempDir();

@@ -1,5 +1,7 @@
 /** Runs the real CLI (`deno run main.ts`) as a child process, as users and scripts do. */
 import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { assertEquals } from "./assert.ts";
 
 export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
 export const TEST_PASSPHRASE = "correct horse battery staple";
@@ -64,6 +66,19 @@ export async function initIdentity(
   if (result.code !== 0) throw new Error(`init failed (${result.code}): ${result.stderr}`);
   const record = JSON.parse(result.stdout.trim());
   return { onion: record.onion, phrase: (await Deno.readTextFile(phraseFile)).trim() };
+}
+
+/** Two identities under `dir` (`alice`, `bob`); alice has bob as a contact. */
+export async function withContact(dir: string): Promise<{ alice: string; bob: string }> {
+  const alice = join(dir, "alice");
+  const bob = join(dir, "bob");
+  await initIdentity(alice, join(dir, "alice.phrase"));
+  await initIdentity(bob, join(dir, "bob.phrase"));
+  const card = await runLegion(["--home", bob, "card", "export", "--name", "bob"]);
+  assertEquals(card.code, 0, card.stderr);
+  const added = await runLegion(["--home", alice, "card", "import", "-"], { stdin: card.stdout });
+  assertEquals(added.code, 0, added.stderr);
+  return { alice, bob };
 }
 
 /** Whether anything exists at `path`. */
