@@ -9,10 +9,10 @@ import { DatabaseSync } from "node:sqlite";
 import {
   exists,
   initIdentity,
-  MAIN,
   runLegion,
   type RunOptions,
   type RunResult,
+  spawnLegion,
 } from "../support/cli.ts";
 import { isAlive, sharedTorNetwork, stopSharedTorNetwork } from "../support/tor_network.ts";
 import { type NodeProcess, startNode } from "../support/node_process.ts";
@@ -251,24 +251,9 @@ Deno.test({
       );
 
       await t.step("inbox --follow prints messages as the node receives them", async () => {
-        const follower = new Deno.Command(Deno.execPath(), {
-          args: [
-            "run",
-            "--allow-all",
-            "--quiet",
-            MAIN,
-            "--home",
-            bob,
-            "--json",
-            "inbox",
-            "alice",
-            "--follow",
-          ],
-          env: { NO_COLOR: "1" },
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-        }).spawn();
+        const follower = spawnLegion(["--home", bob, "--json", "inbox", "alice", "--follow"], {
+          passphrase: null,
+        });
         const lines = follower.stdout.pipeThrough(new TextDecoderStream()).getReader();
         try {
           const sent = json(

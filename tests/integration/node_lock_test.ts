@@ -7,26 +7,12 @@
  */
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { join } from "node:path";
-import { initIdentity, MAIN, runLegion, tempDir, TEST_PASSPHRASE } from "../support/cli.ts";
+import { initIdentity, runLegion, spawnLegion, tempDir } from "../support/cli.ts";
 
 function spawnListen(home: string, control: number) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      "--quiet",
-      MAIN,
-      "--home",
-      home,
-      "listen",
-      "--tor-control",
-      `127.0.0.1:${control}`,
-    ],
-    env: { LEGION_PASSPHRASE: TEST_PASSPHRASE, NO_COLOR: "1" },
-    stdin: "null",
+  const child = spawnLegion(["--home", home, "listen", "--tor-control", `127.0.0.1:${control}`], {
     stdout: "null",
-    stderr: "piped",
-  }).spawn();
+  });
   const stderr = new Response(child.stderr).text();
   return { child, done: child.status.then(async (s) => ({ code: s.code, stderr: await stderr })) };
 }

@@ -20,13 +20,17 @@ export interface RunOptions {
   passphrase?: string | null;
 }
 
-export async function runLegion(args: string[], options: RunOptions = {}): Promise<RunResult> {
+function legionEnv(options: Pick<RunOptions, "env" | "passphrase">): Record<string, string> {
   const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
   const passphrase = options.passphrase === undefined ? TEST_PASSPHRASE : options.passphrase;
   if (passphrase !== null) env.LEGION_PASSPHRASE = passphrase;
+  return env;
+}
+
+export async function runLegion(args: string[], options: RunOptions = {}): Promise<RunResult> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "--quiet", MAIN, ...args],
-    env,
+    env: legionEnv(options),
     cwd: options.cwd,
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
@@ -42,6 +46,23 @@ export async function runLegion(args: string[], options: RunOptions = {}): Promi
   const { code, stdout, stderr } = await child.output();
   const decoder = new TextDecoder();
   return { code, stdout: decoder.decode(stdout), stderr: decoder.decode(stderr) };
+}
+
+/**
+ * Starts the real CLI with `args` and returns the running child (stdin closed, stderr piped;
+ * stdout piped unless `stdout: "null"`); env as for {@link runLegion}.
+ */
+export function spawnLegion(
+  args: string[],
+  options: Pick<RunOptions, "env" | "passphrase"> & { stdout?: "piped" | "null" } = {},
+): Deno.ChildProcess {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", "--quiet", MAIN, ...args],
+    env: legionEnv(options),
+    stdin: "null",
+    stdout: options.stdout ?? "piped",
+    stderr: "piped",
+  }).spawn();
 }
 
 /** A fresh temporary directory, removed by the returned dispose function. */

@@ -1,5 +1,5 @@
 /** A real `legion --json listen` process whose stdout events a test can wait for. */
-import { MAIN, TEST_PASSPHRASE } from "./cli.ts";
+import { spawnLegion } from "./cli.ts";
 
 export interface NodeProcess {
   pid: number;
@@ -40,26 +40,10 @@ async function spawnNode(
   torrcFile: string,
   env: Record<string, string>,
 ): Promise<NodeProcess> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      "--quiet",
-      MAIN,
-      "--home",
-      home,
-      "--json",
-      "listen",
-      "--torrc-extra",
-      torrcFile,
-      "--tor-timeout",
-      "60",
-    ],
-    env: { LEGION_PASSPHRASE: TEST_PASSPHRASE, NO_COLOR: "1", ...env },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
+  const child = spawnLegion(
+    ["--home", home, "--json", "listen", "--torrc-extra", torrcFile, "--tor-timeout", "60"],
+    { env },
+  );
   const stderr = new Response(child.stderr).text();
   const events: Array<Record<string, unknown>> = [];
   const waiters = new Set<() => void>();
