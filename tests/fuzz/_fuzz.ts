@@ -62,33 +62,38 @@ function mib(bytes: number): string {
 export function attempt<T>(
   decode: () => T,
   expected: (err: unknown) => boolean,
-): { ok: T } | { error: unknown } {
+): Outcome<T> {
   const started = performance.now();
-  let result: { ok: T } | { error: unknown };
+  let result: Outcome<T>;
   try {
     result = { ok: decode() };
   } catch (err) {
-    if (!expected(err)) throw new Error(`unexpected ${describe(err)}`, { cause: err });
-    result = { error: err };
+    result = caught(err, expected);
   }
-  const ms = performance.now() - started;
-  if (ms > HANG_MS) throw new Error(`decode took ${ms.toFixed(0)} ms`);
-  return result;
+  return inTime(started, result);
 }
 
 /** The async form of {@link attempt}. */
 export async function attemptAsync<T>(
   decode: () => Promise<T>,
   expected: (err: unknown) => boolean,
-): Promise<{ ok: T } | { error: unknown }> {
+): Promise<Outcome<T>> {
   const started = performance.now();
-  let result: { ok: T } | { error: unknown };
-  try {
-    result = { ok: await decode() };
-  } catch (err) {
-    if (!expected(err)) throw new Error(`unexpected ${describe(err)}`, { cause: err });
-    result = { error: err };
-  }
+  const result = await (async (): Promise<Outcome<T>> => ({ ok: await decode() }))()
+    .catch((err) => caught(err, expected));
+  return inTime(started, result);
+}
+
+type Outcome<T> = { ok: T } | { error: unknown };
+
+/** `{ error }` for an error `expected` accepts; anything else fails the property. */
+function caught(err: unknown, expected: (err: unknown) => boolean): { error: unknown } {
+  if (!expected(err)) throw new Error(`unexpected ${describe(err)}`, { cause: err });
+  return { error: err };
+}
+
+/** `result`, unless the decode that began at `started` took longer than {@link HANG_MS}. */
+function inTime<R>(started: number, result: R): R {
   const ms = performance.now() - started;
   if (ms > HANG_MS) throw new Error(`decode took ${ms.toFixed(0)} ms`);
   return result;
