@@ -2,7 +2,6 @@
 import { assertEquals } from "../support/assert.ts";
 import {
   BASE_FIELD,
-  loadGroupHasher,
   PACKED_PROOF_BYTES,
   packProof,
   parseProof,
@@ -15,7 +14,7 @@ import {
   type ZkProof,
   ZkVerifier,
 } from "../../src/zk/mod.ts";
-import { validProof, VECTORS } from "../unit/zk/_vectors.ts";
+import { validProof } from "../unit/zk/_vectors.ts";
 import {
   attempt,
   bytes,
@@ -26,16 +25,12 @@ import {
   mutations,
   sameBytes,
 } from "./_fuzz.ts";
-import { isUserError } from "../support/user_error.ts";
+import { isBadData, vectorMembers } from "../support/zk.ts";
 
-// Group trees need Poseidon loaded (zk/group_hash.ts).
-await loadGroupHasher();
-
-const isBadData = (err: unknown) => isUserError(err, "bad_data");
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const verifier = new ZkVerifier({
-  group: new ZkGroup(VECTORS.group.members.map(BigInt)),
+  group: new ZkGroup(vectorMembers()),
   warm: true,
 });
 const valid = parseProof(validProof());

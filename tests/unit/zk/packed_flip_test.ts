@@ -1,22 +1,13 @@
 /** Property: flipping any single byte of a packed proof never yields a valid proof. */
 import assert from "node:assert/strict";
-import {
-  loadGroupHasher,
-  packProof,
-  parseProof,
-  unpackProof,
-  ZkGroup,
-  ZkVerifier,
-} from "../../../src/zk/mod.ts";
-import { validProof, VECTORS } from "./_vectors.ts";
+import { packProof, parseProof, unpackProof, ZkGroup, ZkVerifier } from "../../../src/zk/mod.ts";
+import { validProof } from "./_vectors.ts";
 import { isUserError } from "../../support/user_error.ts";
-
-// Group trees need Poseidon loaded (zk/group_hash.ts).
-await loadGroupHasher();
+import { vectorMembers } from "../../support/zk.ts";
 
 Deno.test("flipping any byte of a packed proof makes it malformed or rejected, never valid", () => {
   const verifier = new ZkVerifier({
-    group: new ZkGroup(VECTORS.group.members.map(BigInt)),
+    group: new ZkGroup(vectorMembers()),
     warm: true,
   });
   const packed = packProof(parseProof(validProof()));

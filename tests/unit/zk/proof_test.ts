@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import {
-  loadGroupHasher,
   PACKED_PROOF_BYTES,
   packProof,
   parseProof,
@@ -9,12 +8,7 @@ import {
   unpackProof,
 } from "../../../src/zk/mod.ts";
 import { validProof } from "./_vectors.ts";
-import { isUserError } from "../../support/user_error.ts";
-
-// Group trees need Poseidon loaded (zk/group_hash.ts).
-await loadGroupHasher();
-
-const badData = (err: unknown) => isUserError(err, "bad_data");
+import { isBadData as badData } from "../../support/zk.ts";
 
 Deno.test("parseProof() and proofToJson() round-trip a Semaphore proof", () => {
   const json = validProof();

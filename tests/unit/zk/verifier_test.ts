@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   artifactPaths,
-  loadGroupHasher,
   NullifierStore,
   packProof,
   parseProof,
@@ -12,11 +11,8 @@ import {
 } from "../../../src/zk/mod.ts";
 import { validProof, VECTORS } from "./_vectors.ts";
 import { isUserError } from "../../support/user_error.ts";
+import { vectorMembers as members } from "../../support/zk.ts";
 
-// Group trees need Poseidon loaded (zk/group_hash.ts).
-await loadGroupHasher();
-
-const members = () => VECTORS.group.members.map(BigInt);
 const reason = (o: ReturnType<ZkVerifier["verify"]>) => o.ok ? "valid" : o.reason;
 
 Deno.test("ZkVerifier spends the nullifier and rejects its replay", async () => {
