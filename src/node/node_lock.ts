@@ -14,7 +14,7 @@ import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import process from "node:process";
 import { homeLayout } from "../store/layout.ts";
 import { pathExists } from "../store/path_exists.ts";
-import { processStartTime, runningNodePid } from "./processes.ts";
+import { livePidIn, pidLine, processStartTime, runningNodePid } from "./processes.ts";
 
 /** Deno's namespace, absent inside the Bun-built binary. */
 const deno = (globalThis as { Deno?: typeof Deno }).Deno;
@@ -47,9 +47,7 @@ export function takeNodeLock(home: string): NodeLock | "held" | "absent" {
     return "held";
   }
   file.truncateSync(0);
-  file.writeSync(
-    new TextEncoder().encode(`${process.pid} ${processStartTime(process.pid) ?? "?"}\n`),
-  );
+  file.writeSync(new TextEncoder().encode(pidLine()));
   let released = false;
   return {
     release() {
@@ -108,23 +106,10 @@ function readAll(file: Deno.FsFile): Uint8Array {
   return buffer.subarray(0, n);
 }
 
-/** The holder's line: `PID START`. */
-function holderLine(): string {
-  return `${process.pid} ${processStartTime(process.pid) ?? "?"}\n`;
-}
-
 /** A live process other than this one named by the lock file, if any. */
 function namedHolder(home: string): { pid: number } | undefined {
-  let text: string;
-  try {
-    text = readFileSync(homeLayout(home).lockFile, "utf8");
-  } catch {
-    return undefined;
-  }
-  const [pidText, start] = text.trim().split(" ");
-  const pid = Number(pidText);
-  if (pid === process.pid || !Number.isInteger(pid) || pid <= 1) return undefined;
-  return processStartTime(pid) === start ? { pid } : undefined;
+  const pid = livePidIn(homeLayout(home).lockFile);
+  return pid === undefined ? undefined : { pid };
 }
 
 /** Without a file lock (the Bun binary): claim the file by an atomic rename, then read it back. */
@@ -133,8 +118,8 @@ function takeNamedLock(home: string): NodeLock | "held" | "absent" {
   if (!pathExists(home)) return "absent";
   if (namedHolder(home)) return "held";
   const temp = `${lockFile}.${process.pid}`;
-  writeFileSync(temp, holderLine(), { mode: 0o600 });
+  writeFileSync(temp, pidLine(), { mode: 0o600 });
   renameSync(temp, lockFile);
-  if (readFileSync(lockFile, "utf8") !== holderLine()) return "held";
+  if (readFileSync(lockFile, "utf8") !== pidLine()) return "held";
   return { release() {} };
 }

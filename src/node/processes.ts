@@ -23,18 +23,19 @@ export function processStartTime(pid: number): string | undefined {
   }
 }
 
-/** Writes `node.pid` for the current process (0600); returns a function removing it. */
-export function writePidFile(home: string): () => void {
-  const path = homeLayout(home).pidFile;
-  writeFileSync(path, `${process.pid} ${processStartTime(process.pid) ?? "?"}\n`, { mode: 0o600 });
-  return () => rmSync(path, { force: true });
+/** This process's `PID START` line, as `node.pid` and the node lock file record it. */
+export function pidLine(): string {
+  return `${process.pid} ${processStartTime(process.pid) ?? "?"}\n`;
 }
 
-/** The running node of `home`, if its PID file names a live process with the same start time. */
-export function runningNodePid(home: string): number | undefined {
+/**
+ * The live process other than this one that the `PID START` file at `path` names (same PID, same
+ * start time, so not a recycled PID); `undefined` when there is none or the file is unreadable.
+ */
+export function livePidIn(path: string): number | undefined {
   let text: string;
   try {
-    text = readFileSync(homeLayout(home).pidFile, "utf8");
+    text = readFileSync(path, "utf8");
   } catch {
     return undefined;
   }
@@ -42,6 +43,18 @@ export function runningNodePid(home: string): number | undefined {
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) return undefined;
   return processStartTime(pid) === start ? pid : undefined;
+}
+
+/** Writes `node.pid` for the current process (0600); returns a function removing it. */
+export function writePidFile(home: string): () => void {
+  const path = homeLayout(home).pidFile;
+  writeFileSync(path, pidLine(), { mode: 0o600 });
+  return () => rmSync(path, { force: true });
+}
+
+/** The running node of `home`, if its PID file names a live process with the same start time. */
+export function runningNodePid(home: string): number | undefined {
+  return livePidIn(homeLayout(home).pidFile);
 }
 
 /**
