@@ -13,14 +13,10 @@ import {
 import { isCardError } from "../../src/crypto/card_error.ts";
 import { fromHex } from "../../src/crypto/hex.ts";
 import { attempt, attemptAsync, fc, fuzz, mutate, mutations } from "./_fuzz.ts";
+import { CARD_VECTORS as vectors, GOLDEN_CARD as golden } from "../support/card_vectors.ts";
 
-const vectors = JSON.parse(
-  await Deno.readTextFile(new URL("../vectors/card_v2.json", import.meta.url)),
-) as { seed: string; now: number };
 const seed = fromHex(vectors.seed);
 const NOW = vectors.now;
-const golden = (await Deno.readTextFile(new URL("../golden/card_v2.txt", import.meta.url)))
-  .trimEnd();
 const goldenCard = parseCard(golden).card;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

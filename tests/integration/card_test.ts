@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { initIdentity, runLegion, tempDir } from "../support/cli.ts";
+import { CARD_VECTORS } from "../support/card_vectors.ts";
 import { encodeCard, parseCard } from "../../src/crypto/card.ts";
 import { deriveIdentity } from "../../src/crypto/phrase_keys.ts";
 import { onionAddress } from "../../src/crypto/onion.ts";
@@ -168,10 +169,7 @@ Deno.test("a version 1 card is refused with a hint to re-export it", async () =>
   await using tmp = await tempDir();
   const home = join(tmp.path, "a");
   await initIdentity(home, join(tmp.path, "a.phrase"));
-  const vectors = JSON.parse(
-    await Deno.readTextFile(new URL("../vectors/card_v2.json", import.meta.url)),
-  ) as { vectors: Array<{ name: string; card: string }> };
-  const v1 = vectors.vectors.find((v) => v.name.startsWith("version 1"))!;
+  const v1 = CARD_VECTORS.vectors.find((v) => v.name.startsWith("version 1"))!;
   const refused = await runLegion(["--home", home, "card", "import", "-"], { stdin: v1.card });
   assert.equal(refused.code, 65);
   assert.match(refused.stderr, /legion: error: Cannot import card: version 1 cards are no longer/);

@@ -10,12 +10,8 @@ import {
 import { verifyCard } from "../../../src/crypto/card.ts";
 import { isCardError } from "../../../src/crypto/card_error.ts";
 import { toLegionError } from "../../../src/cli/error_map.ts";
+import { CARD_VECTORS as vectors, GOLDEN_CARD as golden } from "../../support/card_vectors.ts";
 
-const vectors = JSON.parse(
-  await Deno.readTextFile(new URL("../../vectors/card_v2.json", import.meta.url)),
-) as { now: number };
-const golden = (await Deno.readTextFile(new URL("../../golden/card_v2.txt", import.meta.url)))
-  .trimEnd();
 const NOW = vectors.now;
 
 interface Transport {

@@ -21,17 +21,14 @@ import { onionAddress } from "../../../src/crypto/onion.ts";
 import { sodium } from "../../../src/crypto/sodium.ts";
 import { generatePreKeys } from "../../../src/crypto/session_keys.ts";
 import { toLegionError } from "../../../src/cli/error_map.ts";
+import { CARD_VECTORS, GOLDEN_CARD as golden } from "../../support/card_vectors.ts";
 
 interface Vector {
   name: string;
   expect: "success" | CardRefusal;
   card: string;
 }
-const file = JSON.parse(
-  await Deno.readTextFile(new URL("../../vectors/card_v2.json", import.meta.url)),
-) as { seed: string; now: number; vectors: Vector[] };
-const golden = (await Deno.readTextFile(new URL("../../golden/card_v2.txt", import.meta.url)))
-  .trimEnd();
+const file = CARD_VECTORS as { seed: string; now: number; vectors: Vector[] };
 const NOW = file.now;
 
 async function refusal(text: string, now = NOW): Promise<CardRefusal | "success"> {
