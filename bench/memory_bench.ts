@@ -5,10 +5,13 @@
  *       in-memory transport (only the Tor hop is replaced);
  *   (b) RSS after the 1,000th and the 10,000th message received from a peer, and their ratio
  *       (target: flat, within ±10 %).
- * The sending peer runs in the same process (tests/support/messaging.ts), so (b) counts both
- * nodes. With `--v8-flags=--expose-gc` (as `deno task bench:memory` runs it), `gc()` is called every
- * 100 messages: the mitigation for Deno's slow release of libsignal's native handles
+ * The sending peer runs in a process of its own (bench/memory_sender.ts): it encrypts the texts to
+ * a file first, then this process feeds each delivery to the node's `receive()` (decrypt, store,
+ * commit) and signs its ack, so (b) counts the receiving node alone. With `--v8-flags=--expose-gc`
+ * (as `deno task bench:memory` runs it), `gc()` is called every 100 messages (the worst pause is
+ * printed): the mitigation for Deno's slow release of libsignal's native handles
  * (docs: /work/shared/notes/libsignal.md); without it the figures show the unmitigated growth.
+ * LEGION_BENCH_TRACE=N prints V8's committed heap and anonymous/file RSS every N messages.
  *
  * Run: deno task bench:memory   (LEGION_BENCH_MESSAGES=N to change the 10,000; `deno bench` skips it)
  */
@@ -19,13 +22,17 @@ import { assembleNode } from "../src/node/node.ts";
 import { MemoryNetwork } from "../src/transport/memory_transport.ts";
 import { importCard } from "../src/store/contacts_import.ts";
 import { newPhrase } from "../src/crypto/phrase_keys.ts";
-import { messagingNode } from "../tests/support/messaging.ts";
+import { receive } from "../src/node/receive.ts";
+import { nodeTransportOptions } from "../src/node/transport_identity.ts";
+import { signAck } from "../src/protocol/ack.ts";
+import { AckStatus, encodeDelivery } from "../src/protocol/delivery.ts";
+import { readDeliveries } from "./memory_sender.ts";
 
 const PASSPHRASE = "memory bench passphrase";
 const TOTAL = Number(Deno.env.get("LEGION_BENCH_MESSAGES") ?? 10_000);
 const CHECKPOINT = Math.min(1_000, TOTAL);
-const BATCH = 50;
 const MiB = 1024 * 1024;
+const TRACE = Number(Deno.env.get("LEGION_BENCH_TRACE") ?? 0);
 const gc = (globalThis as { gc?: () => void }).gc;
 
 const rss = () => Deno.memoryUsage().rss / MiB;
@@ -92,32 +99,60 @@ async function main(): Promise<void> {
     );
     console.log(`after unlock + 3 s idle:                  ${fmt(idle)}   (target ≤ 150 MB)`);
 
-    const peer = await messagingNode(network, dir, "peer", clock);
-    await importCard(peer.node.signal, await node.signal.exportCard({ name: "node" }), {
+    // The sender runs in a process of its own: every figure below is this node's alone.
+    await Deno.writeTextFile(
+      join(dir, "node.card"),
+      await node.signal.exportCard({ name: "node" }),
+    );
+    const sender = fileURLToPath(new URL("./memory_sender.ts", import.meta.url));
+    const senderRun = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "--quiet", sender, dir, String(TOTAL)],
+      stdout: "inherit",
+      stderr: "inherit",
+    }).output();
+    if (!senderRun.success) throw new Error("the sending peer failed");
+    await importCard(node.signal, await Deno.readTextFile(join(dir, "peer.card")), {
       now: clock.now,
     });
-    await importCard(node.signal, await peer.node.signal.exportCard({ name: "peer" }), {
-      now: clock.now,
-    });
-    const nodeId = peer.node.signal.contact("node").id;
-    const text = "m".repeat(256);
+    const contact = node.signal.contact("peer");
+    // Read one delivery at a time: the file (≈18 MB at 10,000) is not held in memory.
+    using deliveries = await Deno.open(join(dir, "deliveries.bin"));
+    // The receive path a node under load runs, per delivery: decrypt, store, commit, sign the ack.
+    const identity = nodeTransportOptions(store, node.signal, () => clock.now);
     const marks = new Map<number, number>();
     const started = performance.now();
-    for (let sent = 0; sent < TOTAL;) {
-      for (let i = 0; i < BATCH && sent < TOTAL; i++, sent++) {
-        await peer.messenger.sendText("node", `${sent} ${text}`);
+    let worstGcMs = 0;
+    let count = 0;
+    for await (const { id, ciphertext } of readDeliveries(deliveries)) {
+      const { status, events } = await receive(node.messenger, contact, id, ciphertext);
+      if (status !== AckStatus.stored) throw new Error(`message ${count + 1}: status ${status}`);
+      for (const event of events) if (event.type === "message") received++;
+      const signature = await signAck(identity.options.identity, { id, status, ciphertext });
+      encodeDelivery({ kind: "ack", id, status, signature });
+      count++;
+      if (count % 100 === 0 && gc) {
+        const gcStarted = performance.now();
+        gc();
+        worstGcMs = Math.max(worstGcMs, performance.now() - gcStarted);
       }
-      await peer.deliverer.deliverTo(nodeId);
-      if (sent % 100 === 0) gc?.();
-      if (sent === CHECKPOINT || sent === TOTAL) {
-        marks.set(sent, await settle());
+      if (TRACE && count % TRACE === 0) {
+        const { heapTotal, external } = Deno.memoryUsage();
+        console.log(
+          `    ${count}: heapTotal ${fmt(heapTotal / MiB)}, ext ${
+            fmt(external / MiB)
+          }, ${statusLine()}`,
+        );
+      }
+      if (count === CHECKPOINT || count === TOTAL) {
+        marks.set(count, await settle());
         const { heapUsed, external } = Deno.memoryUsage();
         console.log(
-          `  message ${sent}: RSS ${fmt(marks.get(sent)!)}, V8 heap ${fmt(heapUsed / MiB)}, ` +
+          `  message ${count}: RSS ${fmt(marks.get(count)!)}, V8 heap ${fmt(heapUsed / MiB)}, ` +
             `external ${fmt(external / MiB)}, ${statusLine()}`,
         );
       }
     }
+    identity.wipe();
     const seconds = (performance.now() - started) / 1000;
     const rows = store.db.prepare("SELECT count(*) AS n FROM messages WHERE direction = 'in'")
       .get() as { n: number };
@@ -125,16 +160,14 @@ async function main(): Promise<void> {
     const last = marks.get(TOTAL)!;
     console.log(
       `received ${Number(rows.n)} messages (${received} events) in ${seconds.toFixed(1)} s ` +
-        `(gc ${gc ? "every 100 messages" : "not exposed"})`,
+        `(gc ${gc ? `every 100 messages, worst ${worstGcMs.toFixed(1)} ms` : "not exposed"})`,
     );
     console.log(`RSS after message ${CHECKPOINT}: ${fmt(first)}`);
     console.log(`RSS after message ${TOTAL}: ${fmt(last)}`);
     console.log(`ratio ${TOTAL}/${CHECKPOINT}: ${(last / first).toFixed(3)}   (target 0.90–1.10)`);
 
     await listener.close();
-    await peer.deliverer.idle();
     node.dispose();
-    peer.node.close();
     store.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
