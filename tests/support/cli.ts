@@ -23,7 +23,10 @@ export interface RunOptions {
 function legionEnv(options: Pick<RunOptions, "env" | "passphrase">): Record<string, string> {
   const env: Record<string, string> = { NO_COLOR: "1", ...options.env };
   const passphrase = options.passphrase === undefined ? TEST_PASSPHRASE : options.passphrase;
-  if (passphrase !== null) env.LEGION_PASSPHRASE = passphrase;
+  // A passphrase the caller put in `env` (the demo's) wins over the default test one.
+  if (passphrase !== null && options.env?.LEGION_PASSPHRASE === undefined) {
+    env.LEGION_PASSPHRASE = passphrase;
+  }
   return env;
 }
 
