@@ -70,12 +70,13 @@ export function openDatabase(
     throw storeFailure(err, path);
   }
   try {
+    // busy_timeout first: switching to WAL takes a lock, and another legion process may hold one.
     db.exec(`
+      PRAGMA busy_timeout = 5000;
       PRAGMA journal_mode = WAL;
       PRAGMA synchronous = FULL;
       PRAGMA secure_delete = ON;
       PRAGMA foreign_keys = ON;
-      PRAGMA busy_timeout = 5000;
     `);
     migrate(db, migrations);
   } catch (err) {
