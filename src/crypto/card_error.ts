@@ -21,7 +21,9 @@ export type CardRefusal =
   | "not_yet_valid"
   | "self"
   | "key_changed"
-  | "identity_key_in_use";
+  | "identity_key_in_use"
+  | "bad_short_form"
+  | "card_mismatch";
 
 export class CardError extends ReasonError<CardRefusal> {
   override readonly name = "CardError";

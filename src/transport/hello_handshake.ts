@@ -20,6 +20,7 @@ import {
   verifyHello,
 } from "../protocol/hello.ts";
 import { BUCKETS, MAX_BODY } from "../protocol/padding.ts";
+import { createCardReply, parseCardRequest } from "../protocol/card_request.ts";
 import type { KnownPeers } from "../protocol/known_peers.ts";
 import type { ReplayCache } from "../protocol/replay_cache.ts";
 import { TransportError } from "./transport_error.ts";
@@ -31,6 +32,9 @@ export const DEFAULT_HELLO_DEADLINE_MS = 5_000;
 
 /** Why a listener refused a peer whose hello was valid. */
 export type AdmissionRefusal = "busy" | "peer_limit";
+
+/** A stream that asked for the card instead of saying hello: served (or dropped) and closed. */
+export type CardRequestOutcome = "card_served" | "card_refused";
 
 export interface DialHandshakeOptions {
   identity: Signer;
@@ -90,11 +94,20 @@ export interface AcceptHandshakeOptions {
    * or null to admit it (the caller then holds whatever slot it reserved).
    */
   admit?: (peerKey: Uint8Array) => AdmissionRefusal | null;
+  /**
+   * Answers a stranger's card request (src/protocol/card_request.ts): the card text whose SHA-256
+   * is `hash`, or undefined to drop the stream. Without it a card request is a malformed hello.
+   */
+  serveCard?: (hash: Uint8Array) => string | undefined;
 }
 
 export type AcceptResult =
   | { ok: true; stream: FramedStream; peerKey: Uint8Array }
-  | { ok: false; reason: HelloRejection | "timeout" | AdmissionRefusal; admitted: boolean };
+  | {
+    ok: false;
+    reason: HelloRejection | "timeout" | AdmissionRefusal | CardRequestOutcome;
+    admitted: boolean;
+  };
 
 /** Runs the listener's side; on rejection the channel is already destroyed. */
 export async function acceptHandshake(
@@ -109,6 +122,11 @@ export async function acceptHandshake(
     stream.destroy();
     const timedOut = err instanceof StreamError && err.reason === "timeout";
     return { ok: false, reason: timedOut ? "timeout" : "malformed", admitted: false };
+  }
+  const cardHash = options.serveCard ? parseCardRequest(hello) : undefined;
+  if (cardHash !== undefined) {
+    const served = await answerCardRequest(stream, options.serveCard!(cardHash), options.timeoutMs);
+    return { ok: false, reason: served ? "card_served" : "card_refused", admitted: false };
   }
   const verdict = await verifyHello(hello, {
     selfKey: options.selfKey,
@@ -138,4 +156,40 @@ export async function acceptHandshake(
     return { ok: false, reason: "timeout", admitted: true };
   }
   return { ok: true, stream, peerKey: verdict.peerKey };
+}
+
+/**
+ * Sends the card (if any) as the one reply frame and closes the stream; the whole exchange shares
+ * the hello deadline, so a reader that never drains the reply holds its slot no longer.
+ */
+async function answerCardRequest(
+  stream: FramedStream,
+  card: string | undefined,
+  timeoutMs = DEFAULT_HELLO_DEADLINE_MS,
+): Promise<boolean> {
+  if (card === undefined || stream.isClosed) {
+    stream.destroy();
+    return false;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<false>((resolve) =>
+    timer = setTimeout(() => resolve(false), timeoutMs)
+  );
+  try {
+    const sent = await Promise.race([
+      stream.send(createCardReply(card)).then(() => true),
+      deadline,
+    ]);
+    if (!sent) {
+      stream.destroy();
+      return false;
+    }
+    stream.close();
+    return true;
+  } catch {
+    stream.destroy();
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
 }

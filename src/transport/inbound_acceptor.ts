@@ -10,6 +10,8 @@
  * - streams whose hello proved a contact move to the authenticated pool (`maxInbound`, default 32),
  *   at most `maxPerPeer` (default 4) from any one contact. Nobody enters it without a valid hello,
  *   so strangers never hold one of its slots; a contact over its share is refused after its hello.
+ * The one thing a stranger gets is the node's card, named by hash (src/protocol/card_request.ts):
+ * its request stays in the hello pool and under the hello deadline, and replies are rate-limited.
  */
 import type { ByteChannel } from "./byte_channel.ts";
 import { acceptHandshake, type AdmissionRefusal } from "./hello_handshake.ts";
@@ -21,6 +23,7 @@ import { toHex } from "../crypto/hex.ts";
 export const DEFAULT_MAX_INBOUND = 32;
 export const DEFAULT_MAX_HANDSHAKING = 16;
 export const DEFAULT_MAX_PER_PEER = 4;
+export const DEFAULT_MAX_CARD_REPLIES_PER_MINUTE = 30;
 
 export class InboundAcceptor {
   /** Channels still in their hello, oldest first (a Set keeps insertion order). */
@@ -30,6 +33,8 @@ export class InboundAcceptor {
   #authenticated = 0;
   readonly #replay = new ReplayCache();
   readonly #channels = new Set<ByteChannel>();
+  /** When recent card replies were granted (ms), oldest first. */
+  #cardReplies: number[] = [];
 
   constructor(
     private readonly options: TransportOptions,
@@ -72,6 +77,7 @@ export class InboundAcceptor {
         replay: this.#replay,
         timeoutMs: this.options.helloDeadlineMs,
         stream: this.options.stream,
+        serveCard: this.options.cards ? (hash) => this.#serveCard(hash) : undefined,
         admit: (key) => {
           const refusal = this.#admit(channel, toHex(key));
           if (refusal === null) peerKey = toHex(key);
@@ -114,6 +120,17 @@ export class InboundAcceptor {
     this.#perPeer.set(key, held + 1);
     this.#authenticated++;
     return null;
+  }
+
+  /** The card a stranger names, within the rate limit (a refused request costs no budget). */
+  #serveCard(hash: Uint8Array): string | undefined {
+    const now = (this.options.now ?? Date.now)();
+    this.#cardReplies = this.#cardReplies.filter((t) => now - t < 60_000);
+    const limit = this.options.maxCardRepliesPerMinute ?? DEFAULT_MAX_CARD_REPLIES_PER_MINUTE;
+    if (this.#cardReplies.length >= limit) return undefined;
+    const card = this.options.cards?.(hash);
+    if (card !== undefined) this.#cardReplies.push(now);
+    return card;
   }
 
   #release(key: string): void {

@@ -7,6 +7,7 @@
  */
 import type { ByteChannel, ChannelHandlers } from "./byte_channel.ts";
 import { dialHandshake } from "./hello_handshake.ts";
+import { fetchCardOver } from "./card_fetch.ts";
 import { InboundAcceptor } from "./inbound_acceptor.ts";
 import type { FramedStream } from "./framed_stream.ts";
 import type { InboundHandler, Listener, Transport, TransportOptions } from "./transport.ts";
@@ -69,6 +70,13 @@ class MemoryTransport implements Transport {
       timeoutMs: this.options.helloTimeoutMs,
       stream: this.options.stream,
     });
+  }
+
+  async fetchCard(onion: string, hash: Uint8Array): Promise<string> {
+    if (!onionPublicKey(onion)) {
+      throw new TransportError("bad_address", `Not an onion address: ${onion}`);
+    }
+    return await fetchCardOver(this.network.rawDial(onion), hash, this.options.helloTimeoutMs);
   }
 
   listen(handler: InboundHandler): Promise<Listener> {

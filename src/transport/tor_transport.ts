@@ -5,6 +5,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { socketChannel } from "./byte_channel.ts";
 import { dialHandshake } from "./hello_handshake.ts";
+import { fetchCardOver } from "./card_fetch.ts";
 import { InboundAcceptor } from "./inbound_acceptor.ts";
 import { publishOnion, type PublishOptions } from "./onion_service.ts";
 import { dialSocks, type SocksDialOptions } from "./socks_dialer.ts";
@@ -71,6 +72,26 @@ export class TorTransport implements Transport {
       throw err;
     } finally {
       options.signal?.removeEventListener("abort", abort);
+    }
+  }
+
+  async fetchCard(onion: string, hash: Uint8Array, options: DialOptions = {}): Promise<string> {
+    if (!onionPublicKey(onion)) {
+      throw new TransportError("bad_address", `Not an onion address: ${onion}`);
+    }
+    const address = onion.endsWith(".onion") ? onion : `${onion}.onion`;
+    const socket = await dialSocks(this.options.tor.socks, address, {
+      ...this.options.socks,
+      signal: options.signal,
+    });
+    socket.setNoDelay(true);
+    const abort = () => socket.destroy();
+    options.signal?.addEventListener("abort", abort, { once: true });
+    try {
+      return await fetchCardOver(socketChannel(socket), hash, this.options.helloTimeoutMs);
+    } finally {
+      options.signal?.removeEventListener("abort", abort);
+      options.signal?.throwIfAborted();
     }
   }
 

@@ -15,14 +15,20 @@
 import type { FramedStream, FramedStreamOptions } from "./framed_stream.ts";
 import type { KnownPeers } from "../protocol/known_peers.ts";
 import type { HelloRejection, Signer } from "../protocol/hello.ts";
-import type { AdmissionRefusal } from "./hello_handshake.ts";
+import type { AdmissionRefusal, CardRequestOutcome } from "./hello_handshake.ts";
 
 /**
  * Why an inbound stream was dropped: its hello was bad or late (`timeout`), it was evicted from the
  * full hello pool by a newer stream (`evicted`), or a valid peer found the authenticated pool full
- * (`busy`) or already held its share of it (`peer_limit`).
+ * (`busy`) or already held its share of it (`peer_limit`). A stranger's card request ends as
+ * `card_served` or `card_refused` (unknown hash, or over the rate limit).
  */
-export type InboundRejection = HelloRejection | "timeout" | "evicted" | AdmissionRefusal;
+export type InboundRejection =
+  | HelloRejection
+  | "timeout"
+  | "evicted"
+  | AdmissionRefusal
+  | CardRequestOutcome;
 
 export interface PeerInfo {
   /** The peer's Ed25519 public key, proven by its hello. */
@@ -56,6 +62,12 @@ export interface Transport {
   dial(onion: string, options?: DialOptions): Promise<FramedStream>;
   /** Publishes this node and hands every accepted stream to `handler`. One listener at a time. */
   listen(handler: InboundHandler): Promise<Listener>;
+  /**
+   * Asks `onion` for the card whose SHA-256 is `hash`, without a hello (no contact needed), and
+   * returns the text the peer sent; the caller checks its hash and verifies it.
+   * @throws {TransportError} `peer_unreachable`, `peer_refused` (no such card) or `tor_unavailable`
+   */
+  fetchCard(onion: string, hash: Uint8Array, options?: DialOptions): Promise<string>;
 }
 
 export interface TransportOptions {
@@ -77,6 +89,10 @@ export interface TransportOptions {
   maxInbound?: number;
   /** Inbound streams admitted after a valid hello, per peer (default 4). */
   maxPerPeer?: number;
+  /** The card text (last exported) whose SHA-256 is `hash`, served to anyone who names it. */
+  cards?: (hash: Uint8Array) => string | undefined;
+  /** Card requests answered per minute, over all strangers (default 30). */
+  maxCardRepliesPerMinute?: number;
   /** Options for every stream after the hello. */
   stream?: FramedStreamOptions;
   /** Told why a hello was dropped (the peer is told nothing). For logs and tests. */

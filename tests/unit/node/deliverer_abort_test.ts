@@ -41,6 +41,7 @@ Deno.test("Deliverer.close() ends a dial that never completes; the item stays qu
       return new Promise(() => {});
     },
     listen: () => Promise.reject(new Error("not used")),
+    fetchCard: () => Promise.reject(new Error("not used")),
   };
   const deliverer = new Deliverer(alice.messenger, hanging);
   const sent = await alice.messenger.sendText("bob", "are you there?");
