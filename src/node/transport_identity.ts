@@ -13,9 +13,12 @@ export function contactPeers(signal: SignalContext): KnownPeers {
   return { has: (ed25519) => signal.contactByKey(ed25519) !== undefined };
 }
 
-/** What the node gives a transport: its identity, who may connect, its clock. */
+/**
+ * What the node gives a transport: its identity, who may connect, its clock, and the cards it
+ * exported (the one thing a stranger may ask for, by hash).
+ */
 export type NodeTransportOptions = Required<
-  Pick<TransportOptions, "identity" | "knownPeers" | "now">
+  Pick<TransportOptions, "identity" | "knownPeers" | "now" | "cards">
 >;
 
 /** The transport options of this store's identity; `wipe()` clears the seed copy they hold. */
@@ -31,6 +34,7 @@ export function nodeTransportOptions(
       identity: { seed: identity.seed, publicKey: identity.publicKey },
       knownPeers: contactPeers(signal),
       now,
+      cards: (hash) => signal.exportedCard(hash),
     },
     wipe: () => identity.seed.fill(0),
   };

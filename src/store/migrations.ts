@@ -184,4 +184,20 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE outbox ADD COLUMN last_error_sealed BLOB;
     `,
   },
+  {
+    version: 7,
+    name: "exported cards, for a short form's request",
+    // The cards `card export` gave out, so a stranger holding a QR code's short form (key + hash
+    // of the card, crypto/card_short.ts) can fetch the full card from the node. Looked up by a
+    // keyed tag of the card's SHA-256 (a plain hash would let whoever holds the QR code recognise
+    // this file); the card text is sealed. Expired cards are deleted; at most 32 are kept.
+    sql: `
+      CREATE TABLE exported_cards (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        hash_tag BLOB NOT NULL UNIQUE,
+        card_sealed BLOB NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

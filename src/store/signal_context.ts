@@ -25,6 +25,7 @@ import {
 import { currentPreKeys } from "./signal_keys.ts";
 import { deleteSession, sqlSessionStores } from "./signal_stores.ts";
 import { type Contact, ContactStore } from "./contacts.ts";
+import { ExportedCards } from "./exported_cards.ts";
 import {
   CARD_VERSION,
   type ContactCard,
@@ -55,6 +56,8 @@ export const DEFAULT_CARD_VALIDITY_MS = 30 * DAY_MS;
 
 export class SignalContext {
   readonly contacts: ContactStore;
+  /** The cards this node gave out, served to whoever names one by hash (a QR code's short form). */
+  readonly exportedCards: ExportedCards;
   readonly stores: SessionStores;
   /** This node's Ed25519 identity public key (32 bytes). */
   readonly ownEd25519: Uint8Array;
@@ -76,6 +79,7 @@ export class SignalContext {
     identity.zkSecret.fill(0);
     this.ownEd25519 = identity.publicKey;
     this.contacts = new ContactStore(db, sealer, keys.indexKey);
+    this.exportedCards = new ExportedCards(db, sealer, keys.indexKey);
     this.stores = sqlSessionStores(db, sealer, keys, toHex(this.ownEd25519), (name) => {
       if (!this.#trusted.has(name)) {
         const key = /^[0-9a-f]{64}$/.test(name) ? this.contacts.byKey(fromHex(name)) : undefined;
@@ -144,12 +148,21 @@ export class SignalContext {
       expires: created + validity,
     };
     const identity = loadIdentity(this.db, this.sealer);
+    let text: string;
     try {
-      return await encodeCard(card, identity.seed);
+      text = await encodeCard(card, identity.seed);
     } finally {
       identity.seed.fill(0);
       identity.zkSecret.fill(0);
     }
+    // Kept (sealed) so the node can serve it to whoever scans its QR code's short form.
+    await this.store.write(() => this.exportedCards.remember(text, card.expires, this.now()));
+    return text;
+  }
+
+  /** The unexpired card this node exported whose SHA-256 is `hash`, if any. */
+  exportedCard(hash: Uint8Array): string | undefined {
+    return this.exportedCards.byHash(hash, this.now());
   }
 
   /** A contact by local name. @throws {LegionError} `no_contact` when there is none. */
