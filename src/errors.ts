@@ -41,6 +41,7 @@ export const EXIT_CODE_TABLE: ReadonlyArray<readonly [ExitCode, string]> = [
 export type ErrorCode =
   | "usage"
   | "bad_data"
+  | "card_mismatch"
   | "no_identity"
   | "no_input"
   | "tor_unavailable"
@@ -63,6 +64,7 @@ export type ErrorCode =
 const EXIT_BY_CODE: Record<ErrorCode, ExitCode> = {
   usage: ExitCode.usage,
   bad_data: ExitCode.dataError,
+  card_mismatch: ExitCode.dataError,
   no_identity: ExitCode.noInput,
   no_input: ExitCode.noInput,
   tor_unavailable: ExitCode.unavailable,

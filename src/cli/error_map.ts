@@ -16,7 +16,7 @@ type ReasonMap = ErrorCode | Readonly<Record<string, ErrorCode>>;
 
 /** By error class name: one code for every reason, or one per reason (unlisted: `bad_data`). */
 const BY_CLASS: Readonly<Record<string, ReasonMap>> = {
-  CardError: "bad_data",
+  CardError: { card_mismatch: "card_mismatch" },
   PhraseError: "bad_data",
   SessionError: { no_session: "no_input" },
   FrameError: "bad_data",

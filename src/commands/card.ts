@@ -10,6 +10,10 @@ import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { terminalLine as safe } from "../cli/terminal_text.ts";
 import { armorCard, dearmorCard } from "../crypto/card_armor.ts";
+import { decodeShortCard, isShortCard } from "../crypto/card_short.ts";
+import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
+import type { ContactSummary } from "../node/service_map.ts";
+import type { ImportStatus } from "../store/contacts_import.ts";
 import { readInputText } from "../cli/read_input.ts";
 import { writeNewFile } from "../cli/new_file.ts";
 import { durationOption } from "../cli/number_option.ts";
@@ -30,7 +34,7 @@ interface ExportOptions {
   expiresIn: number;
 }
 
-interface ImportOptions {
+interface ImportOptions extends TorOptions {
   name?: string;
   replace?: boolean;
 }
@@ -48,9 +52,11 @@ export function registerCard(program: Command, run: ActionRunner): void {
       ),
     )
     .addOption(
-      new Option("--qr", "show the card as a QR code on the terminal (UTF-8 blocks)").conflicts(
-        "armor",
-      ),
+      new Option(
+        "--qr",
+        "show a QR code of the card's short form on the terminal (key + hash; the importer " +
+          "fetches the full card from this node)",
+      ).conflicts("armor"),
     )
     .option("--name <hint>", "a name hint for the recipient's contact list (printable characters)")
     .addOption(
@@ -71,12 +77,17 @@ export function registerCard(program: Command, run: ActionRunner): void {
       "\nThe card is JSON unless --armor is given (on stdout and with -o alike).\n" +
         "\nExamples:\n  legion card export --name alice -o alice.card\n" +
         "  legion card export --armor > card.txt     paste into a mail or chat\n" +
-        "  legion card export | ssh host legion card import -\n",
+        "  legion card export | ssh host legion card import -\n" +
+        "\n--qr shows the short form (LEGION:CARD:V2:…, a version 5 code): the importer fetches\n" +
+        "the full card from this node's onion, so keep `legion listen` running until then.\n",
     )
     .action(run(exportCard));
-  card.command("import")
+  const importer = card.command("import")
     .description("verify a contact card and add (or refresh) the contact")
-    .argument("[file]", "card file (JSON or armored), or - for stdin (the default)")
+    .argument(
+      "[file]",
+      "card file (JSON, armored or short form), - for stdin (the default), or the short form",
+    )
     .option("--name <name>", "local name for the contact (default: the card's name hint)")
     .option(
       "--replace",
@@ -90,9 +101,13 @@ export function registerCard(program: Command, run: ActionRunner): void {
         "\nA card is refused (exit 65) when its signature, onion address, libsignal key binding,\n" +
         "prekey signatures, version or validity do not check out, when it is your own, when\n" +
         "another contact already has its libsignal key, or when it changes the keys of an\n" +
-        "existing contact (unless --replace).\n",
-    )
-    .action(run(importCardCommand));
+        "existing contact (unless --replace).\n" +
+        "\nA short form (LEGION:CARD:V2:…, from a QR code) names the card by key and hash: the\n" +
+        "full card is fetched from the contact's onion over tor (through the running node, or a\n" +
+        "tor started for it) and must match both exactly (else exit 65, nothing imported); an\n" +
+        "unreachable contact or tor is exit 69.\n",
+    );
+  addTorOptions(importer).action(run(importCardCommand));
 }
 
 async function exportCard(inv: Invocation, options: ExportOptions): Promise<void> {
@@ -116,15 +131,21 @@ async function exportCard(inv: Invocation, options: ExportOptions): Promise<void
     }
   }
   if (options.qr) {
-    const { renderQr } = await import("../cli/qr.ts");
-    const qr = await renderQr(text);
-    if (qr.modules > 100) {
-      inv.out.note(
-        `the card needs a ${qr.modules}×${qr.modules} QR code: make the terminal at least ` +
-          `${qr.modules + 4} columns wide, or pass the card as a file`,
-      );
-    }
-    inv.out.result({ type: "card_qr", bytes, modules: qr.modules, qr: qr.text }, qr.text);
+    const [{ renderQr }, { parseCard }, { encodeShortCard }] = await Promise.all([
+      import("../cli/qr.ts"),
+      import("../crypto/card.ts"),
+      import("../crypto/card_short.ts"),
+    ]);
+    const short = encodeShortCard(parseCard(text).card.ed25519, text);
+    const qr = await renderQr(short, "M");
+    inv.out.note(
+      "the QR code names this card by hash: whoever scans it fetches the card from this " +
+        "node's onion, so keep `legion listen` running until they have imported it",
+    );
+    inv.out.result(
+      { type: "card_qr", bytes, short, version: qr.version, modules: qr.modules, qr: qr.text },
+      qr.text,
+    );
     return;
   }
   inv.out.result({ type: "card", bytes, card: JSON.parse(text), armor: armored }, armored ?? text);
@@ -135,13 +156,16 @@ async function importCardCommand(
   file: string | undefined,
   options: ImportOptions,
 ): Promise<void> {
-  // An armored card is unwrapped here; the JSON inside is verified by the service as any card.
-  const text = dearmorCard(await readCard(inv, file));
-  const contact = await inv.service("card.import", {
-    text,
-    name: options.name,
-    replace: options.replace,
-  });
+  // The short form may be the argument itself (scanned from a QR code): it is public.
+  const input = file !== undefined && isShortCard(file) ? file : await readCard(inv, file);
+  const contact = isShortCard(input)
+    ? await importShortForm(inv, input.trim(), options)
+    // An armored card is unwrapped here; the JSON inside is verified by the service as any card.
+    : await inv.service("card.import", {
+      text: dearmorCard(input),
+      name: options.name,
+      replace: options.replace,
+    });
   const result = { status: contact.status };
   if (result.status === "replaced") {
     inv.out.warn(
@@ -166,6 +190,23 @@ async function importCardCommand(
       expires: contact.cardExpires,
     },
     `${verb} contact ${safe(contact.name)} (${contact.onion})`,
+  );
+}
+
+/** Fetches the card a short form names from the contact's onion, checks and imports it. */
+async function importShortForm(
+  inv: Invocation,
+  short: string,
+  options: ImportOptions,
+): Promise<ContactSummary & { status: ImportStatus }> {
+  const named = decodeShortCard(short); // a damaged short form is refused before tor starts
+  inv.out.note(`fetching the card from ${named.onion}`);
+  inv.stopOnSignals();
+  const { importShortCardVia } = await import("../node/short_card_fetch.ts");
+  return await importShortCardVia(
+    inv,
+    { short, name: options.name, replace: options.replace },
+    options,
   );
 }
 

@@ -95,6 +95,7 @@ export async function startNode(
     messenger,
     deliverer,
     shutdown: options.onShutdown ?? (() => {}),
+    fetchCard: (onion, hash) => node.transport.fetchCard(onion, hash),
   };
   // Each call through the agent is the user at work: it counts as use for the dead-man switch.
   const recordUse = useRecorder(store, () => ctx.now());

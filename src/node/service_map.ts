@@ -96,6 +96,11 @@ export interface ServiceMap {
     params: { text: string; name?: string; replace?: boolean };
     result: ContactSummary & { status: ImportStatus };
   };
+  /** A QR code's short form: the full card is fetched from its onion (over tor), then imported. */
+  "card.import_short": {
+    params: { short: string; name?: string; replace?: boolean };
+    result: ContactSummary & { status: ImportStatus };
+  };
   "contacts.list": { params: Record<never, never>; result: ContactSummary[] };
   "contacts.show": { params: { name: string }; result: ContactWithSafetyNumber };
   "contacts.rename": { params: { from: string; to: string }; result: ContactSummary };

@@ -13,6 +13,7 @@ import { loadIdentity } from "../store/identity_store.ts";
 import type { Messenger } from "./messenger.ts";
 import type { Deliverer } from "./outbound.ts";
 import { flushQueue } from "./flush.ts";
+import { type CardFetcher, importShortCard } from "./short_card_import.ts";
 import type {
   ContactSummary,
   IdentitySummary,
@@ -29,6 +30,8 @@ export interface ServiceHost {
   deliverer?: Deliverer;
   /** Present inside a running node only: stops it. */
   shutdown?: () => void;
+  /** Fetches a card by hash from a peer's onion: the node's transport, or tor brought up for it. */
+  fetchCard?: CardFetcher;
 }
 
 type Service<N extends ServiceName> = (
@@ -74,6 +77,16 @@ export const SERVICES: ServiceTable = {
   "card.export": (host, p) => host.signal.exportCard(p),
   "card.import": async (host, p) => {
     const result = await importCard(host.signal, p.text, {
+      now: host.messenger.now(),
+      name: p.name,
+      replace: p.replace,
+    });
+    return { status: result.status, ...contactSummary(result.contact) };
+  },
+  "card.import_short": async (host, p) => {
+    const fetchCard = host.fetchCard;
+    if (fetchCard === undefined) throw new LegionError("config", "Fetching a card needs tor");
+    const result = await importShortCard(host.signal, p.short, fetchCard, {
       now: host.messenger.now(),
       name: p.name,
       replace: p.replace,
