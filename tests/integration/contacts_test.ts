@@ -65,7 +65,7 @@ Deno.test("contacts commands and card formats", async (t) => {
       DROP TABLE signal_signed_prekeys; DROP TABLE signal_identity;
       ALTER TABLE outbox DROP COLUMN last_error_sealed; ALTER TABLE outbox ADD COLUMN last_error TEXT;
       DROP TRIGGER inbound_usage_insert; DROP TRIGGER inbound_usage_delete;
-      DROP TABLE inbound_usage;
+      DROP TABLE inbound_usage; DROP TABLE exported_cards;
       PRAGMA user_version = 2;
     `);
     db.close();
@@ -112,13 +112,38 @@ Deno.test("contacts commands and card formats", async (t) => {
     assert.equal(empty.stdout, "");
   });
 
-  await t.step("--qr draws the card with UTF-8 blocks and says how wide it is", async () => {
-    const qr = await runLegion(B("card", "export", "--qr"));
+  await t.step("--qr draws the card's short form: a version ≤ 10 code", async () => {
+    const [qr, json] = await Promise.all([
+      runLegion(B("card", "export", "--qr")),
+      runLegion(B("--json", "card", "export", "--qr", "--name", "bob")),
+    ]);
     assert.equal(qr.code, 0, qr.stderr);
     assert.match(qr.stdout, /[█▀▄]/);
+    assert.match(qr.stderr, /keep `legion listen` running/);
+    const out = JSON.parse(json.stdout);
+    assert.equal(out.type, "card_qr");
+    assert.match(out.short, /^LEGION:CARD:V2:[A-Z2-7]{103}$/);
+    assert.ok(out.version <= 10, `version ${out.version}`);
+    assert.equal(out.modules, 17 + 4 * out.version);
+    // Two modules per line, plus the quiet zone: a code that fits any terminal.
     const lines = qr.stdout.trimEnd().split("\n");
-    assert.ok(lines.length > 80, `${lines.length} lines`);
-    assert.match(qr.stderr, /needs a \d+×\d+ QR code/);
+    assert.ok(lines.length <= (out.modules + 8) / 2 + 1, `${lines.length} lines`);
+  });
+
+  await t.step("card import of a short form: damaged is 65, unreachable tor is 69", async () => {
+    const json = await runLegion(B("--json", "card", "export", "--qr"));
+    const short: string = JSON.parse(json.stdout).short;
+    const [damaged, noTor] = await Promise.all([
+      runLegion(A("card", "import", short.slice(0, -3))),
+      // Nothing listens on port 9 of loopback: the tor to attach to is not there.
+      runLegion(A("card", "import", "--tor-control", "127.0.0.1:9", "-"), { stdin: short }),
+    ]);
+    assert.equal(damaged.code, 65, damaged.stderr);
+    assert.match(damaged.stderr, /^legion: error: Cannot import card: the short form is damaged/m);
+    assert.equal(noTor.code, 69, noTor.stderr);
+    assert.match(noTor.stderr, /^legion: hint: /m);
+    const list = await runLegion(A("--json", "contacts", "list"));
+    assert.equal(list.stdout, "", "nothing imported");
   });
 
   await t.step("usage errors: bad --expires-in, missing card file", async () => {
