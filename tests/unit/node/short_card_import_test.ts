@@ -209,3 +209,24 @@ async function exportedScene(s: Awaited<ReturnType<typeof scene>>) {
     close: () => listener.close(),
   };
 }
+
+Deno.test("short card import: an onion nobody answers is 69, with a hint to run the node", async () => {
+  await using s = await scene((card) => card);
+  const nobody = new MemoryNetwork().transport({
+    identity: await strangerKey(),
+    knownPeers: knownPeerSet([]),
+  });
+  await assert.rejects(
+    importShortCard(s.alice.signal, s.short, (o, h) => nobody.fetchCard(o, h), {
+      now: s.alice.clock.now,
+    }),
+    (err) => {
+      const user = toLegionError(err);
+      assert.equal(user?.code, "peer_unavailable");
+      assert.equal(user?.exitCode, 69);
+      assert.match(user!.hint!, /legion listen/);
+      return true;
+    },
+  );
+  assert.equal(s.alice.signal.contacts.list().length, 0);
+});
