@@ -1,8 +1,8 @@
 /**
- * The one thing a stranger may ask a node: its current contact card, named by hash. A dialer sends
- * the request as its first frame instead of a hello; the listener answers with one reply frame if
- * the card it last exported hashes to that value, and closes the stream. Anything else a stranger
- * sends is a bad hello and is dropped without a word.
+ * The one thing a stranger may ask a node: a contact card of its own, named by hash. A dialer
+ * sends the request as its first frame instead of a hello; the listener answers with one reply
+ * frame if a card it exported (and that has not expired) hashes to that value, and closes the
+ * stream. Anything else a stranger sends is a bad hello and is dropped without a word.
  *
  *   request = "LGQ1" (4) || sha256(card text) (32)                             = 36 bytes
  *   reply   = "LGR1" (4) || card text (UTF-8, at most MAX_CARD_BYTES)

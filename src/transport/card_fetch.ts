@@ -30,7 +30,7 @@ export async function fetchCardOver(
   } catch (err) {
     throw new TransportError(
       "peer_refused",
-      "The peer did not give its card: it may have exported a newer one, or be busy",
+      "The peer did not give the card: it may have expired, or the peer be busy",
       { cause: err },
     );
   } finally {

@@ -89,7 +89,7 @@ export interface TransportOptions {
   maxInbound?: number;
   /** Inbound streams admitted after a valid hello, per peer (default 4). */
   maxPerPeer?: number;
-  /** The card text (last exported) whose SHA-256 is `hash`, served to anyone who names it. */
+  /** The unexpired card this node exported whose SHA-256 is `hash`: given to anyone naming it. */
   cards?: (hash: Uint8Array) => string | undefined;
   /** Card requests answered per minute, over all strangers (default 30). */
   maxCardRepliesPerMinute?: number;
