@@ -268,3 +268,41 @@ Deno.test("enqueueGroupEnvelope refuses a key that is neither a contact nor a gr
   );
   assert(isUserError(empty, "bad_data"));
 });
+
+Deno.test("a contact may also send deliver_group on its stream; the handler learns its contact id", async () => {
+  await using dir = await tempDir();
+  const { alice, bob, received } = await group(dir.path);
+  const listener = await alice.listen();
+  try {
+    const stream = await bob.transport.dial(alice.transport.onion);
+    const id = crypto.getRandomValues(new Uint8Array(16));
+    await stream.send(encodeDelivery({ kind: "deliver_group", id, envelope: envelope(5, 50) }));
+    const ack = decodeDelivery(await stream.receive({ timeoutMs: 10_000 }));
+    assert(ack.kind === "ack" && ack.status === AckStatus.stored);
+    stream.close();
+    const bobAtAlice = alice.node.signal.contact("bob");
+    assertEquals(received.get(alice), [{
+      from: { publicKey: bob.node.signal.ownEd25519, contactId: bobAtAlice.id },
+      bytes: envelope(5, 50),
+    }]);
+  } finally {
+    await listener.close();
+  }
+});
+
+Deno.test("a handler that throws gets no ack: the member's item stays queued for a retry", async () => {
+  await using dir = await tempDir();
+  const { alice, carol } = await group(dir.path);
+  carol.messenger.groupHandler = () => Promise.reject(new Error("engine down"));
+  const listener = await carol.listen();
+  try {
+    await alice.messenger.enqueueGroupEnvelope(carol.node.signal.ownEd25519, envelope(6));
+    const tag = toHex(alice.messenger.groupPeers.tag(carol.node.signal.ownEd25519));
+    assertEquals(await alice.deliverer.peers.deliverTo(tag), false);
+    const [item] = listGroupOutbox(alice.node.db, alice.node.sealer);
+    assertEquals(item.attempts, 1);
+    assert(carol.events.some((e) => e.type === "node_error" && e.error === "engine down"));
+  } finally {
+    await listener.close();
+  }
+});
