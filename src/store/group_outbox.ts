@@ -170,7 +170,10 @@ export function removeGroupItem(db: Database, tag: Uint8Array, id: Uint8Array): 
     db.prepare("DELETE FROM group_outbox WHERE peer_tag = ? AND envelope_id = ?").run(tag, id)
       .changes,
   ) > 0;
-  dropOrphans(db);
+  db.prepare(
+    `DELETE FROM group_envelopes WHERE id = ?
+     AND NOT EXISTS (SELECT 1 FROM group_outbox WHERE envelope_id = ?)`,
+  ).run(id, id);
   return removed;
 }
 
