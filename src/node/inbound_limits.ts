@@ -3,7 +3,8 @@
  * how many bad deliveries a stream survives. Defaults are in docs/security.md ("Bounds").
  *
  * The rate is a token bucket per contact: `ratePerMinute` deliveries in a burst, refilled evenly over
- * a minute. Every delivery takes a token — stored, duplicate, rejected or refused alike — so bad
+ * a minute (a group peer who is not a contact has its own bucket, keyed by its key). Every delivery
+ * takes a token — stored, duplicate, rejected or refused alike — so bad
  * deliveries count against the rate too. Buckets live in memory: a restart forgives everyone.
  */
 
@@ -33,15 +34,15 @@ const REPORT_EVERY_MS = 60_000;
 
 export class InboundGate {
   readonly limits: Readonly<InboundLimits>;
-  readonly #buckets = new Map<number, { tokens: number; at: number }>();
+  readonly #buckets = new Map<number | string, { tokens: number; at: number }>();
   readonly #reported = new Map<string, number>();
 
   constructor(limits: Partial<InboundLimits> = {}, private readonly now: () => number = Date.now) {
     this.limits = { ...DEFAULT_INBOUND_LIMITS, ...limits };
   }
 
-  /** Takes one delivery from `contactId`'s bucket; false when it is empty. */
-  take(contactId: number): boolean {
+  /** Takes one delivery from a contact's (or a group peer's) bucket; false when it is empty. */
+  take(contactId: number | string): boolean {
     const { ratePerMinute } = this.limits;
     const now = this.now();
     const bucket = this.#buckets.get(contactId) ?? { tokens: ratePerMinute, at: now };
@@ -57,7 +58,7 @@ export class InboundGate {
   }
 
   /** True at most once a minute per contact and reason: whether to report a limit being hit. */
-  shouldReport(contactId: number, reason: LimitReason): boolean {
+  shouldReport(contactId: number | string, reason: LimitReason): boolean {
     const key = `${contactId}:${reason}`;
     const now = this.now();
     const last = this.#reported.get(key);

@@ -26,6 +26,7 @@ import {
   type OutboxKind,
   removeFromOutbox,
 } from "../store/outbox.ts";
+import { enqueueGroupEnvelope, expireGroupOutbox } from "../store/group_outbox.ts";
 import {
   clampTtl,
   encodePayload,
@@ -33,12 +34,16 @@ import {
   PayloadType,
   payloadTypeName,
   TTL_DEFAULT_SECONDS,
+  TTL_MAX_SECONDS,
 } from "../protocol/payload.ts";
+import { MAX_CIPHERTEXT_BYTES } from "../protocol/delivery.ts";
 import { encodeIds, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
 import { toHex } from "../crypto/hex.ts";
 import { resolveIdPrefix } from "../store/id_prefix.ts";
 import { LegionError } from "../errors.ts";
 import type { EventSink, NodeEvent } from "./events.ts";
+import { GroupPeers } from "./group_peers.ts";
+import type { GroupEnvelopeHandler } from "./group_envelope.ts";
 import type { BurnTarget, InboxParams, MessageRecord, Queued, QueueItem } from "./service_map.ts";
 
 export interface MessengerOptions {
@@ -52,6 +57,19 @@ export interface MessengerOptions {
 export interface SendOptions {
   ttlSeconds?: number;
   burn?: boolean;
+}
+
+/**
+ * Largest group envelope the queue takes: one frame, less room for the payload header and
+ * libsignal's overhead when it travels inside a 1:1 session.
+ */
+export const MAX_GROUP_ENVELOPE_BYTES = MAX_CIPHERTEXT_BYTES - 4096;
+
+/** Where a queued group envelope goes: inside the contact's session, or on a group stream. */
+export interface QueuedEnvelope {
+  /** The queue item's id (hex): the payload id, or the `deliver_group` id. */
+  id: string;
+  via: "session" | "stream";
 }
 
 /** Largest text body accepted by `send` (a frame carries at most 1 MiB). */
@@ -73,6 +91,12 @@ export class Messenger {
   #emit: EventSink;
   /** Called after something was queued for a contact (the node delivers at once). */
   onQueued: (contactId: number) => void = () => {};
+  /** Called after a group envelope was queued for a group peer (by its tag, hex). */
+  onPeerQueued: (peerTag: string) => void = () => {};
+  /** Group members who are not (necessarily) contacts: admitted for group traffic only. */
+  readonly groupPeers: GroupPeers;
+  /** Consumes received group envelopes (the group engine); none: they are refused. */
+  groupHandler: GroupEnvelopeHandler | undefined;
 
   constructor(options: MessengerOptions) {
     this.store = options.store;
@@ -80,6 +104,11 @@ export class Messenger {
     this.now = options.now;
     this.random = options.random ?? Math.random;
     this.#emit = options.emit ?? (() => {});
+    this.groupPeers = new GroupPeers(
+      options.store,
+      options.signal.keys.indexKey,
+      options.signal.ownEd25519,
+    );
   }
 
   emit(event: NodeEvent): void {
@@ -140,6 +169,49 @@ export class Messenger {
       ciphertext,
       expiresAt,
     }, now);
+  }
+
+  /**
+   * Queues an opaque group envelope for the member whose Ed25519 key is `toKey`: to a contact,
+   * as a `group` payload inside the 1:1 session (an outbox item of kind `control`); to a group
+   * peer who is not a contact, in the group outbox, sent as `deliver_group` on a stream. Each
+   * member's item is retried on its own until acked or expired (default TTL 30 days).
+   * @throws {LegionError} `bad_data` for an empty or oversized envelope, `no_input` for a key that
+   *   is neither a contact nor a group peer
+   */
+  async enqueueGroupEnvelope(
+    toKey: Uint8Array,
+    bytes: Uint8Array,
+    options: { ttlSeconds?: number } = {},
+  ): Promise<QueuedEnvelope> {
+    if (bytes.length === 0 || bytes.length > MAX_GROUP_ENVELOPE_BYTES) {
+      throw new LegionError(
+        "bad_data",
+        `A group envelope must hold 1 to ${MAX_GROUP_ENVELOPE_BYTES} bytes, not ${bytes.length}`,
+      );
+    }
+    const ttlSeconds = clampTtl(options.ttlSeconds ?? TTL_MAX_SECONDS);
+    const contact = this.signal.contactByKey(toKey);
+    if (contact) {
+      const payload = this.#payload(PayloadType.group, bytes, { ttlSeconds });
+      await this.write(() => this.queuePayload(contact, payload, "control"));
+      this.onQueued(contact.id);
+      return { id: toHex(payload.id), via: "session" };
+    }
+    const peer = this.groupPeers.peer(toKey);
+    if (!peer) {
+      throw new LegionError("no_input", "The recipient is neither a contact nor a group member");
+    }
+    const id = await this.write(() => {
+      const now = this.now();
+      return enqueueGroupEnvelope(this.store.db, this.store.sealer, this.signal.keys.indexKey, {
+        peer,
+        envelope: bytes,
+        expiresAt: now + ttlSeconds * 1000,
+      }, now);
+    });
+    this.onPeerQueued(toHex(this.groupPeers.tag(toKey)));
+    return { id: toHex(id), via: "stream" };
   }
 
   /** A control payload (receipt or burn request) for a contact; call inside `write()`. */
@@ -241,6 +313,7 @@ export class Messenger {
       for (const item of expireOutbox(this.store.db, now)) {
         if (item.kind === "message") setMessageState(this.store.db, item.id, "expired");
       }
+      expireGroupOutbox(this.store.db, now);
       for (const { id, direction } of sweepExpired(this.store.db, now)) {
         events.push({ type: "expired", id: toHex(id), direction });
       }

@@ -1,6 +1,7 @@
 /**
  * A node over one unlocked store: the libsignal context, the messenger, the deliverer and a
- * transport signing hellos as this identity and admitting contacts only.
+ * transport signing hellos as this identity and admitting contacts and group peers (the latter
+ * for group traffic only).
  *
  * `assembleNode` wires those parts (tests drive them directly over an in-memory transport);
  * `startNode` runs them as `legion listen` does: publishes the onion service, answers peers,
@@ -21,6 +22,9 @@ import { runService, type ServiceHost } from "./services.ts";
 import type { EventSink, NodeEvent } from "./events.ts";
 import { inBackground } from "./failure_event.ts";
 import type { NodeContext } from "./node_context.ts";
+import type { GroupEnvelopeHandler } from "./group_envelope.ts";
+import type { GroupPeer } from "./group_peers.ts";
+import type { QueuedEnvelope } from "./messenger.ts";
 
 /** How often due retries are attempted and expired messages swept. */
 export const RETRY_TICK_MS = 5_000;
@@ -38,6 +42,10 @@ export interface AssembledNode extends Required<Pick<ServiceHost, "signal" | "me
   listen(): Promise<Listener>;
   /** Wipes the identity seed the transport signs with. */
   dispose(): void;
+  /** The group engine's seams (docs/groups.md, "Transport"). */
+  setGroupEnvelopeHandler(handler: GroupEnvelopeHandler | undefined): void;
+  enqueueGroupEnvelope(toKey: Uint8Array, bytes: Uint8Array): Promise<QueuedEnvelope>;
+  setGroupPeers(groupId: Uint8Array, peers: readonly GroupPeer[]): Promise<void>;
 }
 
 export function assembleNode(
@@ -48,15 +56,20 @@ export function assembleNode(
     emit?: EventSink;
     /** Per-contact inbound bounds (defaults: inbound_limits.ts). */
     limits?: Partial<InboundLimits>;
+    /** Consumes received group envelopes (the group engine); none: they are refused. */
+    groupHandler?: GroupEnvelopeHandler;
   },
 ): AssembledNode {
   const { signal, messenger } = openHost(store, options.now, options.emit);
   const gate = new InboundGate(options.limits, options.now);
-  const identity = nodeTransportOptions(store, signal, options.now);
+  messenger.groupHandler = options.groupHandler;
+  const identity = nodeTransportOptions(store, signal, options.now, messenger.groupPeers);
   const transport = options.transport(identity.options);
   const deliverer = new Deliverer(messenger, transport);
   messenger.onQueued = (contactId) =>
     inBackground(() => deliverer.deliverTo(contactId), "delivering", (e) => messenger.emit(e));
+  messenger.onPeerQueued = (tag) =>
+    inBackground(() => deliverer.peers.deliverTo(tag), "delivering", (e) => messenger.emit(e));
   return {
     store,
     signal,
@@ -74,6 +87,9 @@ export function assembleNode(
         )
       ),
     dispose: () => identity.wipe(),
+    setGroupEnvelopeHandler: (handler) => void (messenger.groupHandler = handler),
+    enqueueGroupEnvelope: (toKey, bytes) => messenger.enqueueGroupEnvelope(toKey, bytes),
+    setGroupPeers: (groupId, peers) => messenger.groupPeers.setGroupPeers(groupId, peers),
   };
 }
 
@@ -86,9 +102,19 @@ export interface RunningNode {
 export async function startNode(
   ctx: NodeContext,
   store: UnlockedStore,
-  options: { transport: TransportFactory; emit: EventSink; onShutdown?: () => void },
+  options: {
+    transport: TransportFactory;
+    emit: EventSink;
+    onShutdown?: () => void;
+    /** Consumes received group envelopes (the group engine); none: they are refused. */
+    groupHandler?: GroupEnvelopeHandler;
+  },
 ): Promise<RunningNode> {
-  const node = assembleNode(store, { now: () => ctx.now(), transport: options.transport });
+  const node = assembleNode(store, {
+    now: () => ctx.now(),
+    transport: options.transport,
+    groupHandler: options.groupHandler,
+  });
   const { messenger, signal, deliverer } = node;
   const host: ServiceHost = {
     signal,

@@ -8,6 +8,9 @@
  * they were delivering stays queued as it was — no failure is recorded, since the peer did nothing
  * wrong — and the next run delivers it. An item sent but not yet acked may then arrive twice; the
  * receiver acks a duplicate without storing it again.
+ *
+ * Group peers who are not contacts have their own queue (store/group_outbox.ts), delivered by
+ * `peers` (group_outbound.ts) under the same stop signal; `deliverDue` runs both in one pool.
  */
 import type { Transport } from "../transport/transport.ts";
 import type { FramedStream } from "../transport/framed_stream.ts";
@@ -27,6 +30,8 @@ import { failureEvent } from "./failure_event.ts";
 import { storeErrorOf } from "../store/store_error.ts";
 import type { Messenger } from "./messenger.ts";
 import { abortable } from "./abort.ts";
+import { PeerDeliverer } from "./group_outbound.ts";
+import { peersWithDueItems } from "../store/group_outbox.ts";
 
 /** Items in flight on one stream before waiting for their acks. */
 export const DELIVERY_WINDOW = 32;
@@ -39,20 +44,28 @@ export class Deliverer {
   readonly #inFlight = new Map<number, Promise<boolean>>();
   readonly #again = new Set<number>();
   readonly #stop = new AbortController();
+  /** Delivers group envelopes to group peers who are not contacts. */
+  readonly peers: PeerDeliverer;
 
-  constructor(private readonly messenger: Messenger, private readonly transport: Transport) {}
+  constructor(private readonly messenger: Messenger, private readonly transport: Transport) {
+    this.peers = new PeerDeliverer(messenger, transport, this.#stop.signal);
+  }
 
-  /** Delivers every contact with due items; with `ignoreBackoff` (cron runs) all of them. */
+  /**
+   * Delivers every contact and group peer with due items; with `ignoreBackoff` (cron runs) all of
+   * them.
+   */
   async deliverDue(options: { ignoreBackoff?: boolean } = {}): Promise<void> {
-    const due = contactsWithDueItems(
-      this.messenger.store.db,
-      this.messenger.now(),
-      options.ignoreBackoff,
-    );
+    const { db } = this.messenger.store;
+    const now = this.messenger.now();
+    const due: Array<() => Promise<boolean>> = [
+      ...contactsWithDueItems(db, now, options.ignoreBackoff).map((id) => () => this.deliverTo(id)),
+      ...peersWithDueItems(db, now, options.ignoreBackoff).map((tag) => () =>
+        this.peers.deliverTo(tag)
+      ),
+    ];
     const workers = Array.from({ length: Math.min(DELIVERY_CONCURRENCY, due.length) }, async () => {
-      for (let contactId = due.shift(); contactId !== undefined; contactId = due.shift()) {
-        await this.deliverTo(contactId);
-      }
+      for (let next = due.shift(); next !== undefined; next = due.shift()) await next();
     });
     await Promise.all(workers);
   }
@@ -87,6 +100,7 @@ export class Deliverer {
   /** Resolves when every running delivery has finished. */
   async idle(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight.values()]);
+    await this.peers.idle();
   }
 
   async #deliver(contactId: number): Promise<boolean> {

@@ -10,6 +10,12 @@
  * not stored (STORED_TYPES) or not known is acked and dropped. The `maxBadPerStream`-th rejected
  * delivery closes the stream, freeing its slot. A burn request deletes what exists of the listed
  * ids and answers with a receipt of exactly those (none if nothing was deleted).
+ *
+ * Group envelopes (docs/groups.md, "Transport"): a `group` payload from a contact and a
+ * `deliver_group` from a contact or a group peer go to the node's group handler (group_receive.ts),
+ * whose verdict is the ack's status. A peer admitted only as a group member (not a contact) may
+ * send nothing but `deliver_group`: a `deliver` from it is acked `rejected` and counts as bad. It
+ * has its own rate bucket, keyed by its key.
  */
 import type { FramedStream } from "../transport/framed_stream.ts";
 import type { PeerInfo } from "../transport/transport.ts";
@@ -43,6 +49,7 @@ import { toHex } from "../crypto/hex.ts";
 import type { NodeEvent } from "./events.ts";
 import type { Messenger } from "./messenger.ts";
 import { DEFAULT_INBOUND_LIMITS, InboundGate, type InboundLimits } from "./inbound_limits.ts";
+import { handleGroupEnvelope, HandlerLater, receiveGroupEnvelope } from "./group_receive.ts";
 
 /** How long an inbound stream may stay silent between messages. */
 export const INBOUND_IDLE_MS = 120_000;
@@ -69,11 +76,18 @@ export async function serveInbound(
   gate: InboundGate = new InboundGate({}, messenger.now),
 ) {
   const contact = messenger.signal.contactByKey(peer.publicKey);
-  if (!contact) return; // the hello admits contacts only; a removed contact gets nothing
+  // The hello admits contacts and group peers; one removed since gets nothing.
+  if (!contact && !messenger.groupPeers.has(peer.publicKey)) return;
+  const keyHex = toHex(peer.publicKey);
+  const bucket = contact?.id ?? `peer:${keyHex}`;
+  const who = contact?.name ?? `group peer ${keyHex.slice(0, 16)}`;
+  const from = contact
+    ? { publicKey: peer.publicKey, contactId: contact.id }
+    : { publicKey: peer.publicKey };
   let bad = 0;
   const report = (reason: "rate" | "messages" | "bytes" | "bad_deliveries") => {
-    if (gate.shouldReport(contact.id, reason)) {
-      messenger.emit({ type: "limited", from: contact.name, reason });
+    if (gate.shouldReport(bucket, reason)) {
+      messenger.emit({ type: "limited", from: who, reason });
     }
   };
   while (true) {
@@ -83,41 +97,57 @@ export async function serveInbound(
     } catch {
       return;
     }
-    const allowed = gate.take(contact.id);
+    const allowed = gate.take(bucket);
     let message;
     try {
       message = decodeDelivery(frame);
     } catch {
       return;
     }
-    if (message.kind !== "deliver") return;
+    if (message.kind === "ack") return;
+    const ciphertext = message.kind === "deliver" ? message.ciphertext : message.envelope;
+    const ack = async (status: AckStatus) => {
+      const signature = await signAck({ id: message.id, status, ciphertext });
+      await stream.send(encodeDelivery({ kind: "ack", id: message.id, status, signature }));
+    };
     if (!allowed) {
       report("rate");
-      const status = AckStatus.later;
-      const signature = await signAck({ id: message.id, status, ciphertext: message.ciphertext });
-      await stream.send(encodeDelivery({ kind: "ack", id: message.id, status, signature }))
-        .catch(() => {});
+      await ack(AckStatus.later).catch(() => {});
       return; // frees the slot; the sender keeps the message and retries with backoff
     }
-    let outcome;
-    try {
-      outcome = await receive(messenger, contact, message.id, message.ciphertext, {
-        limits: gate.limits,
-      });
-    } catch (err) {
-      // Our own failure (full disk, corrupt store): no ack at all, so the sender keeps the message
-      // queued and retries later; an ack of `rejected` would make it give the message up.
-      messenger.emit(failureEvent(err, `receiving from ${contact.name}`));
-      return;
+    let status: AckStatus;
+    if (message.kind === "deliver_group") {
+      try {
+        status = await receiveGroupEnvelope(messenger, from, message.envelope);
+      } catch (err) {
+        // Our own failure (or the engine's): no ack, the sender retries later.
+        messenger.emit(failureEvent(err, `receiving a group envelope from ${who}`));
+        return;
+      }
+    } else if (!contact) {
+      // A group peer only: no 1:1 session, no 1:1 messages.
+      status = AckStatus.rejected;
+    } else {
+      let outcome;
+      try {
+        outcome = await receive(messenger, contact, message.id, message.ciphertext, {
+          limits: gate.limits,
+        });
+      } catch (err) {
+        // Our own failure (full disk, corrupt store): no ack at all, so the sender keeps the
+        // message queued and retries later; an ack of `rejected` would make it give the message up.
+        messenger.emit(failureEvent(err, `receiving from ${contact.name}`));
+        return;
+      }
+      const { events, queued, deleted, limit } = outcome;
+      status = outcome.status;
+      if (deleted) await messenger.checkpoint();
+      for (const event of events) messenger.emit(event);
+      if (limit) report(limit);
+      if (queued) messenger.onQueued(contact.id);
     }
-    const { status, events, queued, deleted, limit } = outcome;
-    if (deleted) await messenger.checkpoint();
-    for (const event of events) messenger.emit(event);
-    if (limit) report(limit);
-    if (queued) messenger.onQueued(contact.id);
-    const signature = await signAck({ id: message.id, status, ciphertext: message.ciphertext });
     try {
-      await stream.send(encodeDelivery({ kind: "ack", id: message.id, status, signature }));
+      await ack(status);
     } catch {
       return;
     }
@@ -189,13 +219,15 @@ export async function receive(
       }
       const now = messenger.now();
       markSeen(db, contact.id, id, now + payload.ttlSeconds * 1000);
-      await apply(messenger, contact, payload, events, effects);
-      return AckStatus.stored;
+      return await apply(messenger, contact, payload, events, effects) ?? AckStatus.stored;
     });
     return { status, events, ...effects };
   } catch (err) {
     if (err instanceof Rejected) {
       return { status: AckStatus.rejected, events: [], queued: false, deleted: false };
+    }
+    if (err instanceof HandlerLater) {
+      return { status: AckStatus.later, events: [], queued: false, deleted: false };
     }
     if (err instanceof OverQuota) {
       return {
@@ -214,16 +246,31 @@ function dropped(id: Uint8Array, contact: Contact, reason: "unknown_type"): Node
   return { type: "dropped", id: toHex(id), from: contact.name, reason };
 }
 
-/** Acts on a decrypted payload inside the receiving transaction; notes what it queued or deleted. */
+/**
+ * Acts on a decrypted payload inside the receiving transaction; notes what it queued or deleted.
+ * Returns the ack status when it is not `stored` (a group handler's verdict).
+ */
 async function apply(
   messenger: Messenger,
   contact: Contact,
   payload: Payload,
   events: NodeEvent[],
   effects: { queued: boolean; deleted: boolean },
-): Promise<void> {
+): Promise<AckStatus | undefined> {
   const { db, sealer } = messenger.store;
   switch (payload.type) {
+    case PayloadType.group: {
+      // No engine: acked and dropped, as any type that is not stored.
+      if (!messenger.groupHandler) {
+        events.push(dropped(payload.id, contact, "unknown_type"));
+        return;
+      }
+      return await handleGroupEnvelope(
+        messenger,
+        { publicKey: contact.ed25519, contactId: contact.id },
+        payload.body,
+      );
+    }
     case PayloadType.receipt: {
       const { kind, ids } = decodeReceipt(payload.body);
       if (kind === ReceiptKind.read) {

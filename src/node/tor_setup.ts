@@ -112,7 +112,12 @@ export function delivererOver(
   transport: TransportFactory,
 ): Deliverer {
   const { messenger, signal } = host;
-  const identity = nodeTransportOptions(messenger.store, signal, () => ctx.now());
+  const identity = nodeTransportOptions(
+    messenger.store,
+    signal,
+    () => ctx.now(),
+    messenger.groupPeers,
+  );
   ctx.onCleanup(() => identity.wipe());
   const deliverer = new Deliverer(messenger, transport(identity.options));
   // SIGINT/SIGTERM: dials and waits for acks end now; their items stay queued.

@@ -1,6 +1,7 @@
 /**
  * What a node hands its transport: the identity that signs hellos (and keys the onion service)
- * and the contact list as the set of peers allowed to open a stream.
+ * and who may open a stream: a contact, or a member of one of my groups (for group traffic only;
+ * receive.ts enforces that once the stream is admitted).
  */
 import type { KnownPeers } from "../protocol/known_peers.ts";
 import type { SignalContext } from "../store/signal_context.ts";
@@ -8,9 +9,12 @@ import type { UnlockedStore } from "../store/open_store.ts";
 import { loadIdentity } from "../store/identity_store.ts";
 import type { TransportOptions } from "../transport/transport.ts";
 
-/** The transport's `KnownPeers` backed by the contact list: only contacts may open a stream. */
-export function contactPeers(signal: SignalContext): KnownPeers {
-  return { has: (ed25519) => signal.contactByKey(ed25519) !== undefined };
+/** The transport's `KnownPeers`: contacts, and group peers when given. */
+export function contactPeers(signal: SignalContext, groupPeers?: KnownPeers): KnownPeers {
+  return {
+    has: (ed25519) =>
+      signal.contactByKey(ed25519) !== undefined || (groupPeers?.has(ed25519) ?? false),
+  };
 }
 
 /**
@@ -26,13 +30,14 @@ export function nodeTransportOptions(
   store: Pick<UnlockedStore, "db" | "sealer">,
   signal: SignalContext,
   now: () => number,
+  groupPeers?: KnownPeers,
 ): { options: NodeTransportOptions; wipe(): void } {
   const identity = loadIdentity(store.db, store.sealer);
   identity.zkSecret.fill(0);
   return {
     options: {
       identity: { seed: identity.seed, publicKey: identity.publicKey },
-      knownPeers: contactPeers(signal),
+      knownPeers: contactPeers(signal, groupPeers),
       now,
       cards: (hash) => signal.exportedCard(hash),
     },

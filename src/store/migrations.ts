@@ -200,4 +200,39 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 8,
+    name: "group peers and the group outbox",
+    // Group members who are not contacts (node/group_peers.ts, store/group_peers.ts): one row per
+    // (group, member), both only as keyed tags; the record (group id, Ed25519 key, onion) sealed.
+    // The group outbox (store/group_outbox.ts) queues opaque group envelopes for those members:
+    // each envelope's bytes are sealed once (found again by a keyed tag of the bytes) and every
+    // recipient has its own row, attempts and backoff. The recipient (key, onion) is sealed per row.
+    sql: `
+      CREATE TABLE group_peers (
+        group_tag BLOB NOT NULL,
+        key_tag BLOB NOT NULL,
+        record_sealed BLOB NOT NULL,
+        PRIMARY KEY (group_tag, key_tag)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX group_peers_by_key ON group_peers (key_tag);
+      CREATE TABLE group_envelopes (
+        id BLOB PRIMARY KEY,
+        bytes_tag BLOB NOT NULL UNIQUE,
+        bytes_sealed BLOB NOT NULL
+      ) STRICT;
+      CREATE TABLE group_outbox (
+        envelope_id BLOB NOT NULL,
+        peer_tag BLOB NOT NULL,
+        peer_sealed BLOB NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        last_error_sealed BLOB,
+        UNIQUE (peer_tag, envelope_id)
+      ) STRICT;
+      CREATE INDEX group_outbox_due ON group_outbox (peer_tag, next_attempt_at);
+      CREATE INDEX group_outbox_by_envelope ON group_outbox (envelope_id);
+    `,
+  },
 ];

@@ -7,8 +7,8 @@
  *   deadline (`helloDeadlineMs`, default 5 s). When the pool is full, a new stream evicts the one
  *   that has waited longest: a flood of silent streams costs each of them its slot within
  *   `maxHandshaking` arrivals, while an honest dialer's hello (one round trip) gets through.
- * - streams whose hello proved a contact move to the authenticated pool (`maxInbound`, default 32),
- *   at most `maxPerPeer` (default 4) from any one contact. Nobody enters it without a valid hello,
+ * - streams whose hello proved a known peer (a contact, or a group peer: `knownPeers`) move to the
+ *   authenticated pool (`maxInbound`, default 32), at most `maxPerPeer` (default 4) from any one. Nobody enters it without a valid hello,
  *   so strangers never hold one of its slots; a contact over its share is refused after its hello.
  * The one thing a stranger gets is the node's card, named by hash (src/protocol/card_request.ts):
  * its request stays in the hello pool and under the hello deadline, and replies are rate-limited.

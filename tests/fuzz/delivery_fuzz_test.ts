@@ -17,6 +17,11 @@ const message: fc.Arbitrary<DeliveryMessage> = fc.oneof(
     ciphertext: fc.uint8Array({ minLength: 1, maxLength: 600 }),
   }),
   fc.record({
+    kind: fc.constant("deliver_group" as const),
+    id,
+    envelope: fc.uint8Array({ minLength: 1, maxLength: 600 }),
+  }),
+  fc.record({
     kind: fc.constant("ack" as const),
     id,
     status: fc.constantFrom(...Object.values(AckStatus)),
@@ -30,7 +35,7 @@ function decode(input: Uint8Array) {
 
 fuzz(
   "decodeDelivery() throws only DeliveryError on random bytes",
-  fc.property(bytes(), fc.constantFrom(undefined, 0x01, 0x02, 0x21, 0x22), (input, kind) => {
+  fc.property(bytes(), fc.constantFrom(undefined, 0x01, 0x02, 0x21, 0x22, 0x23), (input, kind) => {
     if (kind !== undefined && input.length > 0) input[0] = kind;
     const result = decode(input);
     if ("ok" in result && !sameBytes(encodeDelivery(result.ok), input)) {
@@ -54,5 +59,19 @@ fuzz(
   "encodeDelivery() then decodeDelivery() round-trips",
   fc.property(message, (original) => {
     assertEquals(decodeDelivery(encodeDelivery(original)), { ...original });
+  }),
+);
+
+fuzz(
+  "decodeDelivery() on a deliver_group prefix: DeliveryError, or the same id and envelope back",
+  fc.property(id, bytes(), (messageId, rest) => {
+    const input = new Uint8Array([0x23, ...messageId, ...rest]);
+    const result = decode(input);
+    if (!("ok" in result)) return;
+    const message = result.ok;
+    if (message.kind !== "deliver_group") throw new Error(`decoded as ${message.kind}`);
+    if (!sameBytes(message.id, messageId) || !sameBytes(message.envelope, rest)) {
+      throw new Error("a deliver_group decoded to other bytes than it carries");
+    }
   }),
 );

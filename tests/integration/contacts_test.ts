@@ -66,6 +66,7 @@ Deno.test("contacts commands and card formats", async (t) => {
       ALTER TABLE outbox DROP COLUMN last_error_sealed; ALTER TABLE outbox ADD COLUMN last_error TEXT;
       DROP TRIGGER inbound_usage_insert; DROP TRIGGER inbound_usage_delete;
       DROP TABLE inbound_usage; DROP TABLE exported_cards;
+      DROP TABLE group_outbox; DROP TABLE group_envelopes; DROP TABLE group_peers;
       PRAGMA user_version = 2;
     `);
     db.close();

@@ -40,6 +40,7 @@ export async function messagingNode(
   node.signal = assembled.signal;
   // The tests decide when deliveries run.
   assembled.messenger.onQueued = () => {};
+  assembled.messenger.onPeerQueued = () => {};
   return {
     node,
     messenger: assembled.messenger,

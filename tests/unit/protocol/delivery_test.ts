@@ -72,8 +72,9 @@ Deno.test("decodeDelivery() names each malformed branch with its own reason", ()
   const ack = encodeDelivery({ kind: "ack", id, status: AckStatus.stored, signature });
   assertEquals(ack.length, 1 + 16 + 1 + 64);
   assertEquals(reason(ack.slice(0, 16)), "truncated");
-  assertEquals(reason(new Uint8Array([0x23, ...id, 0])), "unknown_kind");
+  assertEquals(reason(new Uint8Array([0x24, ...id, 0])), "unknown_kind");
   assertEquals(reason(new Uint8Array([0x21, ...id])), "empty_ciphertext");
+  assertEquals(reason(new Uint8Array([0x23, ...id])), "empty_ciphertext");
   assertEquals(reason(new Uint8Array([...ack, 0])), "bad_ack_length");
   assertEquals(reason(ack.slice(0, -1)), "bad_ack_length");
   const badStatus = ack.slice();
@@ -99,4 +100,20 @@ Deno.test("decodeDelivery() refuses version 1 (unsigned acks) with a clear error
     assert(isUserError(err, "bad_data"));
     assert((err as Error).message.includes("version 1 is no longer accepted"));
   }
+});
+
+Deno.test("deliver_group (0x23) carries an envelope under an id, capped like a deliver", () => {
+  const envelope = new Uint8Array([7, 7, 7]);
+  const bytes = encodeDelivery({ kind: "deliver_group", id, envelope });
+  assertEquals(bytes, new Uint8Array([0x23, ...id, 7, 7, 7]));
+  assertEquals(decodeDelivery(bytes), { kind: "deliver_group", id, envelope });
+  const fits = encodeDelivery({
+    kind: "deliver_group",
+    id,
+    envelope: new Uint8Array(MAX_CIPHERTEXT_BYTES),
+  });
+  assertEquals(reason(fits), "ok");
+  const over = new Uint8Array(fits.length + 1);
+  over.set(fits);
+  assertEquals(reason(over), "too_large");
 });
