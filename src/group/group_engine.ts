@@ -566,16 +566,20 @@ export class GroupEngine {
       live = this.#groups.get(groupId);
     }
     if (live === undefined) return effects;
+    // Held posts may have arrived in any order (independent retries): report them by creation.
+    const posts: GroupEvent[] = [];
     for (const held of db.heldMessages(this.#store.db, this.#store.sealer, live.row, "post")) {
       if (BigInt(held.position) > live.group.epoch) break;
       await this.#store.write(() => db.deleteHeld(this.#store.db, held.id));
       try {
         const result = await this.#onPost(groupId, held.bytes);
-        effects.events.push(...result.events);
+        posts.push(...result.events);
       } catch (err) {
         if (!(err instanceof GroupError)) throw err;
       }
     }
+    const created = (e: GroupEvent) => e.type === "group_message" ? e.post.createdAt : 0;
+    effects.events.push(...posts.sort((a, b) => created(a) - created(b)));
     return effects;
   }
 

@@ -284,10 +284,10 @@ interface PostRow {
   read_at: number | null;
 }
 
-/** A group's posts in the order they were stored. */
+/** A group's posts in the order their authors made them (ties: the order they were stored). */
 export function listPosts(db: Database, sealer: Sealer, row: number): StoredGroupPost[] {
   const rows = db.prepare(
-    "SELECT * FROM group_posts WHERE group_row = ? ORDER BY stored_at, rowid",
+    "SELECT * FROM group_posts WHERE group_row = ? ORDER BY created_at, rowid",
   ).all(row) as unknown as PostRow[];
   return rows.map((r) => {
     const plain = decodeGroupPost(
