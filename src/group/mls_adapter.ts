@@ -525,6 +525,9 @@ async function open(
     throw new GroupError("wrong_epoch", `a ${expect} from a later epoch (a commit was missed)`);
   }
   if (expect === "commit" && pm.contentType !== "commit") throw malformed("not a commit");
+  if (expect === "commit" && pm.epoch < group.epoch) {
+    throw new GroupError("wrong_epoch", "a commit from a former epoch");
+  }
   if (expect === "post" && pm.contentType !== "application") throw malformed("not a post");
   const cs = await cipherSuite();
   const result = await translate(() =>
