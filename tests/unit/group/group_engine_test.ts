@@ -3,7 +3,8 @@
  * Outgoing bytes by hand (tests/support/group_sim.ts).
  */
 import { GroupSim, type SimNode } from "../../support/group_sim.ts";
-import { toHex } from "../../../src/crypto/hex.ts";
+import { fromHex, toHex } from "../../../src/crypto/hex.ts";
+import { findInFiles } from "../../support/scan.ts";
 import { decodeGroupWire } from "../../../src/protocol/group_wire.ts";
 import { decryptPost, deserializeGroup } from "../../../src/group/mls_adapter.ts";
 import { commitsAfter, loadGroups } from "../../../src/group/group_store.ts";
@@ -180,4 +181,33 @@ Deno.test("invitations wait for acceptance; decline discards and takes the invit
   assert(B.events.some((ev) => ev.type === "group_dissolved" && ev.groupId === groupId));
   assertEquals(B.engine.groups(), []);
   assertEquals(A.engine.groups(), []);
+});
+
+Deno.test("at rest: no group name, member key, group id or post body in plain bytes of any file", async () => {
+  await using sim = await GroupSim.make(["A", "B", "C"]);
+  const [A, B, C] = ["A", "B", "C"].map((n) => sim.node(n));
+  sim.befriend("A", "B", "C");
+  const { groupId } = await sim.act(A, (e) => e.create("zebra-crossing-club", [B.key, C.key]));
+  await post(sim, B, groupId, "the-password-is-swordfish");
+  // Held messages too: C misses a commit, and a post waits for it.
+  sim.offline("C");
+  await sim.act(A, (e) => e.remove(groupId, [B.key]));
+  await post(sim, A, groupId, "held-post-for-carol");
+  await sim.online("C", "reversed");
+  assertEquals(received(C, groupId).at(-1), "held-post-for-carol");
+  for (const node of [A, B, C]) {
+    node.store.db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    const found = await findInFiles(node.store.home, {
+      name: text.encode("zebra-crossing-club"),
+      body: text.encode("the-password-is-swordfish"),
+      held: text.encode("held-post-for-carol"),
+      groupId: fromHex(groupId),
+      groupIdHex: text.encode(groupId),
+      keyA: A.key,
+      keyB: B.key,
+      keyC: C.key,
+      keyAHex: text.encode(toHex(A.key)),
+    });
+    assertEquals(found, [], node.name);
+  }
 });
