@@ -72,7 +72,9 @@ export async function runEngineBench(members: number, sample: number): Promise<v
     Array.from(
       { length: members - 1 - real },
       (_, i) =>
-        groupIdentityFromSeed(Uint8Array.from({ length: 32 }, (_, j) => (i * 7 + j) & 255 ^ 0xa5)),
+        groupIdentityFromSeed(
+          Uint8Array.from({ length: 32 }, (_, j) => [0xee, i >> 8, i & 255][j] ?? 0),
+        ),
     ),
   );
   for (const node of [...runners, newcomer]) sim.befriend("owner", node.name);

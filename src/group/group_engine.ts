@@ -117,13 +117,14 @@ export class GroupEngine {
 
   // --- reading ---
 
+  /** The groups this node is in (invitations not accepted yet are {@link invites}). */
   groups(): GroupInfo[] {
-    return [...this.#groups.values()].map((live) => this.#info(live));
+    return [...this.#groups.values()].filter((l) => !l.record.invited).map((l) => this.#info(l));
   }
 
   group(groupId: string): GroupInfo | undefined {
     const live = this.#groups.get(groupId);
-    return live && this.#info(live);
+    return live && !live.record.invited ? this.#info(live) : undefined;
   }
 
   findByName(name: string): GroupInfo | undefined {
@@ -131,12 +132,12 @@ export class GroupEngine {
   }
 
   invites(): InviteInfo[] {
-    return db.loadInvites(this.#store.db, this.#store.sealer).map(({ record, receivedAt }) => ({
+    return [...this.#groups.values()].filter((l) => l.record.invited).map(({ record }) => ({
       groupId: record.groupId,
       name: record.name,
       owner: fromHex(record.owner),
       members: record.members.map(fromHex),
-      receivedAt,
+      receivedAt: record.invitedAt ?? 0,
     }));
   }
 
@@ -144,6 +145,7 @@ export class GroupEngine {
   rosterPeers(): RosterPeer[] {
     const peers = new Map<string, string[]>();
     for (const { record } of this.#groups.values()) {
+      if (record.invited) continue;
       for (const member of record.members) {
         if (member === this.#me) continue;
         const ids = peers.get(member) ?? [];
@@ -319,27 +321,20 @@ export class GroupEngine {
     });
   }
 
-  /** Joins a group from a held invitation and asks the owner for the commits since. */
+  /**
+   * Joins a group from a held invitation: asks the owner for the commits since, and reads what
+   * was held for it meanwhile.
+   */
   accept(groupId: string): Promise<Effects> {
     return this.#locked(async () => {
       const invite = this.#invite(groupId);
-      if (this.#groups.has(groupId)) throw new GroupError("conflict", "already in this group");
-      const record: GroupRecord = {
-        groupId,
-        name: invite.record.name,
-        owner: invite.record.owner,
-        seq: invite.record.seq,
-        members: invite.record.members,
-        acks: {},
-        pendingAdds: [],
+      const record: GroupRecord = { ...invite.record, invited: undefined, invitedAt: undefined };
+      await this.#save(invite, record, invite.group);
+      const drained = await this.#drain(this.#groups.get(groupId)!);
+      return {
+        events: drained.events,
+        outgoing: [this.#commitRequest(this.#groups.get(groupId)?.record ?? record)],
       };
-      const group = deserializeGroup(invite.state, ANYONE);
-      const row = await this.#store.write(() => {
-        db.deleteInvite(this.#store.db, invite.row);
-        return db.insertGroup(this.#store.db, this.#store.sealer, record, invite.state);
-      });
-      this.#groups.set(groupId, { row, record, group });
-      return { events: [], outgoing: [this.#commitRequest(record)] };
     });
   }
 
@@ -347,7 +342,8 @@ export class GroupEngine {
   decline(groupId: string): Promise<Effects> {
     return this.#locked(async () => {
       const invite = this.#invite(groupId);
-      await this.#store.write(() => db.deleteInvite(this.#store.db, invite.row));
+      await this.#store.write(() => db.deleteGroup(this.#store.db, invite.row));
+      this.#groups.delete(groupId);
       const bytes = encodeGroupWire({
         kind: "proposal",
         groupId: fromHex(groupId),
@@ -436,7 +432,7 @@ export class GroupEngine {
     if (toHex(message.owner) !== from) {
       throw new GroupError("not_owner", "an invitation not sent by the group's owner");
     }
-    if (this.#groups.has(groupId) || this.#inviteOf(groupId) !== undefined) {
+    if (this.#groups.has(groupId)) {
       return { status: "duplicate", events: [], outgoing: [] };
     }
     const { group, kpRow } = await this.#join(message.mls);
@@ -445,12 +441,23 @@ export class GroupEngine {
     if (!members.includes(from) || !members.includes(this.#me)) {
       throw new GroupError("malformed", "an invitation whose tree lacks its owner or this node");
     }
-    const record = { groupId, name: message.name, owner: from, seq: message.seq, members };
+    const record: GroupRecord = {
+      groupId,
+      name: message.name,
+      owner: from,
+      seq: message.seq,
+      members,
+      acks: {},
+      pendingAdds: [],
+      invited: true,
+      invitedAt: this.#now(),
+    };
     const state = serializeGroup(group);
-    await this.#store.write(() => {
+    const row = await this.#store.write(() => {
       db.deleteKeyPackage(this.#store.db, kpRow);
-      db.insertInvite(this.#store.db, this.#store.sealer, record, state, this.#now());
+      return db.insertGroup(this.#store.db, this.#store.sealer, record, state);
     });
+    this.#groups.set(groupId, { row, record, group });
     return {
       status: "stored",
       events: [{ type: "group_invite", groupId, name: message.name, owner: fromHex(from) }],
@@ -480,14 +487,14 @@ export class GroupEngine {
     dissolve: boolean,
     mls: Uint8Array,
   ): Promise<ReceiveResult> {
-    const live = this.#live(groupId);
+    const live = this.#held(groupId);
     if (live.record.owner === this.#me) {
       throw new GroupError("not_owner", "a commit for a group this node owns");
     }
     if (seq <= live.record.seq) {
       throw new GroupError("stale_commit", `commit ${seq} was already applied`);
     }
-    if (seq > live.record.seq + 1) {
+    if (seq > live.record.seq + 1 || live.record.invited) {
       const held = db.heldMessages(this.#store.db, this.#store.sealer, live.row, "commit");
       if (!held.some((h) => h.position === seq)) {
         await this.#store.write(() =>
@@ -502,7 +509,9 @@ export class GroupEngine {
           )
         );
       }
-      return { status: "later", events: [], outgoing: [this.#commitRequest(live.record)] };
+      // An invitee says nothing to the owner until it accepts.
+      const outgoing = live.record.invited ? [] : [this.#commitRequest(live.record)];
+      return { status: "later", events: [], outgoing };
     }
     const effects = await this.#applyCommit(live, seq, dissolve, mls);
     const after = this.#groups.get(groupId);
@@ -584,7 +593,7 @@ export class GroupEngine {
   }
 
   async #onPost(groupId: string, mls: Uint8Array): Promise<ReceiveResult> {
-    const live = this.#live(groupId);
+    const live = this.#held(groupId);
     const digest = sha256(mls);
     if (db.wasSeen(this.#store.db, live.row, digest)) {
       return { status: "duplicate", events: [], outgoing: [] };
@@ -595,7 +604,7 @@ export class GroupEngine {
     } catch (err) {
       throw err instanceof GroupError ? err : new GroupError("malformed", "not a post");
     }
-    if (epoch > live.group.epoch) {
+    if (epoch > live.group.epoch || live.record.invited) {
       await this.#store.write(() =>
         db.holdMessage(
           this.#store.db,
@@ -607,7 +616,8 @@ export class GroupEngine {
           this.#now(),
         )
       );
-      return { status: "later", events: [], outgoing: [this.#commitRequest(live.record)] };
+      const outgoing = live.record.invited ? [] : [this.#commitRequest(live.record)];
+      return { status: "later", events: [], outgoing };
     }
     let duplicate = false;
     const result = await decryptPostFrom(live.group, mls, (sender, plaintext) => {
@@ -698,6 +708,7 @@ export class GroupEngine {
     const keys: string[] = [];
     for (const { key, keyPackage } of packages) {
       const hex = toHex(key);
+      if (keys.includes(hex)) throw new GroupError("conflict", "two key packages for one member");
       if (!live.record.pendingAdds.includes(hex)) {
         throw new GroupError("unknown_member", "a key package nobody was asked for");
       }
@@ -813,7 +824,9 @@ export class GroupEngine {
 
   #live(groupId: string): Live {
     const live = this.#groups.get(groupId);
-    if (live === undefined) throw new GroupError("unknown_group", "no such group");
+    if (live === undefined || live.record.invited) {
+      throw new GroupError("unknown_group", "no such group");
+    }
     return live;
   }
 
@@ -825,16 +838,19 @@ export class GroupEngine {
     return live;
   }
 
-  #inviteOf(groupId: string) {
-    return db.loadInvites(this.#store.db, this.#store.sealer).find((i) =>
-      i.record.groupId === groupId
-    );
+  /** A group, or an invitation not accepted yet (what arrives for it is held). */
+  #held(groupId: string): Live {
+    const live = this.#groups.get(groupId);
+    if (live === undefined) throw new GroupError("unknown_group", "no such group");
+    return live;
   }
 
-  #invite(groupId: string) {
-    const invite = this.#inviteOf(groupId);
-    if (invite === undefined) throw new GroupError("unknown_group", "no such invitation");
-    return invite;
+  #invite(groupId: string): Live {
+    const live = this.#groups.get(groupId);
+    if (live === undefined || !live.record.invited) {
+      throw new GroupError("unknown_group", "no such invitation");
+    }
+    return live;
   }
 
   /** The keys to add: contacts, not this node, not members already; as hex, deduplicated. */

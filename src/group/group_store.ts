@@ -1,7 +1,7 @@
 /**
  * Groups at rest (migration 7). Every value that says who or what is sealed with the vault key and
  * bound to its row (sealer.ts): a group's record and MLS state, the owner's commit log, held
- * messages, posts, invitations and key packages. Plain columns are local row ids, sequence
+ * messages, posts (an invitation is a group row flagged invited) and key packages. Plain columns are local row ids, sequence
  * numbers, epochs and times, which ordering and expiry need.
  *
  * These functions run inside the caller's `store.write` (writes) or read directly.
@@ -27,27 +27,15 @@ export interface GroupRecord {
   acks: Record<string, number>;
   /** Owner only: keys asked for a key package, to be added when it arrives. */
   pendingAdds: string[];
+  /** An invitation not accepted yet: joined (to check the Welcome), not shown as a group. */
+  invited?: boolean;
+  invitedAt?: number;
 }
 
 export interface StoredGroup {
   row: number;
   record: GroupRecord;
   state: Uint8Array;
-}
-
-export interface InviteRecord {
-  groupId: string;
-  name: string;
-  owner: string;
-  seq: number;
-  members: string[];
-}
-
-export interface StoredInvite {
-  row: number;
-  record: InviteRecord;
-  state: Uint8Array;
-  receivedAt: number;
 }
 
 export type PostDirection = "in" | "out";
@@ -321,45 +309,6 @@ export function sweepGroups(db: Database, now: number): number {
   const result = db.prepare("DELETE FROM group_posts WHERE expires_at <= ?").run(now);
   db.prepare("DELETE FROM group_seen WHERE expires_at <= ?").run(now);
   return Number(result.changes);
-}
-
-// --- invitations ---
-
-export function insertInvite(
-  db: Database,
-  sealer: Sealer,
-  record: InviteRecord,
-  state: Uint8Array,
-  now: number,
-): number {
-  const { id } = db.prepare(
-    "INSERT INTO group_invites (record_sealed, state_sealed, received_at) VALUES (x'', x'', ?) RETURNING id",
-  ).get(now) as { id: number };
-  db.prepare("UPDATE group_invites SET record_sealed = ?, state_sealed = ? WHERE id = ?").run(
-    sealer.sealJson(at("group_invites.record", id), record),
-    sealer.seal(at("group_invites.state", id), state),
-    id,
-  );
-  return id;
-}
-
-export function loadInvites(db: Database, sealer: Sealer): StoredInvite[] {
-  const rows = db.prepare("SELECT * FROM group_invites ORDER BY id").all() as Array<{
-    id: number;
-    record_sealed: Uint8Array;
-    state_sealed: Uint8Array;
-    received_at: number;
-  }>;
-  return rows.map((r) => ({
-    row: r.id,
-    record: sealer.openJson<InviteRecord>(at("group_invites.record", r.id), r.record_sealed),
-    state: sealer.open(at("group_invites.state", r.id), r.state_sealed),
-    receivedAt: r.received_at,
-  }));
-}
-
-export function deleteInvite(db: Database, row: number): void {
-  db.prepare("DELETE FROM group_invites WHERE id = ?").run(row);
 }
 
 // --- key packages (one-use; the private half is secret) ---

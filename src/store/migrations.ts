@@ -188,9 +188,10 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 7,
     name: "groups",
     // Groups on MLS (src/group/). Everything that says who or what is sealed: a group's record
-    // (id, name, owner, roster, sequence numbers, acks) and its MLS state (which holds the
+    // (id, name, owner, roster, sequence numbers, acks; an invitation is a group row flagged
+    // invited until accepted) and its MLS state (which holds the
     // identity seed: the leaf signs with it), the owner's commit log, held commits and posts,
-    // posts, invitations and key packages' private halves. Plain: local row ids, sequence numbers
+    // posts and key packages' private halves. Plain: local row ids, sequence numbers
     // and times (ordering and expiry need them), and digests of ciphertexts already seen.
     sql: `
       CREATE TABLE groups (
@@ -232,12 +233,6 @@ export const MIGRATIONS: readonly Migration[] = [
         expires_at INTEGER NOT NULL,
         PRIMARY KEY (group_row, digest)
       ) STRICT, WITHOUT ROWID;
-      CREATE TABLE group_invites (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        record_sealed BLOB NOT NULL,
-        state_sealed BLOB NOT NULL,
-        received_at INTEGER NOT NULL
-      ) STRICT;
       CREATE TABLE group_key_packages (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         bundle_sealed BLOB NOT NULL,

@@ -168,14 +168,19 @@ Deno.test("invitations wait for acceptance; decline discards and takes the invit
   assertEquals(B.engine.invites().map((i) => i.name), ["club"]);
   assertEquals(B.engine.groups(), []);
   assert(B.events.some((ev) => ev.type === "group_invite" && ev.name === "club"));
+  // What arrives before B accepts (C's add commit, a post) is held for it, not lost.
+  await post(sim, A, groupId, "before you accepted");
+  assertEquals(received(B, groupId), []);
+  assert(B.results.some((r) => r.status === "later"));
   await sim.act(B, (e) => e.accept(groupId));
+  assertEquals(received(B, groupId), ["before you accepted"]);
   await sim.act(C, (e) => e.decline(groupId));
   assertEquals(C.engine.invites(), []);
   assertEquals(C.engine.groups(), []);
   assertEquals(memberNames(sim, A, groupId), ["A", "B"]);
   assertEquals(memberNames(sim, B, groupId), ["A", "B"]);
   await post(sim, A, groupId, "just us");
-  assertEquals(received(B, groupId), ["just us"]);
+  assertEquals(received(B, groupId), ["before you accepted", "just us"]);
   // A dissolves: B is told.
   await sim.act(A, (e) => e.dissolve(groupId));
   assert(B.events.some((ev) => ev.type === "group_dissolved" && ev.groupId === groupId));

@@ -25,12 +25,7 @@ import {
   groupIdentityFromSeed,
   removeMembers,
 } from "../../../src/group/mls_adapter.ts";
-import {
-  listPosts,
-  loadGroups,
-  loadInvites,
-  loadKeyPackages,
-} from "../../../src/group/group_store.ts";
+import { listPosts, loadGroups, loadKeyPackages } from "../../../src/group/group_store.ts";
 import type { GroupErrorReason } from "../../../src/group/group_error.ts";
 import type { ReceiveResult } from "../../../src/group/group_types.ts";
 import { assert, assertEquals } from "../../support/assert.ts";
@@ -45,9 +40,8 @@ function snapshot(node: SimNode): string {
     state: toHex(g.state),
     posts: listPosts(db, sealer, g.row).map((p) => toHex(p.id)),
   }));
-  const invites = loadInvites(db, sealer).map((i) => i.record);
   const kps = loadKeyPackages(db, sealer).map((k) => toHex(k.bundle));
-  return JSON.stringify({ groups, invites, kps });
+  return JSON.stringify({ groups, kps });
 }
 
 async function refused(
