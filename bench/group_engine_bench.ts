@@ -11,6 +11,7 @@ import { GroupSim, type SimNode } from "../tests/support/group_sim.ts";
 import type { Outgoing } from "../src/group/group_types.ts";
 import { groupIdentityFromSeed, makeKeyPackage } from "../src/group/mls_adapter.ts";
 import { toHex } from "../src/crypto/hex.ts";
+import { loadGroups } from "../src/group/group_store.ts";
 
 interface Phase {
   name: string;
@@ -127,6 +128,11 @@ export async function runEngineBench(members: number, sample: number): Promise<v
   report(members, post);
   const check = runners.filter((n) => toHex(n.key) !== toHex(leaving))
     .every((n) => n.engine.posts(groupId).length === 1);
+  const state = loadGroups(owner.store.db, owner.store.sealer)[0].state.length;
+  console.log(
+    `${members} members · serialised MLS state ${(state / 1024).toFixed(0)} KiB per member,` +
+      " sealed and written after every commit and every post read or sent",
+  );
   console.log(
     `${members} members · every running member read the post: ${check} · total ${
       ((performance.now() - started) / 1000).toFixed(1)

@@ -293,10 +293,20 @@ export class GroupEngine {
         db.markSeen(this.#store.db, live.row, payload.id, now + TTL_MAX_SECONDS * 1000);
       });
       this.#groups.set(groupId, { ...live, group });
-      const post = db.listPosts(this.#store.db, this.#store.sealer, live.row)
-        .find((p) => bytesEqual(p.id, payload.id));
+      const post: GroupPost = {
+        groupId,
+        id: payload.id,
+        author: this.#identity.publicKey,
+        direction: "out",
+        type: payload.type,
+        body: payload.body,
+        burn: payload.burn,
+        createdAt: payload.createdAt,
+        expiresAt: now + payload.ttlSeconds * 1000,
+        readAt: null,
+      };
       const outgoing = this.#others(live.record).map((to) => out(to, "post", groupId, bytes));
-      return { id: payload.id, post: toPost(groupId, post!), events: [], outgoing };
+      return { id: payload.id, post, events: [], outgoing };
     });
   }
 

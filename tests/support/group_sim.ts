@@ -38,6 +38,8 @@ export class GroupSim implements AsyncDisposable {
   /** Every delivery made, in order (a removed member's "every later ciphertext"). */
   readonly wire: Delivery[] = [];
   bytesTo = new Map<string, number>();
+  /** Added to every node's clock (expiry tests). */
+  skewMs = 0;
 
   static async make(names: string[]): Promise<GroupSim> {
     const sim = new GroupSim();
@@ -49,6 +51,7 @@ export class GroupSim implements AsyncDisposable {
         store,
         identity,
         isContact: (key) => contacts.has(toHex(key)),
+        now: () => Date.now() + sim.skewMs,
       });
       sim.nodes.set(name, {
         name,

@@ -3,6 +3,7 @@
  * Outgoing bytes by hand (tests/support/group_sim.ts).
  */
 import { GroupSim, type SimNode } from "../../support/group_sim.ts";
+import { GroupEngine } from "../../../src/group/group_engine.ts";
 import { fromHex, toHex } from "../../../src/crypto/hex.ts";
 import { findInFiles } from "../../support/scan.ts";
 import { decodeGroupWire } from "../../../src/protocol/group_wire.ts";
@@ -215,4 +216,49 @@ Deno.test("at rest: no group name, member key, group id or post body in plain by
     });
     assertEquals(found, [], node.name);
   }
+});
+
+Deno.test("posts: burn after reading goes on read, a TTL'd post at its expiry, like 1:1", async () => {
+  await using sim = await GroupSim.make(["A", "B"]);
+  const [A, B] = ["A", "B"].map((n) => sim.node(n));
+  sim.befriend("A", "B");
+  const { groupId } = await sim.act(A, (e) => e.create("ttl", [B.key]));
+  await sim.act(A, (e) => e.send(groupId, { body: text.encode("burn me"), burn: true }));
+  await sim.act(A, (e) => e.send(groupId, { body: text.encode("one minute"), ttlSeconds: 60 }));
+  await sim.act(A, (e) => e.send(groupId, { body: text.encode("a day"), ttlSeconds: 86_400 }));
+  const bodies = () => B.engine.posts(groupId).map((p) => decode(p.body));
+  assertEquals(bodies(), ["burn me", "one minute", "a day"]);
+  await B.engine.markRead(groupId);
+  assertEquals(bodies(), ["one minute", "a day"]);
+  assert(B.engine.posts(groupId).every((p) => p.readAt !== null));
+  sim.skewMs = 61_000;
+  assertEquals(await B.engine.sweep(), 1);
+  assertEquals(bodies(), ["a day"]);
+  // A redelivery of a swept post is still a duplicate (its id is remembered past its expiry).
+  const again = sim.wire.filter((d) => d.kind === "post" && toHex(d.to) === toHex(B.key));
+  for (const d of again) assertEquals((await sim.deliver(d)).status, "duplicate");
+  assertEquals(bodies(), ["a day"]);
+});
+
+Deno.test("restart: an engine reopened on its store carries on (groups, seqs, MLS state, held posts)", async () => {
+  await using sim = await GroupSim.make(["A", "B", "C"]);
+  const [A, B, C] = ["A", "B", "C"].map((n) => sim.node(n));
+  sim.befriend("A", "B", "C");
+  const { groupId } = await sim.act(A, (e) => e.create("restart", [B.key, C.key]));
+  await post(sim, B, groupId, "before");
+  sim.offline("C");
+  await sim.act(A, (e) => e.remove(groupId, [B.key]));
+  await post(sim, A, groupId, "held for C");
+  for (const node of [A, C]) {
+    node.engine = GroupEngine.open({
+      store: node.store,
+      identity: node.identity,
+      isContact: (key) => node.contacts.has(toHex(key)),
+    });
+  }
+  await sim.online("C", "reversed");
+  assertEquals(received(C, groupId), ["before", "held for C"]);
+  await post(sim, C, groupId, "after restart");
+  assertEquals(received(A, groupId).at(-1), "after restart");
+  assertEquals(A.engine.group(groupId)?.seq, C.engine.group(groupId)?.seq);
 });
