@@ -65,6 +65,7 @@ import {
   removeMembers,
   serializeGroup,
   serializeKeyPackage,
+  updateCommit,
 } from "./mls_adapter.ts";
 
 export interface GroupEngineOptions {
@@ -247,6 +248,24 @@ export class GroupEngine {
   /** Removes members in one commit; they are told (their commit shows them removed). */
   remove(groupId: string, members: Uint8Array[]): Promise<Effects> {
     return this.#locked(() => this.#remove(groupId, members.map(toHex), false));
+  }
+
+  /** An empty commit, so the group's keys heal (the owner runs it now and then). */
+  heal(groupId: string): Promise<Effects> {
+    return this.#locked(async () => {
+      const live = this.#owned(groupId);
+      const result = await updateCommit(live.group);
+      const seq = live.record.seq + 1;
+      const record = { ...live.record, seq };
+      const commit = commitWire(groupId, seq, false, result.commit);
+      await this.#store.write(() => {
+        this.#writeGroup(live, record, result.group);
+        db.appendCommit(this.#store.db, this.#store.sealer, live.row, seq, commit);
+      });
+      this.#groups.set(groupId, { ...live, record, group: result.group });
+      const outgoing = this.#others(record).map((m) => out(m, "commit", groupId, commit));
+      return { events: [], outgoing };
+    });
   }
 
   /** Removes every other member (one commit, flagged dissolve) and forgets the group. */

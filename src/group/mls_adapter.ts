@@ -240,6 +240,12 @@ export async function removeMembers(
   return { group: next, commit: commitBytes };
 }
 
+/** An empty commit: refreshes the committer's path secrets (post-compromise healing). */
+export async function updateCommit(group: MlsGroup): Promise<CommitResult> {
+  const { group: next, commit: commitBytes } = await commit(group, []);
+  return { group: next, commit: commitBytes };
+}
+
 /** Joins a group from a Welcome made for `bundle`. */
 export async function joinGroup(
   welcome: Uint8Array,

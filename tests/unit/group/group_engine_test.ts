@@ -240,7 +240,7 @@ Deno.test("posts: burn after reading goes on read, a TTL'd post at its expiry, l
   assertEquals(bodies(), ["a day"]);
 });
 
-Deno.test("restart: an engine reopened on its store carries on (groups, seqs, MLS state, held posts)", async () => {
+Deno.test("restart: an engine reopened on its store carries on (groups, seqs, MLS state, held posts, a healing commit)", async () => {
   await using sim = await GroupSim.make(["A", "B", "C"]);
   const [A, B, C] = ["A", "B", "C"].map((n) => sim.node(n));
   sim.befriend("A", "B", "C");
@@ -258,6 +258,8 @@ Deno.test("restart: an engine reopened on its store carries on (groups, seqs, ML
   }
   await sim.online("C", "reversed");
   assertEquals(received(C, groupId), ["before", "held for C"]);
+  await sim.act(A, (e) => e.heal(groupId));
+  assertEquals(C.engine.group(groupId)?.epoch, A.engine.group(groupId)?.epoch);
   await post(sim, C, groupId, "after restart");
   assertEquals(received(A, groupId).at(-1), "after restart");
   assertEquals(A.engine.group(groupId)?.seq, C.engine.group(groupId)?.seq);
