@@ -109,11 +109,16 @@ export class GroupEngine {
   /** Loads every group from the store. */
   static open(options: GroupEngineOptions): GroupEngine {
     const engine = new GroupEngine(options);
-    for (const stored of db.loadGroups(options.store.db, options.store.sealer)) {
-      const group = deserializeGroup(stored.state, engine.#allowedFor(stored.record.groupId));
-      engine.#groups.set(stored.record.groupId, { row: stored.row, record: stored.record, group });
-    }
+    engine.#load();
     return engine;
+  }
+
+  #load(): void {
+    this.#groups.clear();
+    for (const stored of db.loadGroups(this.#store.db, this.#store.sealer)) {
+      const group = deserializeGroup(stored.state, this.#allowedFor(stored.record.groupId));
+      this.#groups.set(stored.record.groupId, { row: stored.row, record: stored.record, group });
+    }
   }
 
   // --- reading ---
@@ -833,8 +838,20 @@ export class GroupEngine {
 
   // --- helpers ---
 
+  /**
+   * Runs `fn` alone. A failure other than a refusal (a store write failing after MLS spent the
+   * state it started from) reloads every group from the store, which still holds the last state
+   * written, so memory never runs ahead of the disk.
+   */
   #locked<T>(fn: () => Promise<T> | T): Promise<T> {
-    return this.#lock.run(fn);
+    return this.#lock.run(async () => {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof GroupError)) this.#load();
+        throw err;
+      }
+    });
   }
 
   #info(live: Live): GroupInfo {

@@ -264,3 +264,19 @@ Deno.test("restart: an engine reopened on its store carries on (groups, seqs, ML
   assertEquals(received(A, groupId).at(-1), "after restart");
   assertEquals(A.engine.group(groupId)?.seq, C.engine.group(groupId)?.seq);
 });
+
+Deno.test("a store write that fails after MLS spent the state: the engine reloads and carries on", async () => {
+  await using sim = await GroupSim.make(["A", "B"]);
+  const [A, B] = ["A", "B"].map((n) => sim.node(n));
+  sim.befriend("A", "B");
+  const { groupId } = await sim.act(A, (e) => e.create("disk", [B.key]));
+  const write = A.store.write;
+  A.store.write = () => Promise.reject(new Error("disk full"));
+  let failed = false;
+  await A.engine.send(groupId, { body: text.encode("lost") }).catch(() => failed = true);
+  assert(failed);
+  A.store.write = write;
+  await post(sim, A, groupId, "after the failure");
+  await post(sim, A, groupId, "and again");
+  assertEquals(received(B, groupId), ["after the failure", "and again"]);
+});
