@@ -11,7 +11,8 @@
  * and answered with a `commit_request`; a post from a future epoch is held until its commit is
  * applied. Members ask the owner to remove them (`proposal` leave); the owner commits it.
  *
- * Every method runs alone (one lock), and changes memory only after the store write succeeded.
+ * Every method runs alone inside one store write (the store's writer is the lock; a call from
+ * inside a running write joins it), and changes memory only after its writes succeeded.
  */
 import { createHash } from "node:crypto";
 import { fromHex, toHex } from "../crypto/hex.ts";
@@ -30,7 +31,6 @@ import {
   TTL_DEFAULT_SECONDS,
   TTL_MAX_SECONDS,
 } from "../protocol/payload.ts";
-import { Mutex } from "../store/mutex.ts";
 import type { UnlockedStore } from "../store/open_store.ts";
 import { GroupError } from "./group_error.ts";
 import * as db from "./group_store.ts";
@@ -95,7 +95,6 @@ export class GroupEngine {
   readonly #me: string;
   readonly #isContact: (key: Uint8Array) => boolean;
   readonly #now: () => number;
-  readonly #lock = new Mutex();
   readonly #groups = new Map<string, Live>();
 
   private constructor(options: GroupEngineOptions) {
@@ -111,6 +110,14 @@ export class GroupEngine {
     const engine = new GroupEngine(options);
     engine.#load();
     return engine;
+  }
+
+  /**
+   * Reloads every group from the store. Call it after rolling back a write that an engine call
+   * joined (its memory would otherwise be ahead of the disk).
+   */
+  reload(): void {
+    this.#load();
   }
 
   #load(): void {
@@ -839,19 +846,19 @@ export class GroupEngine {
   // --- helpers ---
 
   /**
-   * Runs `fn` alone. A failure other than a refusal (a store write failing after MLS spent the
-   * state it started from) reloads every group from the store, which still holds the last state
-   * written, so memory never runs ahead of the disk.
+   * Runs `fn` alone, inside one store write: the store's writer is the engine's only lock, so an
+   * engine call made from inside a running write (the node's delivery handler) joins that write's
+   * transaction instead of waiting for it. A failure other than a refusal reloads every group from
+   * the store (the last state written), so memory never runs ahead of the disk; when the call
+   * joined a caller's write, that caller rolls back later and must call {@link reload} itself.
    */
-  #locked<T>(fn: () => Promise<T> | T): Promise<T> {
-    return this.#lock.run(async () => {
-      try {
-        return await fn();
-      } catch (err) {
-        if (!(err instanceof GroupError)) this.#load();
-        throw err;
-      }
-    });
+  async #locked<T>(fn: () => Promise<T> | T): Promise<T> {
+    try {
+      return await this.#store.write(fn);
+    } catch (err) {
+      if (!(err instanceof GroupError)) this.#load();
+      throw err;
+    }
   }
 
   #info(live: Live): GroupInfo {

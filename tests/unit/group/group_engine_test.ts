@@ -270,13 +270,43 @@ Deno.test("a store write that fails after MLS spent the state: the engine reload
   const [A, B] = ["A", "B"].map((n) => sim.node(n));
   sim.befriend("A", "B");
   const { groupId } = await sim.act(A, (e) => e.create("disk", [B.key]));
+  // The engine's outer write goes through; the write that persists the post (after MLS spent
+  // the group's state) fails.
   const write = A.store.write;
-  A.store.write = () => Promise.reject(new Error("disk full"));
+  let calls = 0;
+  A.store.write = <T>(fn: () => T | Promise<T>) =>
+    ++calls === 1 ? write(fn) : Promise.reject(new Error("disk full"));
   let failed = false;
   await A.engine.send(groupId, { body: text.encode("lost") }).catch(() => failed = true);
   assert(failed);
+  assertEquals(calls, 2);
   A.store.write = write;
   await post(sim, A, groupId, "after the failure");
   await post(sim, A, groupId, "and again");
   assertEquals(received(B, groupId), ["after the failure", "and again"]);
+});
+
+Deno.test("called from inside a store write (the node's delivery handler), the engine joins it: no deadlock with a concurrent send", async () => {
+  await using sim = await GroupSim.make(["A", "B"]);
+  const [A, B] = ["A", "B"].map((n) => sim.node(n));
+  sim.befriend("A", "B");
+  const { groupId } = await sim.act(A, (e) => e.create("joined", [B.key]));
+  const sent = await B.engine.send(groupId, { body: text.encode("via the handler") });
+  // The delivery holds the writer, then hands the bytes to the engine; meanwhile A sends.
+  const delivery = A.store.write(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return await A.engine.receive(B.key, sent.outgoing[0].bytes);
+  });
+  const sending = A.engine.send(groupId, { body: text.encode("meanwhile") });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error("deadlock")), 20_000);
+  });
+  const [result] = await Promise.race([Promise.all([delivery, sending]), timeout]);
+  clearTimeout(timer);
+  assertEquals(result.status, "stored");
+  assertEquals(A.engine.posts(groupId).map((p) => decode(p.body)), [
+    "via the handler",
+    "meanwhile",
+  ]);
 });
