@@ -2,7 +2,11 @@
  * MLS group costs through the adapter (ts-mls 1.6.4, suite 3): adding one member to a 50-member
  * group (commit and Welcome size, time to commit, to process, to join) and a 1 KiB post.
  *
- *   deno run --allow-all bench/group_bench.ts
+ * Then the group engine end to end (bench/group_engine_bench.ts): a 100-member group created, 1
+ * added, 1 removed, one post fanned out, time and bytes per member; `--thousand` adds the
+ * 1,000-member figures (3 members run a node, the rest are key packages).
+ *
+ *   deno run --allow-all bench/group_bench.ts [--thousand]
  */
 import {
   addMembers,
@@ -17,6 +21,7 @@ import {
   processCommit,
   serializeGroup,
 } from "../src/group/mls_adapter.ts";
+import { runEngineBench } from "./group_engine_bench.ts";
 
 const MEMBERS = 50;
 const POSTS = 50;
@@ -74,4 +79,8 @@ async function main(): Promise<void> {
 }
 
 // A `deno run` script: `deno bench bench/` (where import.meta.main is false) skips it.
-if (import.meta.main) await main();
+if (import.meta.main) {
+  await main();
+  await runEngineBench(100, 100);
+  if (Deno.args.includes("--thousand")) await runEngineBench(1000, 3);
+}

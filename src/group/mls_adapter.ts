@@ -41,6 +41,7 @@ import {
   generateKeyPackageWithKey,
   getCiphersuiteFromName,
   getCiphersuiteImpl,
+  type IncomingMessageCallback,
   joinGroup as mlsJoinGroup,
   type KeyPackage,
   type MLSMessage,
@@ -50,6 +51,7 @@ import {
   type Proposal,
   zeroOutUint8Array,
 } from "ts-mls";
+import { unprotectPrivateMessage } from "ts-mls/messageProtection.js";
 import { sodium } from "../crypto/sodium.ts";
 import { GroupError } from "./group_error.ts";
 
@@ -238,6 +240,12 @@ export async function removeMembers(
   return { group: next, commit: commitBytes };
 }
 
+/** An empty commit: refreshes the committer's path secrets (post-compromise healing). */
+export async function updateCommit(group: MlsGroup): Promise<CommitResult> {
+  const { group: next, commit: commitBytes } = await commit(group, []);
+  return { group: next, commit: commitBytes };
+}
+
 /** Joins a group from a Welcome made for `bundle`. */
 export async function joinGroup(
   welcome: Uint8Array,
@@ -303,6 +311,156 @@ export async function decryptPost(
   return { group: new MlsGroup(result.newState), plaintext: result.message, epoch };
 }
 
+/** What a private message's clear header says: its group, epoch and content type. */
+export function peekMessage(
+  bytes: Uint8Array,
+): { groupId: Uint8Array; epoch: bigint; contentType: "commit" | "application" | "proposal" } {
+  const message = decodeWhole(bytes);
+  if (message.wireformat !== "mls_private_message") throw malformed("not an encrypted message");
+  const pm = message.privateMessage;
+  return { groupId: pm.groupId, epoch: pm.epoch, contentType: pm.contentType };
+}
+
+/**
+ * Applies a commit only if the member holding `owner`'s key made it (the one committer). A commit
+ * by anyone else is `not_owner` and leaves `group` untouched (nothing is spent).
+ */
+export async function processOwnerCommit(
+  group: MlsGroup,
+  bytes: Uint8Array,
+  owner: Uint8Array,
+): Promise<MlsGroup> {
+  const all = leaves(group.state);
+  const { result } = await open(group, bytes, "commit", (incoming) => {
+    if (incoming.kind !== "commit" || incoming.senderLeafIndex === undefined) return "reject";
+    const sender = all.find(({ index }) => index === incoming.senderLeafIndex);
+    return sender !== undefined && bytesEqual(sender.credential, owner) ? "accept" : "reject";
+  });
+  if (result.kind !== "newState") throw malformed("not a commit");
+  if (result.actionTaken === "reject") {
+    throw new GroupError("not_owner", "a commit not made by the group's owner");
+  }
+  checkTree(result.newState, allowedOf(group));
+  spend(result.consumed);
+  return new MlsGroup(result.newState);
+}
+
+/**
+ * Decrypts one post and names its sender (the Ed25519 key of the leaf that signed it, in the tree
+ * of the epoch it was sent in). `check` sees sender and plaintext before anything is spent: if it
+ * throws, `group` stays usable and unchanged.
+ */
+export async function decryptPostFrom(
+  group: MlsGroup,
+  ciphertext: Uint8Array,
+  check: (sender: Uint8Array, plaintext: Uint8Array) => void,
+): Promise<{ group: MlsGroup; plaintext: Uint8Array; epoch: bigint; sender: Uint8Array }> {
+  refuseIfRemoved(group);
+  const message = decodeWhole(ciphertext);
+  if (message.wireformat !== "mls_private_message") throw malformed("not an encrypted post");
+  const pm = message.privateMessage;
+  if (!bytesEqual(pm.groupId, group.groupId)) throw malformed("a message for another group");
+  if (pm.contentType !== "application") throw malformed("not a post");
+  if (pm.epoch > group.epoch) {
+    throw new GroupError("wrong_epoch", "a post from a later epoch (a commit was missed)");
+  }
+  const state = group.state;
+  const cs = await cipherSuite();
+  const current = pm.epoch === state.groupContext.epoch;
+  const past = current ? undefined : state.historicalReceiverData.get(pm.epoch);
+  if (!current && past === undefined) {
+    throw new GroupError("wrong_epoch", "a post from an epoch whose keys are gone");
+  }
+  const source = past ?? {
+    senderDataSecret: state.keySchedule.senderDataSecret,
+    secretTree: state.secretTree,
+    ratchetTree: state.ratchetTree,
+    groupContext: state.groupContext,
+  };
+  const result = await translate(() =>
+    unprotectPrivateMessage(
+      source.senderDataSecret,
+      pm,
+      source.secretTree,
+      source.ratchetTree,
+      source.groupContext,
+      state.clientConfig.keyRetentionConfig,
+      cs,
+    )
+  );
+  const content = result.content.content;
+  if (content.contentType !== "application" || content.sender.senderType !== "member") {
+    throw malformed("not a member's post");
+  }
+  const node = source.ratchetTree[content.sender.leafIndex * 2];
+  if (node?.nodeType !== "leaf" || node.leaf.credential.credentialType !== "basic") {
+    throw malformed("a post from an empty leaf");
+  }
+  const sender = Uint8Array.from(node.leaf.credential.identity);
+  const plaintext = content.applicationData;
+  check(sender, plaintext);
+  const next: ClientState = past === undefined ? { ...state, secretTree: result.tree } : {
+    ...state,
+    historicalReceiverData: new Map([
+      ...state.historicalReceiverData,
+      [pm.epoch, { ...past, secretTree: result.tree }],
+    ]),
+  };
+  spend(result.consumed);
+  return { group: new MlsGroup(next), plaintext, epoch: pm.epoch, sender };
+}
+
+/** The Ed25519 key a key package's leaf is bound to (checked: credential = signature key). */
+export function keyPackageOwner(bytes: Uint8Array): Uint8Array {
+  const message = decodeWhole(bytes);
+  if (message.wireformat !== "mls_key_package") throw malformed("not a key package");
+  const leaf = message.keyPackage.leafNode;
+  if (!bindingHolds(leaf.credential, leaf.signaturePublicKey, () => true)) throw badCredential();
+  return Uint8Array.from(leaf.signaturePublicKey);
+}
+
+/** A key package with its private half, as bytes for the store (secret: seal it). */
+export function serializeKeyPackage(bundle: KeyPackageBundle): Uint8Array {
+  const { initPrivateKey, hpkePrivateKey, signaturePrivateKey } = bundle.privateKeys;
+  const parts = [bundle.bytes, initPrivateKey, hpkePrivateKey, signaturePrivateKey];
+  const out = new Uint8Array(parts.reduce((n, p) => n + 4 + p.length, 0));
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const part of parts) {
+    view.setUint32(at, part.length);
+    out.set(part, at + 4);
+    at += 4 + part.length;
+  }
+  return out;
+}
+
+export function deserializeKeyPackage(bytes: Uint8Array): KeyPackageBundle {
+  const parts: Uint8Array[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = 0;
+  while (at < bytes.length) {
+    if (at + 4 > bytes.length) throw malformed("unreadable key package");
+    const length = view.getUint32(at);
+    if (at + 4 + length > bytes.length) throw malformed("unreadable key package");
+    parts.push(bytes.slice(at + 4, at + 4 + length));
+    at += 4 + length;
+  }
+  if (parts.length !== 4) throw malformed("unreadable key package");
+  const message = decodeWhole(parts[0]);
+  if (message.wireformat !== "mls_key_package") throw malformed("not a key package");
+  const privateKeys: PrivateKeyPackage = {
+    initPrivateKey: parts[1],
+    hpkePrivateKey: parts[2],
+    signaturePrivateKey: parts[3],
+  };
+  return new KeyPackageBundle(
+    parts[0],
+    Uint8Array.from(message.keyPackage.leafNode.signaturePublicKey),
+    message.keyPackage,
+    privateKeys,
+  );
+}
+
 /** The group state as bytes, for the store (secret: seal it). */
 export function serializeGroup(group: MlsGroup): Uint8Array {
   return encodeGroupState(group.state);
@@ -362,6 +520,7 @@ async function open(
   group: MlsGroup,
   bytes: Uint8Array,
   expect: "commit" | "post",
+  callback?: IncomingMessageCallback,
 ): Promise<{ result: ProcessMessageResult; epoch: bigint }> {
   refuseIfRemoved(group);
   const message = decodeWhole(bytes);
@@ -372,9 +531,14 @@ async function open(
     throw new GroupError("wrong_epoch", `a ${expect} from a later epoch (a commit was missed)`);
   }
   if (expect === "commit" && pm.contentType !== "commit") throw malformed("not a commit");
+  if (expect === "commit" && pm.epoch < group.epoch) {
+    throw new GroupError("wrong_epoch", "a commit from a former epoch");
+  }
   if (expect === "post" && pm.contentType !== "application") throw malformed("not a post");
   const cs = await cipherSuite();
-  const result = await translate(() => processPrivateMessage(group.state, pm, emptyPskIndex, cs));
+  const result = await translate(() =>
+    processPrivateMessage(group.state, pm, emptyPskIndex, cs, callback)
+  );
   return { result, epoch: pm.epoch };
 }
 

@@ -235,4 +235,60 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX group_outbox_by_envelope ON group_outbox (envelope_id);
     `,
   },
+  {
+    version: 9,
+    name: "groups",
+    // Groups on MLS (src/group/). Everything that says who or what is sealed: a group's record
+    // (id, name, owner, roster, sequence numbers, acks; an invitation is a group row flagged
+    // invited until accepted) and its MLS state (which holds the
+    // identity seed: the leaf signs with it), the owner's commit log, held commits and posts,
+    // posts and key packages' private halves. Plain: local row ids, sequence numbers
+    // and times (ordering and expiry need them), and digests of ciphertexts already seen.
+    sql: `
+      CREATE TABLE groups (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_sealed BLOB NOT NULL,
+        state_sealed BLOB NOT NULL
+      ) STRICT;
+      CREATE TABLE group_commits (
+        group_row INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        commit_sealed BLOB NOT NULL,
+        PRIMARY KEY (group_row, seq)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE group_held (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        group_row INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('commit', 'post')),
+        position INTEGER NOT NULL,
+        bytes_sealed BLOB NOT NULL,
+        held_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX group_held_by_group ON group_held (group_row, kind, position);
+      CREATE TABLE group_posts (
+        id BLOB PRIMARY KEY,
+        group_row INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        post_sealed BLOB NOT NULL,
+        burn INTEGER NOT NULL DEFAULT 0,
+        created_at INTEGER NOT NULL,
+        stored_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        read_at INTEGER
+      ) STRICT;
+      CREATE INDEX group_posts_by_group ON group_posts (group_row, stored_at);
+      CREATE INDEX group_posts_by_expiry ON group_posts (expires_at);
+      CREATE TABLE group_seen (
+        group_row INTEGER NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+        digest BLOB NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (group_row, digest)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE group_key_packages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        bundle_sealed BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -67,6 +67,8 @@ Deno.test("contacts commands and card formats", async (t) => {
       DROP TRIGGER inbound_usage_insert; DROP TRIGGER inbound_usage_delete;
       DROP TABLE inbound_usage; DROP TABLE exported_cards;
       DROP TABLE group_outbox; DROP TABLE group_envelopes; DROP TABLE group_peers;
+      DROP TABLE group_key_packages; DROP TABLE group_seen; DROP TABLE group_posts;
+      DROP TABLE group_held; DROP TABLE group_commits; DROP TABLE groups;
       PRAGMA user_version = 2;
     `);
     db.close();
