@@ -37,7 +37,7 @@ const BY_CLASS: Readonly<Record<string, ReasonMap>> = {
     onion_mismatch: "internal",
   },
   MediaError: {
-    unsafe_destination: "permission",
+    unsafe_destination: "config",
     exists: "config",
   },
   ZkError: {

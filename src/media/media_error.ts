@@ -1,7 +1,8 @@
 /**
  * Why an image, voice clip or file name was refused by the media layer. Each reason is its own
- * stable value; the CLI maps them all to `bad_data` (exit 65), except `unsafe_destination` and
- * `exists` (src/cli/error_map.ts).
+ * stable value; the CLI maps them all to `bad_data` (exit 65), except the two refusals of a save
+ * destination, `unsafe_destination` and `exists`, which are `config` (78) like every other output
+ * file (src/cli/error_map.ts, src/cli/new_file.ts).
  */
 import { ReasonError } from "../errors.ts";
 
