@@ -3,10 +3,14 @@
  * GPS and an orientation, with src/media/image_sanitize.ts — decode, rotate, sRGB, re-encode as
  * JPEG q85 (target ≤ 0.4 s), and with `--max-side 2048` (what fits one message). Also how long the
  * event loop is blocked meanwhile (sharp works on its own threads): the longest gap between 1 ms
- * timers during the runs. Medians of `--runs N` (default 7) after one warm-up; figures on stdout.
+ * timers during the runs. Medians of `--runs N` (default 7) after one warm-up, in wall time and in
+ * CPU time of all threads (which, unlike wall time, does not depend on what else the machine
+ * runs); figures on stdout.
  *
  *   deno run -A bench/image_bench.ts [--runs 7]
  */
+import { cpus, loadavg } from "node:os";
+import process from "node:process";
 import { parseArgs } from "node:util";
 import sharp from "sharp";
 import { sanitizeImage } from "../src/media/image_sanitize.ts";
@@ -42,6 +46,7 @@ function median(values: number[]): number {
 async function measure(input: Uint8Array, runs: number, maxSide?: number) {
   await sanitizeImage(input, { maxSide }); // warm-up
   const times: number[] = [];
+  const cpu: number[] = [];
   let worstGap = 0;
   let last = performance.now();
   const timer = setInterval(() => {
@@ -52,22 +57,29 @@ async function measure(input: Uint8Array, runs: number, maxSide?: number) {
   let out = 0;
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     out = (await sanitizeImage(input, { maxSide })).bytes.length;
     times.push(performance.now() - started);
+    const used = process.cpuUsage(cpuBefore);
+    cpu.push((used.user + used.system) / 1000);
   }
   clearInterval(timer);
-  return { median: median(times) / 1000, worstGap, out };
+  return { median: median(times) / 1000, cpu: median(cpu) / 1000, worstGap, out };
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: "string", default: "7" } } });
   const runs = Number(values.runs);
   const input = await photo();
+  console.log(
+    `load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}, ${cpus().length} CPUs`,
+  );
   console.log(`input: 4000x3000 JPEG, ${(input.length / 2 ** 20).toFixed(1)} MiB, EXIF+GPS`);
   for (const maxSide of [undefined, 2048]) {
     const r = await measure(input, runs, maxSide);
     console.log(
       `sanitise 12 MP${maxSide ? ` --max-side ${maxSide}` : ""}: median ${r.median.toFixed(3)} s ` +
+        `wall, ${r.cpu.toFixed(3)} s CPU (all threads) ` +
         `(n=${runs}, out ${(r.out / 1024).toFixed(0)} KiB), event loop worst gap ` +
         `${r.worstGap.toFixed(0)} ms`,
     );
