@@ -70,6 +70,14 @@ export function imageInfo(
 }
 
 /**
+ * Receiving runs inside the store's one write transaction (the ratchet step and the stored message
+ * commit together), so a hostile image must not hold it long: at most 40 MP (a one-message image
+ * is ≤ 1 MiB; 40 MP is a 7,300 × 5,500 photo) and 5 s.
+ */
+export const RECEIVE_MAX_PIXELS = 40_000_000;
+export const RECEIVE_TIMEOUT_SECONDS = 5;
+
+/**
  * The receiver's check: decodes the body, sanitises the image again (whatever the sender's
  * software did) in the format it claims, and re-encodes the body with the real dimensions.
  *
@@ -78,7 +86,11 @@ export function imageInfo(
 export async function resanitizeImageBody(body: Uint8Array): Promise<Uint8Array> {
   const { sanitizeImage } = await import("./image_sanitize.ts");
   const claimed = decodeImageBody(body);
-  const clean = await sanitizeImage(claimed.bytes, { format: claimed.format });
+  const clean = await sanitizeImage(claimed.bytes, {
+    format: claimed.format,
+    maxInputPixels: RECEIVE_MAX_PIXELS,
+    timeoutSeconds: RECEIVE_TIMEOUT_SECONDS,
+  });
   if (clean.bytes.length > MAX_IMAGE_BYTES) {
     throw new MediaError(
       "too_large",

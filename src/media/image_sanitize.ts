@@ -27,6 +27,10 @@ export interface SanitizeOptions {
   format?: ImageFormat;
   /** Longest side of the output in pixels (never enlarged). */
   maxSide?: number;
+  /** Refuse inputs with more pixels (default and ceiling {@link MAX_INPUT_PIXELS}). */
+  maxInputPixels?: number;
+  /** Fail a decode + encode that takes longer (default {@link SANITIZE_TIMEOUT_SECONDS}). */
+  timeoutSeconds?: number;
 }
 
 export interface SanitizedImage {
@@ -69,6 +73,8 @@ export async function sanitizeImage(
   options: SanitizeOptions = {},
 ): Promise<SanitizedImage> {
   const { format: wanted, maxSide } = options;
+  const maxPixels = Math.min(options.maxInputPixels ?? MAX_INPUT_PIXELS, MAX_INPUT_PIXELS);
+  const seconds = options.timeoutSeconds ?? SANITIZE_TIMEOUT_SECONDS;
   if (wanted !== undefined && !IMAGE_FORMATS.includes(wanted)) {
     throw new RangeError(`unknown image format ${wanted}`);
   }
@@ -89,26 +95,26 @@ export async function sanitizeImage(
 
   const input = () =>
     sharp(bytes, {
-      limitInputPixels: MAX_INPUT_PIXELS,
+      limitInputPixels: maxPixels,
       failOn: "warning",
       animated: false,
       sequentialRead: true,
-    }).timeout({ seconds: SANITIZE_TIMEOUT_SECONDS });
+    }).timeout({ seconds });
 
   let meta: Metadata;
   try {
     meta = await input().metadata();
   } catch (err) {
     if (/pixel limit/.test(String(err))) {
-      fail("too_large", `more than ${MAX_INPUT_PIXELS / 1e6} MP`);
+      fail("too_large", `more than ${maxPixels / 1e6} MP`);
     }
     fail("undecodable", `cannot decode the ${sniffed} image`, { cause: err });
   }
   if (meta.format !== SHARP_FORMAT[sniffed]) {
     fail("undecodable", `starts like ${sniffed} but decodes as ${meta.format ?? "nothing"}`);
   }
-  if ((meta.width ?? 0) * (meta.height ?? 0) > MAX_INPUT_PIXELS) {
-    fail("too_large", `more than ${MAX_INPUT_PIXELS / 1e6} MP`);
+  if ((meta.width ?? 0) * (meta.height ?? 0) > maxPixels) {
+    fail("too_large", `more than ${maxPixels / 1e6} MP`);
   }
   const format = wanted ?? (meta.hasAlpha ? "png" : "jpeg");
 
@@ -131,7 +137,7 @@ export async function sanitizeImage(
     out = await pipeline.toBuffer({ resolveWithObject: true });
   } catch (err) {
     if (/pixel limit/.test(String(err))) {
-      fail("too_large", `more than ${MAX_INPUT_PIXELS / 1e6} MP`);
+      fail("too_large", `more than ${maxPixels / 1e6} MP`);
     }
     fail("undecodable", `cannot decode the ${sniffed} image`, { cause: err });
   }

@@ -90,3 +90,22 @@ Deno.test("receive() rejects an image body with a malformed header", async () =>
   assertEquals(result.status, AckStatus.rejected);
   assertEquals(await bob.messenger.inbox(), []);
 });
+
+Deno.test("receive() rejects an image over the receiver's pixel cap (the write lock stays short)", async () => {
+  await using dir = await tempDir();
+  // A small JPEG whose frame header (SOF0) claims 8000 × 6000 = 48 MP: under the sender's
+  // 100 MP limit, over the receiver's 40 MP.
+  const jpeg = new Uint8Array(
+    await sharp({ create: { width: 16, height: 16, channels: 3, background: "#000" } }).jpeg()
+      .toBuffer(),
+  );
+  let sof = 2;
+  while (!(jpeg[sof] === 0xff && jpeg[sof + 1] === 0xc0)) {
+    sof += 2 + (jpeg[sof + 2] << 8 | jpeg[sof + 3]);
+  }
+  new DataView(jpeg.buffer).setUint16(sof + 5, 6000);
+  new DataView(jpeg.buffer).setUint16(sof + 7, 8000);
+  const { result, bob } = await deliver(dir.path, jpeg);
+  assertEquals(result.status, AckStatus.rejected);
+  assertEquals(await bob.messenger.inbox(), []);
+});
