@@ -7,7 +7,7 @@
  */
 import { constants } from "node:fs";
 import { lstat, open, realpath, rename, unlink } from "node:fs/promises";
-import { join, sep } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { MediaError } from "./media_error.ts";
 import { safeName } from "./safe_name.ts";
 
@@ -41,9 +41,7 @@ export async function saveFile(
   }
   const base = safeName(name, options.fallback);
   const path = join(root, base);
-  if (
-    !path.startsWith(root + (root.endsWith(sep) ? "" : sep)) || path.slice(root.length + 1) !== base
-  ) {
+  if (dirname(path) !== root || relative(root, path) !== base) {
     throw new RangeError(`safe name ${base} left the directory`); // safeName's contract broken
   }
   const existing = await lstat(path).catch(() => undefined);

@@ -132,3 +132,23 @@ fuzz(
   }),
   { divisor: 10 },
 );
+
+const samples = await Promise.all(
+  (["jpeg", "png", "webp", "gif", "tiff", "avif"] as const).map(async (format) => {
+    const image = sharp({ create: { width: 8, height: 8, channels: 3, background: "#468" } });
+    return [format, new Uint8Array(await image.toFormat(format).toBuffer())] as const;
+  }),
+);
+
+Deno.test("sniffImage() recognises each raster format sharp writes", () => {
+  for (const [format, image] of samples) assertEquals(sniffImage(image), format);
+});
+
+fuzz(
+  "sniffImage() on mutated images of every format: a raster format or nothing, never a throw",
+  fc.property(fc.constantFrom(...samples), mutations, ([, image], edits) => {
+    const out = attempt(() => sniffImage(mutate(image, edits)), () => false);
+    assert("ok" in out);
+    assert(out.ok === undefined || samples.some(([f]) => f === out.ok) || out.ok === "heif");
+  }),
+);
