@@ -75,7 +75,7 @@ Deno.test("dist/legion runs --version, init, whoami, card export, auth id and li
   assertMatch(listen.stderr, /^legion: error: Cannot reach the Tor control port/m);
 });
 
-Deno.test("dist/legion sanitises an image (sharp + libvips embedded) and proves and verifies group membership from an empty directory", async () => {
+Deno.test("dist/legion sanitises and sends an image (sharp + libvips embedded), saves it, and proves and verifies group membership from an empty directory", async () => {
   const built = join(root, "dist", "legion");
   // The first test builds it; build here too when run alone.
   if (!await Deno.stat(built).then(() => true, () => false)) {
@@ -104,6 +104,43 @@ Deno.test("dist/legion sanitises an image (sharp + libvips embedded) and proves 
     undefined,
   ]);
   if (await hasExiftool()) assertEquals(/\[(GPS|IFD0|XMP)/.test(await exiftool(clean)), false);
+  // A real send: libsignal and sharp in one process; the queued image shows in the inbox and
+  // `save` writes it out.
+  const homes = { alice: join(dir.path, "alice"), bob: join(dir.path, "bob") };
+  for (const [name, home] of Object.entries(homes)) {
+    const made = await exec(
+      binary,
+      ["--home", home, "init", "--phrase-out", `${name}.phrase`],
+      dir.path,
+    );
+    assertEquals(made.code, 0, made.stderr);
+  }
+  const steps = [
+    ["--home", homes.bob, "card", "export", "--name", "bob", "-o", "bob.card"],
+    ["--home", homes.alice, "card", "import", "bob.card"],
+  ];
+  for (const args of steps) {
+    const step = await exec(binary, args, dir.path);
+    assertEquals(step.code, 0, step.stderr);
+  }
+  const sent = await exec(binary, [
+    "--home",
+    homes.alice,
+    "--json",
+    "send",
+    "bob",
+    "--image",
+    "photo.jpg",
+  ], dir.path);
+  assertEquals(sent.code, 0, sent.stderr);
+  const queued = JSON.parse(sent.stdout.trim().split("\n").at(-1)!);
+  const inbox = await exec(binary, ["--home", homes.alice, "inbox", "--all"], dir.path);
+  assertMatch(inbox.stdout, /\[image 32x64, \d+ KiB\]/);
+  await Deno.mkdir(join(dir.path, "saved"));
+  const saved = await exec(binary, ["--home", homes.alice, "save", queued.id, "saved"], dir.path);
+  assertEquals(saved.code, 0, saved.stderr);
+  assertEquals((await sharp(await Deno.readFile(saved.stdout.trim())).metadata()).exif, undefined);
+
   await Deno.writeTextFile(join(dir.path, "page.jpg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
   const svg = await exec(binary, ["send", "bob", "--image", "page.jpg", "--dry-run"], dir.path);
   assertEquals(svg.code, 65, svg.stderr);
