@@ -36,6 +36,10 @@ const BY_CLASS: Readonly<Record<string, ReasonMap>> = {
     unsupported: "config",
     onion_mismatch: "internal",
   },
+  MediaError: {
+    unsafe_destination: "config",
+    exists: "config",
+  },
   ZkError: {
     bad_window: "usage",
     not_in_group: "no_input",

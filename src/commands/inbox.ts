@@ -110,5 +110,14 @@ function print(inv: Invocation, message: MessageRecord): void {
   const header = `${message.createdAt} ${message.id.slice(0, 8)} ${arrow}${
     message.burn ? " (burn after reading)" : ""
   }: `;
-  inv.out.result({ type: "message", ...message }, withBody(header, message.text));
+  inv.out.result({ type: "message", ...message }, withBody(header, bodyText(message)));
+}
+
+/** Text as it is; an image as `[image 800x600, 95 KiB]` (saved with `legion save ID`). */
+function bodyText(message: MessageRecord): string {
+  if (message.kind !== "image") return message.text;
+  const image = message.image;
+  return image
+    ? `[image ${image.width}x${image.height}, ${Math.ceil(image.size / 1024)} KiB]`
+    : "[image]";
 }

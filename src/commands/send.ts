@@ -8,13 +8,14 @@ import { Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
 import { formatDuration } from "../cli/duration.ts";
-import { durationOption } from "../cli/number_option.ts";
+import { countOption, durationOption } from "../cli/number_option.ts";
 import { readInputText } from "../cli/read_input.ts";
 import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { MAX_TEXT_BYTES, messageTooLarge } from "../node/messenger.ts";
 import type { Queued } from "../node/service_map.ts";
 import { TTL_MAX_SECONDS, TTL_MIN_SECONDS } from "../protocol/payload.ts";
 import { LegionError } from "../errors.ts";
+import { sendImage } from "./send_image.ts";
 
 interface SendOptions extends TorOptions {
   /** A file holding the message (`-`: stdin). */
@@ -24,6 +25,12 @@ interface SendOptions extends TorOptions {
   burn?: boolean;
   /** Milliseconds, or `true` for the default. */
   wait?: number | true;
+  image?: string;
+  maxSide?: number;
+  format?: "jpeg" | "webp" | "png";
+  dryRun?: boolean;
+  out?: string;
+  force?: boolean;
 }
 
 export const DEFAULT_WAIT_MS = 60_000;
@@ -40,6 +47,21 @@ export function registerSend(program: Command, run: ActionRunner): void {
           .argParser(durationOption({ option: "--ttl", minMs: 0 })),
       )
       .option("--burn", "burn after reading: deleted on both devices once read")
+      .option("--image <path>", "send an image, re-encoded with every metadata block dropped")
+      .addOption(
+        new Option("--max-side <px>", "with --image: scale down so no side exceeds PX pixels")
+          .argParser(countOption("--max-side")),
+      )
+      .addOption(
+        new Option("--format <format>", "with --image: the output format (default jpeg)")
+          .choices(["jpeg", "webp", "png"]),
+      )
+      .option("--dry-run", "with --image: write the sanitised copy and show what was stripped")
+      .option(
+        "--out <path>",
+        "with --dry-run: where to write it (default NAME.clean.EXT beside it)",
+      )
+      .option("--force", "with --out: replace an existing file")
       .addOption(
         new Option(
           "--wait [duration]",
@@ -52,6 +74,7 @@ export function registerSend(program: Command, run: ActionRunner): void {
       "\nExamples:\n  legion send bob --message-file note.txt\n" +
         "  legion send bob --burn --ttl 1h --wait 2m < note.txt\n" +
         "  legion send bob -        # type the message, end it with Ctrl-D\n" +
+        "  legion send bob --image photo.jpg --max-side 2048 --dry-run\n" +
         "\nPrefer stdin or --message-file to a text argument: an argument is visible to\n" +
         "other local users in the process list and stays in shell history.\n" +
         `\nA message is UTF-8 text of at most ${MAX_TEXT_BYTES} bytes (files are not supported yet).\n` +
@@ -67,8 +90,26 @@ async function send(
   textArg: string | undefined,
   options: SendOptions,
 ): Promise<void> {
-  const text = await messageText(inv, textArg, options.messageFile);
   const ttlSeconds = options.ttl === undefined ? undefined : ttlWithinPolicy(inv, options.ttl);
+  if (options.image !== undefined) {
+    if (textArg !== undefined || options.messageFile !== undefined || options.wait !== undefined) {
+      throw new LegionError("usage", "--image cannot be combined with text or --wait", {
+        hint: "send the image and the text as two messages",
+      });
+    }
+    const queued = await sendImage(inv, name, { ...options, image: options.image, ttlSeconds });
+    if (queued) report(inv, queued);
+    return;
+  }
+  const unused = ["maxSide", "format", "dryRun", "out"] as const;
+  const stray = unused.find((key) => options[key] !== undefined);
+  if (stray) {
+    throw new LegionError(
+      "usage",
+      `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --image`,
+    );
+  }
+  const text = await messageText(inv, textArg, options.messageFile);
   const params = { to: name, text, ttlSeconds, burn: options.burn ?? false };
   if (options.wait === undefined) {
     report(inv, await inv.service("send", params));

@@ -41,6 +41,7 @@ import { encodeIds, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
 import { toHex } from "../crypto/hex.ts";
 import { resolveIdPrefix } from "../store/id_prefix.ts";
 import { LegionError } from "../errors.ts";
+import { decodeImageBody, imageInfo, MAX_IMAGE_BYTES } from "../media/image_body.ts";
 import type { EventSink, NodeEvent } from "./events.ts";
 import { GroupPeers } from "./group_peers.ts";
 import type { GroupEnvelopeHandler } from "./group_envelope.ts";
@@ -144,6 +145,44 @@ export class Messenger {
       burn: payload.burn,
       expiresAt: new Date(this.now() + payload.ttlSeconds * 1000).toISOString(),
     };
+  }
+
+  /**
+   * Queues an image message; `body` is an image body (src/media/image_body.ts) whose image the
+   * caller has sanitised. The header is checked here; the receiver sanitises again.
+   */
+  async sendImage(name: string, body: Uint8Array, options: SendOptions = {}): Promise<Queued> {
+    const image = decodeImageBody(body);
+    if (image.bytes.length > MAX_IMAGE_BYTES) {
+      throw new LegionError("bad_data", `The image is larger than ${MAX_IMAGE_BYTES} bytes`);
+    }
+    const contact = this.signal.contact(name);
+    const payload = this.#payload(PayloadType.image, body, options);
+    await this.write(() => this.queuePayload(contact, payload, "message"));
+    this.onQueued(contact.id);
+    return {
+      id: toHex(payload.id),
+      to: contact.name,
+      ttlSeconds: payload.ttlSeconds,
+      burn: payload.burn,
+      expiresAt: new Date(this.now() + payload.ttlSeconds * 1000).toISOString(),
+    };
+  }
+
+  /** One image message (sent or received) by id or prefix, for `legion save`. */
+  async image(idHex: string): Promise<{ record: MessageRecord; body: Uint8Array }> {
+    const missing = `No message ${idHex}`;
+    const message = await this.write(() => {
+      const id = resolveIdPrefix(this.store.db, idHex, { table: "messages", missing });
+      return getMessage(this.store.db, this.store.sealer, id);
+    });
+    if (!message) throw new LegionError("no_input", missing);
+    if (message.type !== PayloadType.image) {
+      throw new LegionError("usage", `Message ${idHex} is not an image`, {
+        hint: "`legion save` writes out image messages",
+      });
+    }
+    return { record: this.record(message), body: message.body };
   }
 
   /**
@@ -340,7 +379,8 @@ export class Messenger {
       contact: this.signal.contactById(message.contactId)?.name ?? `#${message.contactId}`,
       direction: message.direction,
       kind: payloadTypeName(message.type),
-      text: new TextDecoder().decode(message.body),
+      text: message.type === PayloadType.image ? "" : new TextDecoder().decode(message.body),
+      ...(message.type === PayloadType.image ? { image: imageInfo(message.body) } : {}),
       state: message.state,
       burn: message.burn,
       createdAt: new Date(message.createdAt).toISOString(),

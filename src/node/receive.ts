@@ -31,6 +31,8 @@ import {
   TTL_MAX_SECONDS,
 } from "../protocol/payload.ts";
 import { isPayloadError } from "../protocol/payload_error.ts";
+import { resanitizeImageBody } from "../media/image_body.ts";
+import { isMediaError } from "../media/media_error.ts";
 import { decodeIds, decodeReceipt, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
 import {
   deleteMessages,
@@ -211,6 +213,16 @@ export async function receive(
         return AckStatus.stored;
       }
       if (toHex(payload.id) !== toHex(id)) throw new Rejected();
+      if (payload.type === PayloadType.image) {
+        // Sanitised again here, whatever the sender's software did: a modified sender can neither
+        // smuggle metadata in nor hand our viewer anything but a fresh JPEG/WebP/PNG.
+        try {
+          payload = { ...payload, body: await resanitizeImageBody(payload.body) };
+        } catch (err) {
+          if (!isMediaError(err)) throw err;
+          throw new Rejected();
+        }
+      }
       if (STORED_TYPES.includes(payload.type)) {
         const usage = inboundUsage(db, contact.id);
         if (usage.messages + 1 > limits.maxMessages) throw new OverQuota("messages");

@@ -36,6 +36,8 @@ export interface MessageRecord {
   direction: "in" | "out";
   kind: string;
   text: string;
+  /** For an image message: its header (the image itself via `message.image`). */
+  image?: { format: string; width: number; height: number; size: number };
   state: string;
   burn: boolean;
   createdAt: string;
@@ -76,6 +78,14 @@ export interface SendParams {
   burn?: boolean;
 }
 
+export interface SendImageParams {
+  to: string;
+  /** An image body (src/media/image_body.ts), base64; the image already sanitised. */
+  image: string;
+  ttlSeconds?: number;
+  burn?: boolean;
+}
+
 /** Ids are full hex ids or unique prefixes of 8 hex characters or more. */
 export type BurnTarget = { ids: string[] } | { conversation: string };
 
@@ -107,6 +117,8 @@ export interface ServiceMap {
   "contacts.remove": { params: { name: string }; result: ContactSummary };
   "contacts.verify": { params: { name: string; mark?: boolean }; result: ContactWithSafetyNumber };
   "send": { params: SendParams; result: Queued };
+  "send.image": { params: SendImageParams; result: Queued };
+  "message.image": { params: { id: string }; result: MessageRecord & { body: string } };
   "inbox": { params: InboxParams; result: MessageRecord[] };
   "queue.list": { params: Record<never, never>; result: QueueItem[] };
   "queue.cancel": { params: { id: string }; result: { id: string; state: "cancelled" } };

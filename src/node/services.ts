@@ -7,6 +7,7 @@ import type { SignalContext } from "../store/signal_context.ts";
 import type { Contact } from "../store/contacts.ts";
 import { importCard, markVerified, renameContact } from "../store/contacts_import.ts";
 import { toHex } from "../crypto/hex.ts";
+import { fromBase64, toBase64 } from "../crypto/base64.ts";
 import { keyFingerprint } from "../crypto/fingerprint.ts";
 import { onionAddress } from "../crypto/onion.ts";
 import { loadIdentity } from "../store/identity_store.ts";
@@ -111,6 +112,15 @@ export const SERVICES: ServiceTable = {
     return { ...contactSummary(contact), safetyNumber: host.signal.safetyNumber(contact) };
   },
   "send": (host, p) => host.messenger.sendText(p.to, p.text, p),
+  "send.image": (host, p) => {
+    const body = fromBase64(p.image);
+    if (!body) throw new LegionError("bad_data", "The image is not base64");
+    return host.messenger.sendImage(p.to, body, p);
+  },
+  "message.image": async (host, p) => {
+    const { record, body } = await host.messenger.image(p.id);
+    return { ...record, body: toBase64(body) };
+  },
   "inbox": (host, p) => host.messenger.inbox(p),
   "queue.list": (host) => host.messenger.queueList(),
   "queue.cancel": (host, p) => host.messenger.cancel(p.id),

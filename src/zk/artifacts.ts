@@ -3,15 +3,16 @@
  * the Groth16 proving key (`.zkey`, ≈3.9 MB) and the verification key (`.json`, 3.7 KB) from PSE's
  * multi-party trusted-setup ceremony, shipped in the npm package `@zk-kit/semaphore-artifacts`.
  *
- * They are resolved from the installed package, never downloaded. A build that embeds them
- * elsewhere (the single binary) points `LEGION_ZK_ARTIFACTS` (or `dir`) at a folder holding the
- * same three file names.
+ * They are resolved from the installed package, never downloaded. `LEGION_ZK_ARTIFACTS` (or
+ * `dir`) points at another folder holding the same file names; the single binary embeds them and
+ * unpacks them to the user's cache on first use (embedded_artifacts.ts, scripts/bun_build.js).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ZkError } from "./zk_error.ts";
 import { TREE_DEPTH } from "./constants.ts";
+import { embeddedArtifactsDir } from "./embedded_artifacts.ts";
 import type { VerificationKeyJson } from "./groth16.ts";
 
 export const ARTIFACTS_PACKAGE = "@zk-kit/semaphore-artifacts";
@@ -42,11 +43,12 @@ export function loadVerificationKey(dir?: string, depth = TREE_DEPTH): Verificat
   return JSON.parse(readFileSync(path, "utf8")) as VerificationKeyJson;
 }
 
-function locate(file: string, dir?: string): string {
+function locate(file: string, given?: string): string {
+  const dir = given || embeddedArtifactsDir();
   const path = dir ? join(dir, file) : resolveInPackage(file);
   if (!existsSync(path)) {
     throw new ZkError("missing_artifact", `Missing zero-knowledge artifact ${path}`, {
-      hint: dir
+      hint: given
         ? "check LEGION_ZK_ARTIFACTS"
         : `reinstall dependencies (deno install) so ${ARTIFACTS_PACKAGE} is present`,
     });
