@@ -11,6 +11,7 @@ import { registerInit } from "./init.ts";
 import { registerListen } from "./listen.ts";
 import { registerPanic } from "./panic.ts";
 import { registerQueue } from "./queue.ts";
+import { registerRelay } from "./relay.ts";
 import { registerSend } from "./send.ts";
 import { registerWhoami } from "./whoami.ts";
 
@@ -25,6 +26,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerQueue,
   registerBurn,
   registerAuth,
+  registerRelay,
   registerPanic,
   registerDoctor,
   registerCompletions,
