@@ -68,7 +68,7 @@ export function parseRules(value: unknown): RelayRules {
 }
 
 /** The epoch number at `now` (ms). */
-export function epochAt(rules: RelayRules, now: number): number {
+export function epochAt(rules: Pick<RelayRules, "epochSeconds">, now: number): number {
   return Math.floor(now / (rules.epochSeconds * 1000));
 }
 
