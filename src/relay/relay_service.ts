@@ -223,7 +223,8 @@ export class RelayService {
   ): Promise<Uint8Array | Refusal> {
     const { store, rules } = this.#o;
     const mailbox = store.mailboxByFetchId(request.fetchId);
-    // An unknown fetch id and a bad signature look alike to the requester: no probing for ids.
+    // Fetch ids are 128-bit secrets, so telling "no such mailbox" from "not your key" leaks nothing
+    // worth probing for, and keeps the two failures apart in `relay status`.
     if (!mailbox || !this.#signed(mailbox.ownerKey, request, challenge)) {
       return mailbox ? "unauthorized" : "unknown_mailbox";
     }
