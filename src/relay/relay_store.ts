@@ -3,7 +3,8 @@
  * passphrase + the key file), holding only what a relay must hold —
  *
  *   relay_identity  the relay's Ed25519 seed (sealed)
- *   mailbox         fetch id, deposit id (random, 16 B each), the owner's key (sealed), expiry
+ *   mailbox         fetch id, deposit id (random, 16 B each), the owner's key (sealed), expiry,
+ *                   and its item and byte counts (kept in step with `item`, so quota checks are O(1))
  *   item            item id, deposit id, envelope (sealed), its size, expiry
  *   nullifier       spent deposit nullifiers (public values) and when they may be forgotten
  *   refusal         counters of refused requests by reason (no per-request rows)
@@ -40,7 +41,9 @@ export const RELAY_MIGRATIONS: readonly Migration[] = [
         fetch_id BLOB PRIMARY KEY,
         deposit_id BLOB NOT NULL UNIQUE,
         owner_sealed BLOB NOT NULL,
-        expires_at INTEGER NOT NULL
+        expires_at INTEGER NOT NULL,
+        items INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0
       ) STRICT;
       CREATE TABLE item (
         item_id BLOB PRIMARY KEY,
@@ -147,12 +150,9 @@ export class RelayStore {
 
   /** Items and bytes held for a deposit id; undefined when no such mailbox. */
   mailboxUse(depositId: Uint8Array): MailboxUse | undefined {
-    const exists = this.db.prepare("SELECT 1 FROM mailbox WHERE deposit_id = ?").get(depositId);
-    if (!exists) return undefined;
-    const row = this.db.prepare(
-      "SELECT count(*) AS n, coalesce(sum(size), 0) AS bytes FROM item WHERE deposit_id = ?",
-    ).get(depositId) as { n: number; bytes: number };
-    return { items: Number(row.n), bytes: Number(row.bytes) };
+    const row = this.db.prepare("SELECT items, bytes FROM mailbox WHERE deposit_id = ?")
+      .get(depositId) as { items: number; bytes: number } | undefined;
+    return row ? { items: Number(row.items), bytes: Number(row.bytes) } : undefined;
   }
 
   isSpent(nullifier: bigint): boolean {
@@ -192,6 +192,9 @@ export class RelayStore {
         entry.envelope.length,
         entry.expiresAt,
       );
+      this.db.prepare(
+        "UPDATE mailbox SET items = items + 1, bytes = bytes + ? WHERE deposit_id = ?",
+      ).run(entry.envelope.length, entry.depositId);
       return "stored" as const;
     });
   }
@@ -213,9 +216,21 @@ export class RelayStore {
   /** Deletes the given items of one mailbox (others' ids are ignored); returns how many. */
   ack(depositId: Uint8Array, itemIds: readonly Uint8Array[]): Promise<number> {
     return this.writer.write(() => {
-      const remove = this.db.prepare("DELETE FROM item WHERE item_id = ? AND deposit_id = ?");
+      const remove = this.db.prepare(
+        "DELETE FROM item WHERE item_id = ? AND deposit_id = ? RETURNING size",
+      );
       let deleted = 0;
-      for (const id of itemIds) deleted += Number(remove.run(id, depositId).changes);
+      let bytes = 0;
+      for (const id of itemIds) {
+        const row = remove.get(id, depositId) as { size: number } | undefined;
+        if (!row) continue;
+        deleted++;
+        bytes += Number(row.size);
+      }
+      this.db.prepare(
+        "UPDATE mailbox SET items = items - ?, bytes = bytes - ? WHERE deposit_id = ?",
+      )
+        .run(deleted, bytes, depositId);
       return deleted;
     });
   }
@@ -237,15 +252,27 @@ export class RelayStore {
 
   /** Deletes everything expired at `now`; returns how many rows of each kind. */
   sweep(now: number): Promise<{ items: number; mailboxes: number; nullifiers: number }> {
-    return this.writer.write(() => ({
-      items: Number(this.db.prepare("DELETE FROM item WHERE expires_at <= ?").run(now).changes),
-      mailboxes: Number(
-        this.db.prepare("DELETE FROM mailbox WHERE expires_at <= ?").run(now).changes,
-      ),
-      nullifiers: Number(
-        this.db.prepare("DELETE FROM nullifier WHERE expires_at <= ?").run(now).changes,
-      ),
-    }));
+    return this.writer.write(() => {
+      const expired = this.db.prepare(
+        "SELECT deposit_id, count(*) AS n, sum(size) AS bytes FROM item WHERE expires_at <= ? GROUP BY deposit_id",
+      ).all(now) as { deposit_id: Uint8Array; n: number; bytes: number }[];
+      const items = Number(
+        this.db.prepare("DELETE FROM item WHERE expires_at <= ?").run(now).changes,
+      );
+      const adjust = this.db.prepare(
+        "UPDATE mailbox SET items = items - ?, bytes = bytes - ? WHERE deposit_id = ?",
+      );
+      for (const row of expired) adjust.run(Number(row.n), Number(row.bytes), row.deposit_id);
+      return {
+        items,
+        mailboxes: Number(
+          this.db.prepare("DELETE FROM mailbox WHERE expires_at <= ?").run(now).changes,
+        ),
+        nullifiers: Number(
+          this.db.prepare("DELETE FROM nullifier WHERE expires_at <= ?").run(now).changes,
+        ),
+      };
+    });
   }
 
   /** Adds refusal counts (flushed from memory now and then, not per request). */

@@ -227,12 +227,14 @@ Deno.test({
     );
     assertEquals(await ackItems(endpoint, owner, box.fetchId, items.map((i) => i.itemId)), 2);
     assertEquals((await fetchItems(endpoint, owner, box.fetchId)).length, 0);
+    assertEquals(relay.store.mailboxUse(box.depositId), { items: 0, bytes: 0 });
 
     // Expiry: the other mailbox's item is gone once its TTL has passed.
     assertEquals(relayTotals(relay.store.db).items, 1);
     clock += rules.ttlSeconds * 1000 + 1;
     assertEquals((await relay.store.sweep(clock)).items, 1);
     assertEquals(relayTotals(relay.store.db).items, 0);
+    assertEquals(relay.store.mailboxUse(otherBox.depositId), { items: 0, bytes: 0 });
 
     await running.close();
     const totals = relayTotals(relay.store.db);
