@@ -3,7 +3,7 @@
  * and dynamic imports) and fails when a module under src/ imports a higher layer or when modules
  * import each other in a cycle. The layers, lowest first:
  *
- *   errors ← crypto ← protocol ← store / transport / zk / group / media ← node ← cli ← commands ← main.ts
+ *   errors ← crypto ← protocol ← store / transport / zk / group / media ← node / relay ← cli ← commands ← main.ts
  */
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,7 @@ const RANK: Record<string, number> = {
   group: 3,
   media: 3,
   node: 4,
+  relay: 4,
   cli: 5,
   commands: 6,
 };

@@ -11,6 +11,7 @@ import { registerInit } from "./init.ts";
 import { registerListen } from "./listen.ts";
 import { registerPanic } from "./panic.ts";
 import { registerQueue } from "./queue.ts";
+import { registerRelay } from "./relay.ts";
 import { registerSave } from "./save.ts";
 import { registerSend } from "./send.ts";
 import { registerWhoami } from "./whoami.ts";
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerQueue,
   registerBurn,
   registerAuth,
+  registerRelay,
   registerPanic,
   registerDoctor,
   registerCompletions,

@@ -8,6 +8,9 @@
  *   node.pid                             the running node's PID and start time (node/processes.ts)
  *   node.lock                            held (flock) by the running node: one per home (node/node_lock.ts)
  *   tor/                                 the data dir of the tor Legion starts
+ *
+ * A relay's home (`legion relay init`) holds relay.db (+ companions), members.json, vault.key,
+ * node.lock and tor/ — never a user identity.
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -18,6 +21,9 @@ export const AGENT_SOCKET = "agent.sock";
 export const PID_FILE = "node.pid";
 export const LOCK_FILE = "node.lock";
 export const TOR_DIR = "tor";
+/** A relay's home (src/relay/): its sealed database and its public member group file. */
+export const RELAY_DB_FILE = "relay.db";
+export const RELAY_GROUP_FILE = "members.json";
 
 /** SQLite's companion files of the database (same directory, same mode). */
 export const DB_COMPANIONS = [`${DB_FILE}-wal`, `${DB_FILE}-shm`, `${DB_FILE}-journal`] as const;
@@ -32,6 +38,38 @@ export const HOME_ENTRIES: readonly string[] = [
   LOCK_FILE,
   TOR_DIR,
 ];
+
+/** Every top-level name a relay home may hold (vault.key, node.lock and tor/ as in a user's). */
+export const RELAY_HOME_ENTRIES: readonly string[] = [
+  RELAY_DB_FILE,
+  `${RELAY_DB_FILE}-wal`,
+  `${RELAY_DB_FILE}-shm`,
+  `${RELAY_DB_FILE}-journal`,
+  RELAY_GROUP_FILE,
+  KEY_FILE,
+  LOCK_FILE,
+  TOR_DIR,
+];
+
+export interface RelayLayout {
+  home: string;
+  database: string;
+  groupFile: string;
+  keyFile: string;
+  lockFile: string;
+  torDir: string;
+}
+
+export function relayLayout(home: string): RelayLayout {
+  return {
+    home,
+    database: join(home, RELAY_DB_FILE),
+    groupFile: join(home, RELAY_GROUP_FILE),
+    keyFile: join(home, KEY_FILE),
+    lockFile: join(home, LOCK_FILE),
+    torDir: join(home, TOR_DIR),
+  };
+}
 
 export interface HomeLayout {
   home: string;
