@@ -101,7 +101,10 @@ export interface IdentitySummary {
 /** Each service's params and result. */
 export interface ServiceMap {
   "whoami": { params: Record<never, never>; result: IdentitySummary };
-  "card.export": { params: { name?: string; validityMs?: number }; result: string };
+  "card.export": {
+    params: { name?: string; validityMs?: number; shortForm?: boolean };
+    result: string;
+  };
   "card.import": {
     params: { text: string; name?: string; replace?: boolean };
     result: ContactSummary & { status: ImportStatus };

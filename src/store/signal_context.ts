@@ -26,6 +26,7 @@ import { currentPreKeys } from "./signal_keys.ts";
 import { deleteSession, sqlSessionStores } from "./signal_stores.ts";
 import { type Contact, ContactStore } from "./contacts.ts";
 import { ExportedCards } from "./exported_cards.ts";
+import { isReadOnly } from "./read_only.ts";
 import {
   CARD_VERSION,
   type ContactCard,
@@ -111,7 +112,9 @@ export class SignalContext {
   }
 
   /** This node's current card, signed; valid for `validityMs` (default 30 days, at most 90). */
-  async exportCard(options: { name?: string; validityMs?: number } = {}): Promise<string> {
+  async exportCard(
+    options: { name?: string; validityMs?: number; shortForm?: boolean } = {},
+  ): Promise<string> {
     const validity = options.validityMs ?? DEFAULT_CARD_VALIDITY_MS;
     if (!(validity > 0 && validity <= MAX_CARD_VALIDITY_MS)) {
       throw new RangeError("card validity must be within (0, 90 days]");
@@ -155,8 +158,12 @@ export class SignalContext {
       identity.seed.fill(0);
       identity.zkSecret.fill(0);
     }
-    // Kept (sealed) so the node can serve it to whoever scans its QR code's short form.
-    await this.store.write(() => this.exportedCards.remember(text, card.expires, this.now()));
+    // Kept (sealed) so the node can serve it to whoever scans its QR code's short form. A home on
+    // read-only media can still hand out a full card; only a short form needs the card kept, so
+    // there the write (and its `read_only` error) happens only when one was asked for.
+    if (options.shortForm || !isReadOnly(this.db)) {
+      await this.store.write(() => this.exportedCards.remember(text, card.expires, this.now()));
+    }
     return text;
   }
 
