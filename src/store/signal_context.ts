@@ -13,6 +13,7 @@
  * const ciphertext = await signal.encrypt(bob, plaintext);           // TYPE || libsignal message
  * const { contact, plaintext } = await signal.decrypt(senderKey, ciphertext);
  */
+import { PublicKey } from "@signalapp/libsignal-client";
 import type { Database } from "./db.ts";
 import type { Sealer } from "./sealer.ts";
 import { loadIdentity } from "./identity_store.ts";
@@ -62,7 +63,8 @@ export class SignalContext {
   readonly stores: SessionStores;
   /** This node's Ed25519 identity public key (32 bytes). */
   readonly ownEd25519: Uint8Array;
-  readonly #trusted = new Map<string, Uint8Array | undefined>();
+  /** Trusted identity key per libsignal address name, deserialized once (see TrustedKeyLookup). */
+  readonly #trusted = new Map<string, PublicKey | undefined>();
 
   readonly db: Database;
   readonly sealer: Sealer;
@@ -84,7 +86,10 @@ export class SignalContext {
     this.stores = sqlSessionStores(db, sealer, keys, toHex(this.ownEd25519), (name) => {
       if (!this.#trusted.has(name)) {
         const key = /^[0-9a-f]{64}$/.test(name) ? this.contacts.byKey(fromHex(name)) : undefined;
-        this.#trusted.set(name, key?.card.identityKey);
+        this.#trusted.set(
+          name,
+          key && PublicKey.deserialize(key.card.identityKey.slice()),
+        );
       }
       return this.#trusted.get(name);
     });
