@@ -25,6 +25,7 @@ import type { NodeContext } from "./node_context.ts";
 import type { GroupEnvelopeHandler } from "./group_envelope.ts";
 import type { GroupPeer } from "./group_peers.ts";
 import type { QueuedEnvelope } from "./messenger.ts";
+import { attachGroups } from "./group_hub.ts";
 
 /** How often due retries are attempted and expired messages swept. */
 export const RETRY_TICK_MS = 5_000;
@@ -116,6 +117,8 @@ export async function startNode(
     groupHandler: options.groupHandler,
   });
   const { messenger, signal, deliverer } = node;
+  // The group engine consumes group envelopes unless the caller brought its own handler.
+  if (options.groupHandler === undefined) await attachGroups(messenger);
   const host: ServiceHost = {
     signal,
     messenger,
