@@ -118,7 +118,11 @@ export async function startNode(
   });
   const { messenger, signal, deliverer } = node;
   // The group engine consumes group envelopes unless the caller brought its own handler.
-  if (options.groupHandler === undefined) await attachGroups(messenger);
+  const groups = options.groupHandler === undefined ? await attachGroups(messenger) : undefined;
+  const sweep = async () => {
+    await messenger.sweep();
+    await groups?.engine.sweep();
+  };
   const host: ServiceHost = {
     signal,
     messenger,
@@ -142,7 +146,7 @@ export async function startNode(
   try {
     listener = await node.listen();
     // Expired messages go before anything is served; a store that fails here stops the start.
-    await messenger.sweep();
+    await sweep();
   } catch (err) {
     await listener?.close();
     await agent.close();
@@ -155,7 +159,7 @@ export async function startNode(
     inBackground(work, during, report);
   const timers = [
     setInterval(background(() => deliverer.deliverDue(), "delivering"), RETRY_TICK_MS),
-    setInterval(background(() => messenger.sweep(), "sweeping expired messages"), SWEEP_TICK_MS),
+    setInterval(background(sweep, "sweeping expired messages"), SWEEP_TICK_MS),
     setInterval(
       background(() => signal.rotatePreKeysIfDue(), "rotating prekeys"),
       ROTATE_TICK_MS,
