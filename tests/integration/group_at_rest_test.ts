@@ -65,6 +65,11 @@ Deno.test("no home file holds a group's name or id, a member's key or onion, or 
   await pump();
   assertEquals(groupOutboxCount(carol.messenger.store.db), 1);
   assertEquals(outboxCount(carol.messenger.store.db), 0, "alice got hers in the session");
+  // `queue list` shows it, named by Bob's short onion (he is no contact of Carol's).
+  assertEquals(carol.messenger.queueList().map((q) => [q.kind, q.to.endsWith("…onion")]), [[
+    "group",
+    true,
+  ]]);
   for (const listener of [listeners[0], listeners[2]]) await listener.close();
 
   const groupId = hubs.alice.list()[0].groupId;
