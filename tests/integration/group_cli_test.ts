@@ -59,9 +59,17 @@ Deno.test("group create, list, members, invites and inbox --group: output shapes
   assertEquals(posted.code, 0, posted.stderr);
   const [queued] = lines(posted.stdout);
   assertEquals([queued.type, queued.group, queued.items], ["queued", "friends", []]);
+  // Nobody else to wait for: --wait returns at once, without tor.
+  const waited = await runLegion(
+    ["--home", alice, "--json", "group", "send", "friends", "--wait", "5s", "-"],
+    { stdin: "second" },
+  );
+  assertEquals(waited.code, 0, waited.stderr);
+  assertEquals(lines(waited.stdout).map((r) => r.type), ["queued", "delivered"]);
   const inbox = await A("--json", "inbox", "--group", "friends", "--all");
   assertEquals(lines(inbox.stdout).map((p) => [p.type, p.direction, p.text, p.from]), [
     ["group_message", "out", "hello group", "me"],
+    ["group_message", "out", "second", "me"],
   ]);
   // The key package request to bob is queued for the next `listen` / `queue run`.
   const queue = await A("--json", "queue", "list");
