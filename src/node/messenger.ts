@@ -26,7 +26,7 @@ import {
   type OutboxKind,
   removeFromOutbox,
 } from "../store/outbox.ts";
-import { enqueueGroupEnvelope, expireGroupOutbox } from "../store/group_outbox.ts";
+import { enqueueGroupEnvelope, expireGroupOutbox, listGroupOutbox } from "../store/group_outbox.ts";
 import {
   clampTtl,
   encodePayload,
@@ -362,15 +362,26 @@ export class Messenger {
   }
 
   queueList(): QueueItem[] {
-    return listOutbox(this.store.db, this.store.sealer).map((item) => ({
+    const items = listOutbox(this.store.db, this.store.sealer).map((item) => ({
       id: toHex(item.id),
       to: this.signal.contactById(item.contactId)?.name ?? `#${item.contactId}`,
-      kind: item.kind,
+      kind: item.kind as string,
       attempts: item.attempts,
       nextAttemptAt: new Date(item.nextAttemptAt).toISOString(),
       expiresAt: new Date(item.expiresAt).toISOString(),
       lastError: item.lastError,
     }));
+    // Group envelopes for members who are not contacts: named by their short onion.
+    const forPeers = listGroupOutbox(this.store.db, this.store.sealer).map((item) => ({
+      id: toHex(item.id),
+      to: `${item.peer.onion.slice(0, 12)}…onion`,
+      kind: "group",
+      attempts: item.attempts,
+      nextAttemptAt: new Date(item.nextAttemptAt).toISOString(),
+      expiresAt: new Date(item.expiresAt).toISOString(),
+      lastError: item.lastError,
+    }));
+    return [...items, ...forPeers];
   }
 
   record(message: StoredMessage): MessageRecord {

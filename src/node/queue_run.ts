@@ -1,5 +1,6 @@
 /** One pass over the whole queue with this process's own tor (`legion queue run` without a node). */
 import { outboxCount } from "../store/outbox.ts";
+import { groupOutboxCount } from "../store/group_outbox.ts";
 import { localHost } from "./service_call.ts";
 import { torDeliverer, type TorOptions } from "./tor_setup.ts";
 import type { Deliverer } from "./outbound.ts";
@@ -17,7 +18,8 @@ export async function runQueueOnce(
   const host = await localHost(ctx);
   const { messenger } = host;
   await messenger.sweep();
-  if (outboxCount(messenger.store.db) === 0) return { delivered: 0, remaining: 0 };
+  const { db } = messenger.store;
+  if (outboxCount(db) + groupOutboxCount(db) === 0) return { delivered: 0, remaining: 0 };
   // Registered before tor comes up, so it runs after tor is stopped (cleanups run in reverse):
   // deliveries still in flight at the timeout then fail fast and record their failure (attempts,
   // last error, backoff) while the store is still open.
