@@ -17,8 +17,16 @@
  * RSS every N messages.
  *
  * Run: deno task bench:memory   (LEGION_BENCH_MESSAGES=N to change the 10,000; `deno bench` skips it)
+ *      bun bench/memory_bench.ts   the same receiving node on Bun, the runtime of the single binary
+ *                                   (dist/legion); `legion init` and the sender still run on Deno
+ * Only node: APIs are used here, so one script measures both runtimes.
  */
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { unlockStore } from "../src/store/open_store.ts";
 import { assembleNode } from "../src/node/node.ts";
@@ -32,13 +40,32 @@ import { AckStatus, encodeDelivery } from "../src/protocol/delivery.ts";
 import { readDeliveries } from "./memory_sender.ts";
 
 const PASSPHRASE = "memory bench passphrase";
-const TOTAL = Number(Deno.env.get("LEGION_BENCH_MESSAGES") ?? 10_000);
+const TOTAL = Number(process.env.LEGION_BENCH_MESSAGES ?? 10_000);
 const CHECKPOINT = Math.min(1_000, TOTAL);
 const MiB = 1024 * 1024;
-const TRACE = Number(Deno.env.get("LEGION_BENCH_TRACE") ?? 0);
+const TRACE = Number(process.env.LEGION_BENCH_TRACE ?? 0);
 const gc = (globalThis as { gc?: () => void }).gc;
 
-const rss = () => Deno.memoryUsage().rss / MiB;
+const rss = () => process.memoryUsage().rss / MiB;
+const runtime = "Bun" in globalThis ? "bun" : "deno";
+/** Runs `deno run --allow-all --quiet ARGS` (from either runtime), `input` on its stdin. */
+function denoRun(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+  stdout: "inherit" | "ignore" = "inherit",
+): Promise<void> {
+  const deno = runtime === "deno" ? process.execPath : "deno";
+  const child = spawn(deno, ["run", "--allow-all", "--quiet", ...args], {
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["pipe", stdout, "inherit"],
+  });
+  child.stdin.end(input ?? "");
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("exit", (code) => code === 0 ? resolve() : reject(new Error(`${args[0]}: ${code}`)));
+  });
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 async function settle(): Promise<number> {
   gc?.();
@@ -50,7 +77,7 @@ const fmt = (mb: number) => `${mb.toFixed(1)} MB`;
 /** Anonymous vs file-backed resident memory (Linux), to tell native heap growth from code pages. */
 function statusLine(): string {
   try {
-    const status = Deno.readTextFileSync("/proc/self/status");
+    const status = readFileSync("/proc/self/status", "utf8");
     const kb = (key: string) => Number(status.match(new RegExp(`${key}:\\s+(\\d+)`))?.[1] ?? 0);
     return `anon ${fmt(kb("RssAnon") / 1024)}, file ${fmt(kb("RssFile") / 1024)}`;
   } catch {
@@ -62,21 +89,17 @@ function statusLine(): string {
 if (import.meta.main) await main();
 
 async function main(): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "legion-memory-bench-" });
+  const dir = await mkdtemp(join(tmpdir(), "legion-memory-bench-"));
   try {
     const home = join(dir, "home");
     const main = fileURLToPath(new URL("../main.ts", import.meta.url));
-    const init = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--quiet", main, "--home", home, "init", "--restore"],
-      env: { LEGION_PASSPHRASE: PASSPHRASE, NO_COLOR: "1" },
-      stdin: "piped",
-      stdout: "null",
-      stderr: "inherit",
-    }).spawn();
-    const writer = init.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(await newPhrase()));
-    await writer.close();
-    if (!(await init.status).success) throw new Error("legion init failed");
+    await denoRun(
+      [main, "--home", home, "init", "--restore"],
+      { LEGION_PASSPHRASE: PASSPHRASE },
+      [
+        await newPhrase(),
+      ].join(""),
+    );
 
     const start = await settle();
     const unlockStarted = performance.now();
@@ -96,6 +119,10 @@ async function main(): Promise<void> {
     const unlocked = rss();
     await sleep(3_000);
     const idle = await settle();
+    const version = runtime === "bun"
+      ? `Bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}`
+      : `Deno ${process.versions.deno}`;
+    console.log(`runtime: ${version}`);
     console.log(`process start (libraries loaded, nothing unlocked): ${fmt(start)}`);
     console.log(
       `right after unlock (${(unlockMs / 1000).toFixed(1)} s) + listen: ${fmt(unlocked)}`,
@@ -103,23 +130,24 @@ async function main(): Promise<void> {
     console.log(`after unlock + 3 s idle:                  ${fmt(idle)}   (target ≤ 150 MB)`);
 
     // The sender runs in a process of its own: every figure below is this node's alone.
-    await Deno.writeTextFile(
+    await writeFile(
       join(dir, "node.card"),
       await node.signal.exportCard({ name: "node" }),
     );
     const sender = fileURLToPath(new URL("./memory_sender.ts", import.meta.url));
-    const senderRun = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--quiet", sender, dir, String(TOTAL)],
-      stdout: "inherit",
-      stderr: "inherit",
-    }).output();
-    if (!senderRun.success) throw new Error("the sending peer failed");
-    await importCard(node.signal, await Deno.readTextFile(join(dir, "peer.card")), {
+    await denoRun([sender, dir, String(TOTAL)]);
+    await importCard(node.signal, await readFile(join(dir, "peer.card"), "utf8"), {
       now: clock.now,
     });
     const contact = node.signal.contact("peer");
     // Read one delivery at a time: the file (≈18 MB at 10,000) is not held in memory.
-    using deliveries = await Deno.open(join(dir, "deliveries.bin"));
+    const file = await open(join(dir, "deliveries.bin"));
+    const deliveries = {
+      read: async (into: Uint8Array) => {
+        const { bytesRead } = await file.read(into, 0, into.length, null);
+        return bytesRead === 0 ? null : bytesRead;
+      },
+    };
     // The receive path a node under load runs, per delivery: decrypt, store, commit, sign the ack.
     const identity = nodeTransportOptions(store, node.signal, () => clock.now);
     const marks = new Map<number, number>();
@@ -139,7 +167,7 @@ async function main(): Promise<void> {
         worstGcMs = Math.max(worstGcMs, performance.now() - gcStarted);
       }
       if (TRACE && count % TRACE === 0) {
-        const { heapTotal, external } = Deno.memoryUsage();
+        const { heapTotal, external } = process.memoryUsage();
         console.log(
           `    ${count}: heapTotal ${fmt(heapTotal / MiB)}, ext ${
             fmt(external / MiB)
@@ -148,7 +176,7 @@ async function main(): Promise<void> {
       }
       if (count === CHECKPOINT || count === TOTAL) {
         marks.set(count, await settle());
-        const { heapUsed, external } = Deno.memoryUsage();
+        const { heapUsed, external } = process.memoryUsage();
         console.log(
           `  message ${count}: RSS ${fmt(marks.get(count)!)}, V8 heap ${fmt(heapUsed / MiB)}, ` +
             `external ${fmt(external / MiB)}, ${statusLine()}`,
@@ -156,6 +184,7 @@ async function main(): Promise<void> {
       }
     }
     identity.wipe();
+    await file.close();
     const seconds = (performance.now() - started) / 1000;
     const rows = store.db.prepare("SELECT count(*) AS n FROM messages WHERE direction = 'in'")
       .get() as { n: number };
@@ -181,6 +210,6 @@ async function main(): Promise<void> {
     node.dispose();
     store.close();
   } finally {
-    await Deno.remove(dir, { recursive: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }

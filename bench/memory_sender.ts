@@ -29,9 +29,14 @@ export function encodeDeliveries(items: { id: Uint8Array; ciphertext: Uint8Array
   return out;
 }
 
+/** Anything with Deno.FsFile's `read` (the bench also runs under Bun, on a node:fs handle). */
+export interface ByteReader {
+  read(into: Uint8Array): Promise<number | null>;
+}
+
 /** Reads back what `encodeDeliveries` wrote, one delivery at a time. */
 export async function* readDeliveries(
-  file: Deno.FsFile,
+  file: ByteReader,
 ): AsyncGenerator<{ id: Uint8Array; ciphertext: Uint8Array }> {
   const part = async () => {
     const head = new Uint8Array(4);
@@ -47,7 +52,7 @@ export async function* readDeliveries(
   }
 }
 
-async function readFull(file: Deno.FsFile, into: Uint8Array): Promise<number> {
+async function readFull(file: ByteReader, into: Uint8Array): Promise<number> {
   let at = 0;
   while (at < into.length) {
     const n = await file.read(into.subarray(at));

@@ -12,6 +12,7 @@ import { runTransaction } from "./transaction.ts";
 import { StoreError, storeErrorAt, storeErrorOf } from "./store_error.ts";
 import { checkStoreFile, fileWritable } from "./store_file.ts";
 import { markReadOnly } from "./read_only.ts";
+import { cacheStatements } from "./statement_cache.ts";
 
 export type Database = DatabaseSync;
 
@@ -65,6 +66,7 @@ export function openDatabase(
   let db: Database;
   try {
     db = new DatabaseSync(path);
+    cacheStatements(db);
   } catch (err) {
     if (cannotMakeCompanions(err, file)) return openReadOnly(path, migrations);
     throw storeFailure(err, path);
@@ -103,6 +105,7 @@ function openReadOnly(path: string, migrations: readonly Migration[]): Database 
     // node:sqlite's `readOnly` option postdates the bundled @types/node declarations.
     const options = { readOnly: true } as ConstructorParameters<typeof DatabaseSync>[1];
     db = new DatabaseSync(pathToFileURL(path).href + "?immutable=1", options);
+    cacheStatements(db);
   } catch (err) {
     throw storeFailure(err, path);
   }
