@@ -39,7 +39,18 @@ import { toHex } from "../crypto/hex.ts";
 import { resolveIdPrefix } from "../store/id_prefix.ts";
 import { LegionError } from "../errors.ts";
 import type { EventSink, NodeEvent } from "./events.ts";
-import type { BurnTarget, InboxParams, MessageRecord, Queued, QueueItem } from "./service_map.ts";
+import { Downloads, Uploads } from "./attachments.ts";
+import { ATTACHMENT_KINDS } from "../protocol/payload.ts";
+import { decodeDescriptor } from "../protocol/file_descriptor.ts";
+import { dropStalePreparing, getTransfer } from "../store/transfers.ts";
+import type {
+  AttachmentRecord,
+  BurnTarget,
+  InboxParams,
+  MessageRecord,
+  Queued,
+  QueueItem,
+} from "./service_map.ts";
 
 export interface MessengerOptions {
   store: UnlockedStore;
@@ -54,14 +65,17 @@ export interface SendOptions {
   burn?: boolean;
 }
 
+/** How long a `send --file` may stream before its half-stored file is swept. */
+export const STALE_UPLOAD_MS = 3_600_000;
+
 /** Largest text body accepted by `send` (a frame carries at most 1 MiB). */
 export const MAX_TEXT_BYTES = 64 * 1024;
 
 /** The error for a text over MAX_TEXT_BYTES, from an argument or from stdin alike (exit 65). */
 export function messageTooLarge(): LegionError {
   return new LegionError("bad_data", `The message is larger than ${MAX_TEXT_BYTES} bytes`, {
-    hint: `a text message holds at most ${MAX_TEXT_BYTES} bytes of UTF-8; files are not ` +
-      "supported yet",
+    hint: `a text message holds at most ${MAX_TEXT_BYTES} bytes of UTF-8; send a file ` +
+      "with --file",
   });
 }
 
@@ -73,6 +87,10 @@ export class Messenger {
   #emit: EventSink;
   /** Called after something was queued for a contact (the node delivers at once). */
   onQueued: (contactId: number) => void = () => {};
+  /** Attachments being streamed in by `send --file` (attachments.ts). */
+  readonly uploads: Uploads = new Uploads(this);
+  /** Attachments being decrypted by `save`. */
+  readonly downloads: Downloads = new Downloads(this);
 
   constructor(options: MessengerOptions) {
     this.store = options.store;
@@ -241,6 +259,8 @@ export class Messenger {
       for (const item of expireOutbox(this.store.db, now)) {
         if (item.kind === "message") setMessageState(this.store.db, item.id, "expired");
       }
+      // A `send --file` that died mid-file leaves a preparing transfer behind.
+      dropStalePreparing(this.store.db, now - STALE_UPLOAD_MS);
       for (const { id, direction } of sweepExpired(this.store.db, now)) {
         events.push({ type: "expired", id: toHex(id), direction });
       }
@@ -262,12 +282,14 @@ export class Messenger {
   }
 
   record(message: StoredMessage): MessageRecord {
+    const attachment = ATTACHMENT_KINDS.has(message.type) ? this.#attachment(message) : undefined;
     return {
       id: toHex(message.id),
       contact: this.signal.contactById(message.contactId)?.name ?? `#${message.contactId}`,
       direction: message.direction,
       kind: payloadTypeName(message.type),
-      text: new TextDecoder().decode(message.body),
+      text: attachment ? "" : new TextDecoder().decode(message.body),
+      ...(attachment ? { attachment } : {}),
       state: message.state,
       burn: message.burn,
       createdAt: new Date(message.createdAt).toISOString(),
@@ -295,6 +317,24 @@ export class Messenger {
         encodeReceipt(kind, ids.slice(i, i + 4096)),
       );
     }
+  }
+
+  /** What the inbox shows of an attachment: never its key. */
+  #attachment(message: StoredMessage): AttachmentRecord {
+    const d = decodeDescriptor(message.body);
+    d.key.fill(0);
+    const t = getTransfer(this.store.db, message.id);
+    return {
+      kind: d.kind,
+      name: d.name,
+      size: d.size,
+      mime: d.mime,
+      sha256: toHex(d.sha256),
+      ...(d.kind === "voice" ? { durationMs: d.durationMs } : {}),
+      state: t?.state ?? "gone",
+      chunks: t?.chunks ?? 0,
+      have: t?.have ?? 0,
+    };
   }
 
   #payload(type: PayloadType, body: Uint8Array, options: SendOptions): Payload {

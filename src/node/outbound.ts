@@ -11,10 +11,29 @@
  */
 import type { Transport } from "../transport/transport.ts";
 import type { FramedStream } from "../transport/framed_stream.ts";
-import { AckStatus, decodeDelivery, encodeDelivery } from "../protocol/delivery.ts";
+import {
+  AckStatus,
+  chunkAckBody,
+  decodeDelivery,
+  encodeDelivery,
+  MAX_CHUNKS_PER_FRAME,
+  TransferStatus,
+} from "../protocol/delivery.ts";
+import type { Contact } from "../store/contacts.ts";
+import {
+  contactsWithTransfers,
+  dropChunks,
+  getTransfer,
+  readChunks,
+  setTransfer,
+  type Transfer,
+  transfersToSend,
+} from "../store/transfers.ts";
+import { ProgressGate } from "./progress.ts";
 import { verifyAck } from "../protocol/ack.ts";
 import {
   contactsWithDueItems,
+  isQueued,
   itemsFor,
   recordFailure,
   removeFromOutbox,
@@ -35,7 +54,14 @@ export const ACK_TIMEOUT_MS = 60_000;
 /** Contacts delivered to at once. */
 export const DELIVERY_CONCURRENCY = 8;
 
+/** `chunks` frames in flight on one stream before waiting for the first `have`. */
+export const FRAME_WINDOW = 4;
+
+const progress = new ProgressGate();
+
 export class Deliverer {
+  /** What this deliverer sent (tests and benchmarks count re-sent chunks with it). */
+  readonly stats = { chunksSent: 0 };
   readonly #inFlight = new Map<number, Promise<boolean>>();
   readonly #again = new Set<number>();
   readonly #stop = new AbortController();
@@ -44,11 +70,16 @@ export class Deliverer {
 
   /** Delivers every contact with due items; with `ignoreBackoff` (cron runs) all of them. */
   async deliverDue(options: { ignoreBackoff?: boolean } = {}): Promise<void> {
-    const due = contactsWithDueItems(
-      this.messenger.store.db,
-      this.messenger.now(),
-      options.ignoreBackoff,
-    );
+    const due = [
+      ...new Set([
+        ...contactsWithDueItems(
+          this.messenger.store.db,
+          this.messenger.now(),
+          options.ignoreBackoff,
+        ),
+        ...contactsWithTransfers(this.messenger.store.db),
+      ]),
+    ];
     const workers = Array.from({ length: Math.min(DELIVERY_CONCURRENCY, due.length) }, async () => {
       for (let contactId = due.shift(); contactId !== undefined; contactId = due.shift()) {
         await this.deliverTo(contactId);
@@ -87,6 +118,90 @@ export class Deliverer {
   /** Resolves when every running delivery has finished. */
   async idle(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight.values()]);
+  }
+
+  /**
+   * Sends a transfer's chunks from the peer's high-water mark (asked first), FRAME_WINDOW frames in
+   * flight, each answered by a signed `have` once committed; ends when the peer reports the file
+   * complete (our chunks are then dropped), corrupt or unknown (the message is marked failed).
+   */
+  async #sendChunks(stream: FramedStream, contact: Contact, transfer: Transfer): Promise<void> {
+    const { messenger } = this;
+    const { db } = messenger.store;
+    const { id } = transfer;
+    const idHex = toHex(id);
+    const receiveHave = async () => {
+      const reply = decodeDelivery(await stream.receive({ timeoutMs: ACK_TIMEOUT_MS }));
+      if (reply.kind !== "have" || toHex(reply.id) !== idHex) {
+        throw new Error("unexpected reply from the peer");
+      }
+      const fields = { id, status: 0 as const, ciphertext: chunkAckBody(reply.status, reply.have) };
+      if (!(await verifyAck(contact.ed25519, fields, reply.signature))) {
+        throw new Error("the peer's have is not signed by the contact");
+      }
+      return reply;
+    };
+    await stream.send(encodeDelivery({ kind: "query", id }));
+    let reply = await receiveHave();
+    let next = reply.have;
+    const expected: number[] = [];
+    let resync = false;
+    while (reply.status === TransferStatus.receiving) {
+      while (expected.length < FRAME_WINDOW && next < transfer.chunks && !resync) {
+        const chunks = readChunks(
+          db,
+          id,
+          next,
+          Math.min(MAX_CHUNKS_PER_FRAME, transfer.chunks - next),
+        );
+        if (chunks.length === 0) throw new Error("the file's chunks are gone");
+        await stream.send(encodeDelivery({ kind: "chunks", id, first: next, chunks }));
+        this.stats.chunksSent += chunks.length;
+        next += chunks.length;
+        expected.push(next);
+      }
+      if (expected.length === 0) {
+        if (!resync) throw new Error("the peer has every chunk but does not report the file");
+        resync = false;
+        next = reply.have;
+        continue;
+      }
+      reply = await receiveHave();
+      if (reply.have !== expected.shift()) resync = true;
+      if (progress.due(idHex, messenger.now())) {
+        messenger.emit({
+          type: "progress",
+          id: idHex,
+          direction: "out",
+          peer: contact.name,
+          chunks: reply.have,
+          total: transfer.chunks,
+        });
+      }
+      if (resync && expected.length === 0) {
+        resync = false;
+        next = reply.have;
+      }
+    }
+    // Drain the replies still in flight before the stream is used for anything else.
+    progress.forget(idHex);
+    const done = reply.status === TransferStatus.complete;
+    await messenger.write(() => {
+      dropChunks(db, id);
+      setTransfer(db, id, { state: "done", have: done ? transfer.chunks : reply.have });
+      setMessageState(db, id, done ? "delivered" : "failed");
+    });
+    messenger.emit(
+      done ? { type: "delivered", id: idHex, to: contact.name } : {
+        type: "failed",
+        id: idHex,
+        to: contact.name,
+        reason: reply.status === TransferStatus.corrupt
+          ? "the file did not verify at the peer"
+          : "the peer no longer has the file's message",
+      },
+    );
+    for (let i = expected.length; i > 0; i--) await receiveHave().catch(() => {});
   }
 
   async #deliver(contactId: number): Promise<boolean> {
@@ -151,6 +266,10 @@ export class Deliverer {
               removeFromOutbox(messenger.store.db, item.id);
               if (item.kind !== "message") return undefined;
               const delivered = ack.status !== AckStatus.rejected;
+              // An attachment is delivered once its chunks are; its descriptor only counts as sent.
+              if (delivered && getTransfer(messenger.store.db, item.id)?.state === "sending") {
+                return undefined;
+              }
               setMessageState(messenger.store.db, item.id, delivered ? "delivered" : "failed");
               return delivered ? { type: "delivered", id: toHex(item.id), to: contact.name } : {
                 type: "failed",
@@ -162,6 +281,17 @@ export class Deliverer {
             if (event) messenger.emit(event);
           }
           if (later) throw new Error("the peer asked us to retry later");
+        }
+        for (const transfer of transfersToSend(messenger.store.db, contactId)) {
+          // Its descriptor goes first: chunks of a transfer the peer has not heard of are refused.
+          if (isQueued(messenger.store.db, transfer.id)) continue;
+          stop.throwIfAborted();
+          stream ??= await abortable(
+            this.transport.dial(contact.onion, { signal: stop }),
+            stop,
+            (late) => late.destroy(),
+          );
+          await this.#sendChunks(stream, contact, transfer);
         }
       } while (this.#again.has(contactId));
       return true;

@@ -41,6 +41,36 @@ export interface MessageRecord {
   createdAt: string;
   expiresAt: string;
   readAt: string | null;
+  /** Present for files, images and voice clips (their `text` is empty). */
+  attachment?: AttachmentRecord;
+}
+
+/** An attachment as the inbox shows it. */
+export interface AttachmentRecord {
+  kind: "file" | "image" | "voice";
+  /** The sender's name for it (untrusted: `save` makes its own safe name). */
+  name: string;
+  size: number;
+  mime: string;
+  sha256: string;
+  durationMs?: number;
+  /** preparing · sending · done (out); receiving · complete · corrupt (in); gone */
+  state: string;
+  chunks: number;
+  have: number;
+}
+
+/** `file.begin`'s params: the attachment to stream in with `file.append`. */
+export interface FileBeginParams {
+  to: string;
+  kind: "file" | "image" | "voice";
+  name: string;
+  mime: string;
+  durationMs?: number;
+  size?: number;
+  maxBytes?: number;
+  ttlSeconds?: number;
+  burn?: boolean;
 }
 
 /** An outbox item as `queue list` shows it. */
@@ -103,6 +133,21 @@ export interface ServiceMap {
   "contacts.verify": { params: { name: string; mark?: boolean }; result: ContactWithSafetyNumber };
   "send": { params: SendParams; result: Queued };
   "inbox": { params: InboxParams; result: MessageRecord[] };
+  /** Streams an attachment in: begin, append (base64 slices), finish (queues it) or abort. */
+  "file.begin": { params: FileBeginParams; result: { handle: string } };
+  "file.append": { params: { handle: string; data: string }; result: { size: number } };
+  "file.finish": {
+    params: { handle: string };
+    result: Queued & { size: number; sha256: string };
+  };
+  "file.abort": { params: { handle: string }; result: Record<never, never> };
+  /** Decrypts an attachment for `save`: open, then read (base64) until `done`. */
+  "file.open": {
+    params: { id: string };
+    result: { handle: string; id: string; attachment: AttachmentRecord };
+  };
+  "file.read": { params: { handle: string }; result: { data: string; done: boolean } };
+  "file.close": { params: { handle: string }; result: Record<never, never> };
   "queue.list": { params: Record<never, never>; result: QueueItem[] };
   "queue.cancel": { params: { id: string }; result: { id: string; state: "cancelled" } };
   "queue.flush": { params: { timeoutMs?: number }; result: QueueRunSummary };

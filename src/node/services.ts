@@ -21,6 +21,9 @@ import type {
   ServiceResult,
 } from "./service_map.ts";
 import { LegionError } from "../errors.ts";
+import { fromBase64, toBase64 } from "../crypto/base64.ts";
+import { resolveIdPrefix } from "../store/id_prefix.ts";
+import { getMessage } from "../store/messages.ts";
 
 export interface ServiceHost {
   signal: SignalContext;
@@ -99,6 +102,37 @@ export const SERVICES: ServiceTable = {
   },
   "send": (host, p) => host.messenger.sendText(p.to, p.text, p),
   "inbox": (host, p) => host.messenger.inbox(p),
+  "file.begin": async (host, p) => ({ handle: await host.messenger.uploads.begin(p) }),
+  "file.append": async (host, p) => {
+    const data = fromBase64(p.data);
+    if (!data) throw new LegionError("usage", "file.append: data is not base64");
+    return { size: await host.messenger.uploads.append(p.handle, data) };
+  },
+  "file.finish": (host, p) => host.messenger.uploads.finish(p.handle),
+  "file.abort": async (host, p) => {
+    await host.messenger.uploads.abort(p.handle);
+    return {};
+  },
+  "file.open": async (host, p) => {
+    const id = resolveIdPrefix(host.messenger.store.db, p.id, {
+      table: "messages",
+      missing: `No attachment ${p.id}`,
+      hint: "see `legion inbox`",
+    });
+    const message = getMessage(host.messenger.store.db, host.messenger.store.sealer, id);
+    const attachment = message && host.messenger.record(message).attachment;
+    if (!attachment) throw new LegionError("no_input", `Message ${p.id} is not an attachment`);
+    const { handle } = await host.messenger.downloads.open(id);
+    return { handle, id: toHex(id), attachment };
+  },
+  "file.read": async (host, p) => {
+    const { data, done } = await host.messenger.downloads.read(p.handle);
+    return { data: toBase64(data), done };
+  },
+  "file.close": (host, p) => {
+    host.messenger.downloads.close(p.handle);
+    return {};
+  },
   "queue.list": (host) => host.messenger.queueList(),
   "queue.cancel": (host, p) => host.messenger.cancel(p.id),
   "queue.flush": (host, p) =>

@@ -72,7 +72,7 @@ Deno.test("decodeDelivery() names each malformed branch with its own reason", ()
   const ack = encodeDelivery({ kind: "ack", id, status: AckStatus.stored, signature });
   assertEquals(ack.length, 1 + 16 + 1 + 64);
   assertEquals(reason(ack.slice(0, 16)), "truncated");
-  assertEquals(reason(new Uint8Array([0x23, ...id, 0])), "unknown_kind");
+  assertEquals(reason(new Uint8Array([0x26, ...id, 0])), "unknown_kind");
   assertEquals(reason(new Uint8Array([0x21, ...id])), "empty_ciphertext");
   assertEquals(reason(new Uint8Array([...ack, 0])), "bad_ack_length");
   assertEquals(reason(ack.slice(0, -1)), "bad_ack_length");
