@@ -27,6 +27,7 @@ const descriptor: fc.Arbitrary<FileDescriptor> = fc.record({
   sha256: fc.uint8Array({ minLength: 32, maxLength: 32 }),
   durationMs: fc.integer({ min: 0, max: 0xffffffff }),
   mime: fc.constantFrom("application/octet-stream", "audio/ogg", "image/jpeg", "text/plain"),
+  // deno-lint-ignore no-control-regex
   name: fc.string({ maxLength: 60 }).map((n) => n.replace(/[\u0000-\u001f\u007f-\u009f]/g, "_")),
 }).map((d) => ({ ...d, durationMs: d.kind === "voice" ? d.durationMs : 0 }));
 
