@@ -3,7 +3,7 @@
  * and dynamic imports) and fails when a module under src/ imports a higher layer or when modules
  * import each other in a cycle. The layers, lowest first:
  *
- *   errors ← crypto ← protocol ← store / transport / zk / group ← node ← cli ← commands ← main.ts
+ *   errors ← crypto ← protocol ← store / transport / zk / group / media ← node ← cli ← commands ← main.ts
  */
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,6 +18,7 @@ const RANK: Record<string, number> = {
   transport: 3,
   zk: 3,
   group: 3,
+  media: 3,
   node: 4,
   cli: 5,
   commands: 6,

@@ -12,6 +12,7 @@ import { registerListen } from "./listen.ts";
 import { registerPanic } from "./panic.ts";
 import { registerQueue } from "./queue.ts";
 import { registerSend } from "./send.ts";
+import { registerSave } from "./save.ts";
 import { registerWhoami } from "./whoami.ts";
 
 export const COMMANDS: readonly CommandRegistrar[] = [
@@ -21,6 +22,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerContacts,
   registerSend,
   registerInbox,
+  registerSave,
   registerListen,
   registerQueue,
   registerBurn,

@@ -1,5 +1,6 @@
 /**
- * `legion send NAME [TEXT|-] [--message-file FILE]`: encrypts now and queues; the running node
+ * `legion send NAME [TEXT|-] [--message-file FILE]` (or `--file PATH|-`, `--voice PATH`: see
+ * cli/send_file.ts): encrypts now and queues; the running node
  * (or a later `legion queue run`) delivers. With `--wait` it waits for the peer's durable ack:
  * exit 0 when delivered, 75 when the time runs out (the message stays queued).
  */
@@ -15,8 +16,16 @@ import { MAX_TEXT_BYTES, messageTooLarge } from "../node/messenger.ts";
 import type { Queued } from "../node/service_map.ts";
 import { TTL_MAX_SECONDS, TTL_MIN_SECONDS } from "../protocol/payload.ts";
 import { LegionError } from "../errors.ts";
+import { DEFAULT_MAX_FILE_BYTES, parseSize, prepareFileSend } from "../cli/send_file.ts";
 
 interface SendOptions extends TorOptions {
+  /** An attachment to send instead of text (`-`: stdin, byte for byte). */
+  file?: string;
+  voice?: string;
+  name?: string;
+  mime?: string;
+  maxSize?: number;
+  quiet?: boolean;
   /** A file holding the message (`-`: stdin). */
   messageFile?: string;
   /** Milliseconds. */
@@ -40,6 +49,15 @@ export function registerSend(program: Command, run: ActionRunner): void {
           .argParser(durationOption({ option: "--ttl", minMs: 0 })),
       )
       .option("--burn", "burn after reading: deleted on both devices once read")
+      .option("--file <path>", "send a file (- reads stdin, byte for byte) instead of text")
+      .option("--voice <path>", "send a voice clip (Ogg/Opus or M4A, checked by its bytes)")
+      .option("--name <name>", "the file name the contact sees (default: PATH's base name)")
+      .option("--mime <type>", "the file's MIME type (default application/octet-stream)")
+      .addOption(
+        new Option("--max-size <size>", "refuse files larger than this, e.g. 20M (default 100M)")
+          .argParser(parseSize),
+      )
+      .option("--quiet", "no progress on stderr")
       .addOption(
         new Option(
           "--wait [duration]",
@@ -52,9 +70,12 @@ export function registerSend(program: Command, run: ActionRunner): void {
       "\nExamples:\n  legion send bob --message-file note.txt\n" +
         "  legion send bob --burn --ttl 1h --wait 2m < note.txt\n" +
         "  legion send bob -        # type the message, end it with Ctrl-D\n" +
+        "  legion send bob --file report.pdf --wait 10m\n" +
+        "  tar c dir | legion send bob --file - --name dir.tar\n" +
         "\nPrefer stdin or --message-file to a text argument: an argument is visible to\n" +
         "other local users in the process list and stays in shell history.\n" +
-        `\nA message is UTF-8 text of at most ${MAX_TEXT_BYTES} bytes (files are not supported yet).\n` +
+        `\nA message is UTF-8 text of at most ${MAX_TEXT_BYTES} bytes; larger or binary content goes\n` +
+        "with --file (sealed in 64 KiB chunks, resumable; 65 over --max-size).\n" +
         "With --wait: exit 0 once delivered, 69 when the contact or tor cannot be reached by the\n" +
         "deadline, 75 when it is merely still queued (it stays queued either way).\n",
     )
@@ -67,11 +88,34 @@ async function send(
   textArg: string | undefined,
   options: SendOptions,
 ): Promise<void> {
-  const text = await messageText(inv, textArg, options.messageFile);
+  const attachment = options.file ?? options.voice;
+  if (attachment !== undefined && (textArg !== undefined || options.messageFile !== undefined)) {
+    throw new LegionError("usage", "A file and a text message cannot be sent together", {
+      hint: "send them one after the other",
+    });
+  }
+  if (options.file !== undefined && options.voice !== undefined) {
+    throw new LegionError("usage", "--file and --voice cannot be used together");
+  }
   const ttlSeconds = options.ttl === undefined ? undefined : ttlWithinPolicy(inv, options.ttl);
+  const queue = attachment === undefined ? undefined : prepareFileSend(inv, {
+    to: name,
+    path: attachment,
+    kind: options.voice !== undefined ? "voice" : "file",
+    name: options.name,
+    mime: options.mime,
+    maxBytes: options.maxSize ?? DEFAULT_MAX_FILE_BYTES,
+    ttlSeconds,
+    burn: options.burn ?? false,
+    quiet: options.quiet ?? false,
+  });
+  const text = queue ? "" : await messageText(inv, textArg, options.messageFile);
   const params = { to: name, text, ttlSeconds, burn: options.burn ?? false };
   if (options.wait === undefined) {
-    report(inv, await inv.service("send", params));
+    const queued = queue
+      ? await queue((service, p) => inv.service(service, p))
+      : await inv.service("send", params);
+    report(inv, queued);
     return;
   }
   const waitMs = options.wait === true ? DEFAULT_WAIT_MS : options.wait;
@@ -79,6 +123,7 @@ async function send(
   inv.stopOnSignals();
   const outcome = await sendAndWait(inv, {
     params,
+    queue,
     waitMs,
     tor: options,
     onQueued: (queued) => report(inv, queued),
