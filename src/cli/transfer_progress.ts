@@ -1,7 +1,7 @@
 /**
- * Progress of a file being sent or saved: on stderr only when it is a terminal and the file is
- * over 1 MiB (one line rewritten in place); with `--json`, `progress` records on stdout at most
- * four a second; nothing with `--quiet`.
+ * Progress of a file over 1 MiB being sent or saved: on stderr only when it is a terminal (one
+ * line rewritten in place); with `--json`, `progress` records on stdout at most four a second;
+ * nothing with `--quiet`.
  */
 import type { Invocation } from "./invocation.ts";
 
@@ -20,7 +20,7 @@ export class TransferProgress {
   ) {}
 
   update(done: number, force = false): void {
-    if (this.quiet) return;
+    if (this.quiet || (this.total ?? done) <= PROGRESS_MIN_BYTES) return;
     const now = Date.now();
     if (!force && now - this.#last < INTERVAL_MS) return;
     this.#last = now;
@@ -29,7 +29,7 @@ export class TransferProgress {
       inv.out.result({ type: "progress", what: this.what, bytes: done, total: total ?? null }, "");
       return;
     }
-    if (!inv.ctx.stderr.isTTY || (total ?? done) <= PROGRESS_MIN_BYTES) return;
+    if (!inv.ctx.stderr.isTTY) return;
     const mib = (n: number) => (n / 1048576).toFixed(1);
     const pct = total ? ` ${Math.floor((done * 100) / Math.max(1, total))}%` : "";
     inv.ctx.stderr.write(

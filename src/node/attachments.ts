@@ -24,6 +24,8 @@ import {
   decodeDescriptor,
   encodeDescriptor,
   type FileDescriptor,
+  MAX_MIME_BYTES,
+  MAX_NAME_BYTES,
 } from "../protocol/file_descriptor.ts";
 import { TransferStatus } from "../protocol/delivery.ts";
 import {
@@ -113,9 +115,13 @@ export class Uploads {
     if (params.size !== undefined && params.size > cap) throw fileTooLarge(params.size, cap);
     // Refuses an unknown contact, a bad name or MIME type before anything is stored.
     const contact = this.messenger.signal.contact(params.to);
-    encodeDescriptor(
-      descriptorOf(params, new Uint8Array(32), new Uint8Array(24), 0, new Uint8Array(32)),
-    );
+    params = { ...params, mime: params.mime.toLowerCase() };
+    if (!MIME.test(params.mime) || params.mime.length > MAX_MIME_BYTES) {
+      throw new LegionError("usage", `Not a MIME type: ${params.mime}`, {
+        hint: "e.g. --mime application/pdf",
+      });
+    }
+    params = { ...params, name: nameHint(params.name) };
     const na = await sodium();
     const key = na.crypto_secretstream_xchacha20poly1305_keygen();
     const { state, header } = na.crypto_secretstream_xchacha20poly1305_init_push(key);
@@ -239,6 +245,16 @@ export class Uploads {
     if (!up) throw new LegionError("usage", "No such upload (it finished, failed or timed out)");
     return up;
   }
+}
+
+const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
+
+/** The name hint as the descriptor carries it: no control characters, at most 255 bytes. */
+function nameHint(name: string): string {
+  // deno-lint-ignore no-control-regex
+  let hint = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, "_");
+  while (new TextEncoder().encode(hint).length > MAX_NAME_BYTES) hint = hint.slice(0, -1);
+  return hint;
 }
 
 function push(na: Sodium, up: Upload, plain: Uint8Array, tag: number): Uint8Array {
