@@ -34,6 +34,8 @@ export type NodeEvent =
     peer: string;
     chunks: number;
     total: number;
+    /** Sending: chunks this node has put on the wire for it so far (re-sent ones included). */
+    sent?: number;
   };
 
 import type { StoreErrorReason } from "../store/store_error.ts";

@@ -62,6 +62,8 @@ const progress = new ProgressGate();
 export class Deliverer {
   /** What this deliverer sent (tests and benchmarks count re-sent chunks with it). */
   readonly stats = { chunksSent: 0 };
+  /** Chunks put on the wire per transfer (hex id), over every attempt of this deliverer. */
+  readonly #sentBy = new Map<string, number>();
   readonly #inFlight = new Map<number, Promise<boolean>>();
   readonly #again = new Set<number>();
   readonly #stop = new AbortController();
@@ -157,6 +159,7 @@ export class Deliverer {
         if (chunks.length === 0) throw new Error("the file's chunks are gone");
         await stream.send(encodeDelivery({ kind: "chunks", id, first: next, chunks }));
         this.stats.chunksSent += chunks.length;
+        this.#sentBy.set(idHex, (this.#sentBy.get(idHex) ?? 0) + chunks.length);
         next += chunks.length;
         expected.push(next);
       }
@@ -168,7 +171,7 @@ export class Deliverer {
       }
       reply = await receiveHave();
       if (reply.have !== expected.shift()) resync = true;
-      if (progress.due(idHex, messenger.now())) {
+      if (progress.due(idHex, messenger.now()) || reply.status !== TransferStatus.receiving) {
         messenger.emit({
           type: "progress",
           id: idHex,
@@ -176,6 +179,7 @@ export class Deliverer {
           peer: contact.name,
           chunks: reply.have,
           total: transfer.chunks,
+          sent: this.#sentBy.get(idHex) ?? 0,
         });
       }
       if (resync && expected.length === 0) {
