@@ -14,7 +14,8 @@
  * - Saving (`Downloads`): decrypts a complete attachment in order, a batch of chunks per call.
  */
 import { createHash, type Hash } from "node:crypto";
-import { type Sodium, sodium } from "../crypto/sodium.ts";
+import { sodium } from "../crypto/sodium.ts";
+import { SecretStreamPusher } from "../crypto/secretstream.ts";
 import { toHex } from "../crypto/hex.ts";
 import { LegionError } from "../errors.ts";
 import {
@@ -94,7 +95,7 @@ interface Upload {
   id: Uint8Array;
   key: Uint8Array;
   header: Uint8Array;
-  state: unknown;
+  pusher: SecretStreamPusher;
   hash: Hash;
   /** Plaintext not yet pushed: a full chunk waits until we know whether it is the last. */
   buffer: Uint8Array;
@@ -144,7 +145,7 @@ export class Uploads {
       id,
       key,
       header,
-      state,
+      pusher: new SecretStreamPusher(na, state, id, CHUNK_BYTES),
       hash: createHash("sha256"),
       buffer: new Uint8Array(CHUNK_BYTES),
       fill: 0,
@@ -162,27 +163,24 @@ export class Uploads {
       await this.abort(handle);
       throw fileTooLarge(undefined, up.cap);
     }
-    const na = await sodium();
     up.hash.update(bytes);
     up.size += bytes.length;
-    const sealed: Array<[number, Uint8Array]> = [];
-    let at = 0;
-    while (at < bytes.length) {
-      if (up.fill === CHUNK_BYTES) {
-        sealed.push([up.index, push(na, up, up.buffer, 0)]);
-        up.index++;
-        up.fill = 0;
+    // Sealed and inserted chunk by chunk inside one transaction: the pusher's output is a view
+    // into the wasm heap that SQLite copies, so no chunk-sized garbage is left for the GC.
+    await this.messenger.write(() => {
+      let at = 0;
+      while (at < bytes.length) {
+        if (up.fill === CHUNK_BYTES) {
+          putChunk(this.messenger.store.db, up.id, up.index, up.pusher.push(up.buffer, 0));
+          up.index++;
+          up.fill = 0;
+        }
+        const take = Math.min(CHUNK_BYTES - up.fill, bytes.length - at);
+        up.buffer.set(bytes.subarray(at, at + take), up.fill);
+        up.fill += take;
+        at += take;
       }
-      const take = Math.min(CHUNK_BYTES - up.fill, bytes.length - at);
-      up.buffer.set(bytes.subarray(at, at + take), up.fill);
-      up.fill += take;
-      at += take;
-    }
-    if (sealed.length > 0) {
-      await this.messenger.write(() => {
-        for (const [index, chunk] of sealed) putChunk(this.messenger.store.db, up.id, index, chunk);
-      });
-    }
+    });
     return up.size;
   }
 
@@ -191,12 +189,11 @@ export class Uploads {
     const up = this.#get(handle);
     this.#open.delete(handle);
     const na = await sodium();
-    const last = push(
-      na,
-      up,
+    const last = up.pusher.push(
       up.buffer.subarray(0, up.fill),
       na.crypto_secretstream_xchacha20poly1305_TAG_FINAL,
-    );
+    ).slice();
+    up.pusher.dispose();
     const sha256 = new Uint8Array(up.hash.digest());
     const descriptor = descriptorOf(up.params, up.key, up.header, up.size, sha256);
     const chunks = chunkCount(up.size);
@@ -237,6 +234,7 @@ export class Uploads {
     if (!up) return;
     this.#open.delete(handle);
     up.key.fill(0);
+    up.pusher.dispose();
     await this.messenger.write(() => deleteTransfer(this.messenger.store.db, up.id));
   }
 
@@ -255,15 +253,6 @@ function nameHint(name: string): string {
   let hint = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, "_");
   while (new TextEncoder().encode(hint).length > MAX_NAME_BYTES) hint = hint.slice(0, -1);
   return hint;
-}
-
-function push(na: Sodium, up: Upload, plain: Uint8Array, tag: number): Uint8Array {
-  return na.crypto_secretstream_xchacha20poly1305_push(
-    up.state as never,
-    plain,
-    up.id,
-    tag,
-  );
 }
 
 function descriptorOf(
