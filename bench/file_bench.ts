@@ -80,7 +80,9 @@ async function main() {
     console.log(
       `  transfer: ${(MIB / transferSeconds).toFixed(1)} MiB/s (${
         ok && state === "complete" ? "complete, verified" : `NOT complete: ${state}`
-      }); raw stream ${raw.toFixed(1)} MiB/s → ${(100 * (MIB / transferSeconds) / raw).toFixed(0)} %`,
+      }); raw stream ${raw.toFixed(1)} MiB/s → ${
+        (100 * (MIB / transferSeconds) / raw).toFixed(0)
+      } %`,
     );
     console.log(
       `  RSS: idle ${idle.toFixed(1)} MiB; peak above idle ${(sealPeak - idle).toFixed(1)} MiB ` +
