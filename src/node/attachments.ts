@@ -421,7 +421,7 @@ export class Downloads {
   }
 
   /** The next plaintext (up to BATCH chunks); `done` after the last, checked against the SHA-256. */
-  async read(handle: string): Promise<{ data: Uint8Array; done: boolean }> {
+  async read(handle: string): Promise<{ data: Uint8Array; done: boolean; id: Uint8Array }> {
     const dl = this.#open.get(handle);
     if (!dl) throw new LegionError("usage", "No such download");
     const na = await sodium();
@@ -456,7 +456,7 @@ export class Downloads {
       this.close(handle);
       if (!ok) throw fail("SHA-256 mismatch");
     }
-    return { data, done };
+    return { data, done, id: dl.id };
   }
 
   close(handle: string): void {

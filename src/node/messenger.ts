@@ -182,7 +182,10 @@ export class Messenger {
       });
       for (const message of messages) {
         if (message.direction !== "in") continue;
-        if (message.burn) push(burnedBy, message.contactId, message.id);
+        // A burn-after-reading attachment burns once saved (`save`), not when listed.
+        if (message.burn && !ATTACHMENT_KINDS.has(message.type)) {
+          push(burnedBy, message.contactId, message.id);
+        } else if (message.burn) continue;
         else if ((options.markRead || options.receipts) && message.readAt === null) {
           markRead(this.store.db, message.id, this.now());
           if (options.receipts) push(readBy, message.contactId, message.id);
@@ -198,6 +201,21 @@ export class Messenger {
     if (burnedBy.size > 0) await this.checkpoint();
     for (const id of new Set([...burnedBy.keys(), ...readBy.keys()])) this.onQueued(id);
     return records;
+  }
+
+  /**
+   * Burns a received burn-after-reading attachment once `save` has written it out: deleted here
+   * (its chunks with it) and its sender told to delete theirs.
+   */
+  async burnSaved(id: Uint8Array): Promise<void> {
+    const message = getMessage(this.store.db, this.store.sealer, id);
+    if (!message || !message.burn || message.direction !== "in") return;
+    await this.write(async () => {
+      deleteMessages(this.store.db, [id], message.contactId);
+      await this.#queueReceipt(message.contactId, ReceiptKind.burned, [id]);
+    });
+    await this.checkpoint();
+    this.onQueued(message.contactId);
   }
 
   /**

@@ -64,6 +64,8 @@ export class Deliverer {
   readonly stats = { chunksSent: 0 };
   /** Chunks put on the wire per transfer (hex id), over every attempt of this deliverer. */
   readonly #sentBy = new Map<string, number>();
+  /** Contacts whose transfers failed: attempts and when to try again (in memory; a restart retries). */
+  readonly #transferBackoff = new Map<number, { attempts: number; at: number }>();
   readonly #inFlight = new Map<number, Promise<boolean>>();
   readonly #again = new Set<number>();
   readonly #stop = new AbortController();
@@ -79,7 +81,10 @@ export class Deliverer {
           this.messenger.now(),
           options.ignoreBackoff,
         ),
-        ...contactsWithTransfers(this.messenger.store.db),
+        ...contactsWithTransfers(this.messenger.store.db).filter((id) =>
+          options.ignoreBackoff ||
+          (this.#transferBackoff.get(id)?.at ?? 0) <= this.messenger.now()
+        ),
       ]),
     ];
     const workers = Array.from({ length: Math.min(DELIVERY_CONCURRENCY, due.length) }, async () => {
@@ -298,10 +303,16 @@ export class Deliverer {
           await this.#sendChunks(stream, contact, transfer);
         }
       } while (this.#again.has(contactId));
+      this.#transferBackoff.delete(contactId);
       return true;
     } catch (err) {
       if (stop.aborted) return false;
       const error = (err as Error).message;
+      const attempts = (this.#transferBackoff.get(contactId)?.attempts ?? 0) + 1;
+      this.#transferBackoff.set(contactId, {
+        attempts,
+        at: messenger.now() + backoffDelay(attempts, messenger.random()),
+      });
       if (storeErrorOf(err)) messenger.emit(failureEvent(err, `delivering to ${contact.name}`));
       try {
         const attempts = await messenger.write(() =>

@@ -126,7 +126,8 @@ export const SERVICES: ServiceTable = {
     return { handle, id: toHex(id), attachment };
   },
   "file.read": async (host, p) => {
-    const { data, done } = await host.messenger.downloads.read(p.handle);
+    const { data, done, id } = await host.messenger.downloads.read(p.handle);
+    if (done) await host.messenger.burnSaved(id);
     return { data: toBase64(data), done };
   },
   "file.close": (host, p) => {

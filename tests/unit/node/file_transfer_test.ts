@@ -15,6 +15,8 @@ import type { Database } from "../../../src/store/db.ts";
 import { MAX_CHUNKS_PER_FRAME } from "../../../src/protocol/delivery.ts";
 import { FRAME_WINDOW } from "../../../src/node/outbound.ts";
 import { isUserError } from "../../support/user_error.ts";
+import { runService } from "../../../src/node/services.ts";
+import { fromBase64 } from "../../../src/crypto/base64.ts";
 
 function pseudoRandom(size: number, seed = 1): Uint8Array {
   const out = new Uint8Array(size);
@@ -242,6 +244,44 @@ Deno.test("a burn deletes an attachment's chunks on both sides", async () => {
     assertEquals(getTransfer(bob.node.db, id), undefined);
     await bob.deliverer.deliverTo(aliceId);
     assertEquals(getMessage(alice.node.db, alice.node.sealer, id), undefined);
+  } finally {
+    await listener.close();
+    await aliceListener.close();
+  }
+});
+
+Deno.test("a burn-after-reading attachment survives the inbox listing and burns once saved", async () => {
+  await using dir = await tempDir();
+  const { alice, bob, bobId, aliceId } = await messagingPair(dir.path);
+  const listener = await bob.listen();
+  const aliceListener = await alice.listen();
+  try {
+    const handle = await alice.messenger.uploads.begin({
+      to: "bob",
+      kind: "file",
+      name: "once.txt",
+      mime: "text/plain",
+      burn: true,
+    });
+    await alice.messenger.uploads.append(handle, new TextEncoder().encode("read me once"));
+    const sent = await alice.messenger.uploads.finish(handle);
+    assert(await alice.deliverer.deliverTo(bobId));
+    const listed = await bob.messenger.inbox();
+    assertEquals(listed.map((m) => [m.id, m.burn, m.attachment?.state]), [[
+      sent.id,
+      true,
+      "complete",
+    ]]);
+    assertEquals((await bob.messenger.inbox()).length, 1, "listing does not burn it");
+    const host = { signal: bob.node.signal, messenger: bob.messenger };
+    const { handle: read } = await runService(host, "file.open", { id: sent.id.slice(0, 8) });
+    const { data, done } = await runService(host, "file.read", { handle: read });
+    assert(done);
+    assertEquals(new TextDecoder().decode(fromBase64(data)), "read me once");
+    assertEquals(await bob.messenger.inbox(), [], "saved, then burnt");
+    assertEquals(chunkRows(bob.node.db, fromHex(sent.id)), 0);
+    await bob.deliverer.deliverTo(aliceId);
+    assertEquals(getMessage(alice.node.db, alice.node.sealer, fromHex(sent.id)), undefined);
   } finally {
     await listener.close();
     await aliceListener.close();
