@@ -93,7 +93,11 @@ Deno.test({
           });
         }
       })();
+      // Steady-state throughput: from B's first progress report to the kill (no restart in it).
+      await waitUntil("the first chunks at B", () => bobHas() > 0, 600_000);
+      const [firstAt, firstHave] = [performance.now(), bobHas()];
       await waitUntil("a third of the file at B", () => bobHas() >= total / 3, 600_000);
+      const steady = ((bobHas() - firstHave) / 16) / ((performance.now() - firstAt) / 1000);
       running.delete(bobNode);
       await bobNode.stop("SIGKILL");
       const killedAt = bobHas();
@@ -123,7 +127,9 @@ Deno.test({
       console.error(
         `file over tor: ${MIB} MiB sealed in ${sealSeconds.toFixed(1)} s, sent in ` +
           `${transferSeconds.toFixed(1)} s (${(MIB / transferSeconds).toFixed(2)} MiB/s incl. ` +
-          `kill+restart); B killed at ${killedAt}/${total} chunks; ${resent} chunks re-sent ` +
+          `kill+restart; ${
+            steady.toFixed(2)
+          } MiB/s steady before it); B killed at ${killedAt}/${total} chunks; ${resent} chunks re-sent ` +
           `(${((resent * 100) / total).toFixed(1)} %)`,
       );
       assert(killedAt < total, "the kill landed mid-transfer");
