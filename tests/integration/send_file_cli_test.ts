@@ -6,6 +6,7 @@
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
 import { join } from "node:path";
 import { MAIN, runLegion, tempDir, TEST_PASSPHRASE, withContact } from "../support/cli.ts";
+import { m4a } from "../support/voice_fixture.ts";
 
 async function sha256(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new Uint8Array(bytes));
@@ -34,8 +35,9 @@ Deno.test("send --file - keeps binary stdin byte-exact; save writes it back unde
     /\[file\] \.\.\/\.\.\/evil_\.bin \(300000 bytes, application\/octet-stream\) sending/,
   );
 
-  const out = join(dir.path, "out");
-  await Deno.mkdir(out);
+  const made = join(dir.path, "out");
+  await Deno.mkdir(made);
+  const out = await Deno.realPath(made);
   const saved = await runLegion(["--home", alice, "--json", "save", queued.id.slice(0, 8), out]);
   assertEquals(saved.code, 0, saved.stderr);
   const record = JSON.parse(saved.stdout);
@@ -61,7 +63,7 @@ Deno.test("reserved and path-only names get a fallback name; a FIFO is never wri
   const out = join(dir.path, "out");
   await Deno.mkdir(out);
   for (
-    const [name, expected] of [["con", /^legion-[0-9a-f]{8}$/], [
+    const [name, expected] of [["con", /^_con$/], ["..", /^legion-[0-9a-f]{8}$/], [
       "/etc/passwd",
       /^passwd$/,
     ]] as const
@@ -125,4 +127,11 @@ Deno.test("over --max-size: exit 65 before any work (a file by its size, stdin o
   const voice = await runLegion(["--home", alice, "send", "bob", "--voice", big]);
   assertEquals(voice.code, 65, voice.stderr);
   assertMatch(voice.stderr, /Not a voice clip/);
+  // A real clip (by its bytes, whatever its name) carries its duration from the container.
+  const clip = join(dir.path, "clip.bin");
+  await Deno.writeFile(clip, m4a(2_500));
+  const sent = await runLegion(["--home", alice, "--json", "send", "bob", "--voice", clip]);
+  assertEquals(sent.code, 0, sent.stderr);
+  const listed = await runLegion(["--home", alice, "inbox", "--all"]);
+  assertMatch(listed.stdout, /\[voice\] clip\.bin \(\d+ bytes, audio\/mp4, 2\.5 s\) sending/);
 });
