@@ -197,6 +197,12 @@ async function send(
     return;
   }
   if (outcome.state === "failed") {
+    if (queue) {
+      throw new LegionError(
+        "bad_data",
+        `${name} refused ${outcome.id}: it did not verify there, or an image did not decode`,
+      );
+    }
     throw new LegionError("bad_data", `${name} could not decrypt message ${outcome.id}`, {
       hint: "their keys may have changed: re-import their card",
     });
