@@ -13,9 +13,16 @@ export function describeEvent(event: NodeEvent): string[] {
       return [`ready: listening on ${event.onion}`];
     case "message": {
       const header = `${event.createdAt} ${event.id.slice(0, 8)} ${safe(event.from)}`;
-      return event.burn
-        ? [`${header} (burn after reading): not shown here; read it with \`legion inbox\``]
-        : withBody(`${header}: `, event.text);
+      if (event.burn) {
+        return [`${header} (burn after reading): not shown here; read it with \`legion inbox\``];
+      }
+      if (event.attachment) {
+        const a = event.attachment;
+        return [
+          `${header}: [${a.kind}] ${safe(a.name)} (${a.size} bytes, ${safe(a.mime)}) arriving`,
+        ];
+      }
+      return withBody(`${header}: `, event.text);
     }
     case "group_message": {
       const header = `${event.createdAt} ${event.id.slice(0, 8)} [${safe(event.group)}] ${
@@ -63,6 +70,18 @@ export function describeEvent(event: NodeEvent): string[] {
       return [`dropped ${event.id} from ${safe(event.from)}: ${event.reason.replace("_", " ")}`];
     case "limited":
       return [`limited ${safe(event.from)}: ${LIMIT_TEXT[event.reason]}`];
+    case "file":
+      return [
+        event.state === "complete"
+          ? `received file ${event.id.slice(0, 8)} from ${safe(event.from)}: complete and verified`
+          : `received file ${event.id.slice(0, 8)} from ${safe(event.from)}: corrupt, dropped`,
+      ];
+    case "progress":
+      return [
+        `${event.direction === "in" ? "receiving" : "sending"} ${event.id.slice(0, 8)} ` +
+        `${event.direction === "in" ? "from" : "to"} ${safe(event.peer)}: ` +
+        `${Math.floor((event.chunks * 100) / Math.max(1, event.total))}%`,
+      ];
   }
 }
 

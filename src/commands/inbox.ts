@@ -39,6 +39,9 @@ export function registerInbox(program: Command, run: ActionRunner): void {
     .addHelpText(
       "after",
       "\nEach message shows its short id (8 hex characters), which `legion burn` takes.\n" +
+        "Files, images and voice clips show as [file] NAME (SIZE, TYPE) STATE (an image as\n" +
+        "[image WxH] …); write one out\n" +
+        "with `legion save ID [DIR|-]` once it is complete.\n" +
         "Examples:\n  legion inbox bob --unread --mark-read\n" +
         "  legion inbox bob --json | jq -r .text\n",
     )
@@ -126,14 +129,20 @@ function print(inv: Invocation, message: MessageRecord): void {
   const header = `${message.createdAt} ${message.id.slice(0, 8)} ${arrow}${
     message.burn ? " (burn after reading)" : ""
   }: `;
-  inv.out.result({ type: "message", ...message }, withBody(header, bodyText(message)));
-}
-
-/** Text as it is; an image as `[image 800x600, 95 KiB]` (saved with `legion save ID`). */
-function bodyText(message: MessageRecord): string {
-  if (message.kind !== "image") return message.text;
-  const image = message.image;
-  return image
-    ? `[image ${image.width}x${image.height}, ${Math.ceil(image.size / 1024)} KiB]`
-    : "[image]";
+  const a = message.attachment;
+  if (a) {
+    const kind = a.kind === "image" && a.width ? `image ${a.width}x${a.height}` : a.kind;
+    const duration = a.durationMs ? `, ${(a.durationMs / 1000).toFixed(1)} s` : "";
+    const progress = a.state === "receiving" || a.state === "sending"
+      ? ` ${Math.floor((a.have * 100) / Math.max(1, a.chunks))}%`
+      : "";
+    inv.out.result(
+      { type: "message", ...message },
+      `${header}[${kind}] ${terminalLine(a.name)} (${a.size} bytes, ${
+        terminalLine(a.mime)
+      }${duration}) ${a.state}${progress}`,
+    );
+    return;
+  }
+  inv.out.result({ type: "message", ...message }, withBody(header, message.text));
 }

@@ -1,5 +1,7 @@
 /**
- * `legion send NAME [TEXT|-] [--message-file FILE]`: encrypts now and queues; the running node
+ * `legion send NAME [TEXT|-] [--message-file FILE]` (or `--file PATH|-`, `--voice PATH`,
+ * `--image PATH`: one attachment path, cli/send_file.ts; an image is sanitised first,
+ * send_image.ts): encrypts now and queues; the running node
  * (or a later `legion queue run`) delivers. With `--wait` it waits for the peer's durable ack:
  * exit 0 when delivered, 75 when the time runs out (the message stays queued).
  */
@@ -15,9 +17,17 @@ import { MAX_TEXT_BYTES, messageTooLarge } from "../node/messenger.ts";
 import type { Queued } from "../node/service_map.ts";
 import { TTL_MAX_SECONDS, TTL_MIN_SECONDS } from "../protocol/payload.ts";
 import { LegionError } from "../errors.ts";
-import { sendImage } from "./send_image.ts";
+import { DEFAULT_MAX_FILE_BYTES, parseSize, prepareFileSend } from "../cli/send_file.ts";
+import { imageName, sanitizeForSend } from "./send_image.ts";
 
 interface SendOptions extends TorOptions {
+  /** An attachment to send instead of text (`-`: stdin, byte for byte). */
+  file?: string;
+  voice?: string;
+  name?: string;
+  mime?: string;
+  maxSize?: number;
+  quiet?: boolean;
   /** A file holding the message (`-`: stdin). */
   messageFile?: string;
   /** Milliseconds. */
@@ -62,6 +72,15 @@ export function registerSend(program: Command, run: ActionRunner): void {
         "with --dry-run: where to write it (default NAME.clean.EXT beside it)",
       )
       .option("--force", "with --out: replace an existing file")
+      .option("--file <path>", "send a file (- reads stdin, byte for byte) instead of text")
+      .option("--voice <path>", "send a voice clip (Ogg/Opus or M4A, checked by its bytes)")
+      .option("--name <name>", "the file name the contact sees (default: PATH's base name)")
+      .option("--mime <type>", "with --file: the MIME type (default application/octet-stream)")
+      .addOption(
+        new Option("--max-size <size>", "refuse files larger than this, e.g. 20M (default 100M)")
+          .argParser(parseSize),
+      )
+      .option("--quiet", "no progress on stderr")
       .addOption(
         new Option(
           "--wait [duration]",
@@ -75,9 +94,12 @@ export function registerSend(program: Command, run: ActionRunner): void {
         "  legion send bob --burn --ttl 1h --wait 2m < note.txt\n" +
         "  legion send bob -        # type the message, end it with Ctrl-D\n" +
         "  legion send bob --image photo.jpg --max-side 2048 --dry-run\n" +
+        "  legion send bob --file report.pdf --wait 10m\n" +
+        "  tar c dir | legion send bob --file - --name dir.tar\n" +
         "\nPrefer stdin or --message-file to a text argument: an argument is visible to\n" +
         "other local users in the process list and stays in shell history.\n" +
-        `\nA message is UTF-8 text of at most ${MAX_TEXT_BYTES} bytes (files are not supported yet).\n` +
+        `\nA message is UTF-8 text of at most ${MAX_TEXT_BYTES} bytes; larger or binary content goes\n` +
+        "with --file (sealed in 64 KiB chunks, resumable; 65 over --max-size).\n" +
         "With --wait: exit 0 once delivered, 69 when the contact or tor cannot be reached by the\n" +
         "deadline, 75 when it is merely still queued (it stays queued either way).\n",
     )
@@ -91,28 +113,73 @@ async function send(
   options: SendOptions,
 ): Promise<void> {
   const ttlSeconds = options.ttl === undefined ? undefined : ttlWithinPolicy(inv, options.ttl);
-  if (options.image !== undefined) {
-    if (textArg !== undefined || options.messageFile !== undefined || options.wait !== undefined) {
-      throw new LegionError("usage", "--image cannot be combined with text or --wait", {
-        hint: "send the image and the text as two messages",
-      });
-    }
-    const queued = await sendImage(inv, name, { ...options, image: options.image, ttlSeconds });
-    if (queued) report(inv, queued);
-    return;
-  }
-  const unused = ["maxSide", "format", "dryRun", "out"] as const;
-  const stray = unused.find((key) => options[key] !== undefined);
-  if (stray) {
+  const attachments = (["file", "voice", "image"] as const).filter((k) => options[k] !== undefined);
+  if (attachments.length > 1) {
     throw new LegionError(
       "usage",
-      `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --image`,
+      `--${attachments[0]} and --${attachments[1]} cannot be used together`,
     );
   }
-  const text = await messageText(inv, textArg, options.messageFile);
+  const attachment = attachments[0];
+  if (attachment !== undefined && (textArg !== undefined || options.messageFile !== undefined)) {
+    throw new LegionError("usage", `--${attachment} and a text message cannot be sent together`, {
+      hint: "send them one after the other",
+    });
+  }
+  if (attachment !== "image") {
+    const unused = ["maxSide", "format", "dryRun", "out"] as const;
+    const stray = unused.find((key) => options[key] !== undefined);
+    if (stray) {
+      throw new LegionError(
+        "usage",
+        `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --image`,
+      );
+    }
+  }
+  if (attachment !== "file" && options.mime !== undefined) {
+    throw new LegionError(
+      "usage",
+      "--mime needs --file (images and voice clips are typed by their bytes)",
+    );
+  }
+  let image:
+    | { bytes: Uint8Array; width: number; height: number; name: string; mime: string }
+    | undefined;
+  if (attachment === "image") {
+    if (options.dryRun && options.wait !== undefined) {
+      throw new LegionError("usage", "--dry-run sends nothing: it cannot be combined with --wait");
+    }
+    const clean = await sanitizeForSend(inv, { ...options, image: options.image! });
+    if (!clean) return; // a dry run
+    image = {
+      bytes: clean.bytes,
+      width: clean.width,
+      height: clean.height,
+      name: options.name ?? imageName(options.image!, clean.format),
+      mime: `image/${clean.format}`,
+    };
+  }
+  const queue = attachment === undefined ? undefined : prepareFileSend(inv, {
+    to: name,
+    path: options.file ?? options.voice ?? options.image!,
+    kind: attachment,
+    bytes: image?.bytes,
+    width: image?.width,
+    height: image?.height,
+    name: image?.name ?? options.name,
+    mime: image?.mime ?? options.mime,
+    maxBytes: options.maxSize ?? DEFAULT_MAX_FILE_BYTES,
+    ttlSeconds,
+    burn: options.burn ?? false,
+    quiet: options.quiet ?? false,
+  });
+  const text = queue ? "" : await messageText(inv, textArg, options.messageFile);
   const params = { to: name, text, ttlSeconds, burn: options.burn ?? false };
   if (options.wait === undefined) {
-    report(inv, await inv.service("send", params));
+    const queued = queue
+      ? await queue((service, p) => inv.service(service, p))
+      : await inv.service("send", params);
+    report(inv, queued);
     return;
   }
   const waitMs = options.wait === true ? DEFAULT_WAIT_MS : options.wait;
@@ -120,6 +187,7 @@ async function send(
   inv.stopOnSignals();
   const outcome = await sendAndWait(inv, {
     params,
+    queue,
     waitMs,
     tor: options,
     onQueued: (queued) => report(inv, queued),
@@ -129,6 +197,12 @@ async function send(
     return;
   }
   if (outcome.state === "failed") {
+    if (queue) {
+      throw new LegionError(
+        "bad_data",
+        `${name} refused ${outcome.id}: it did not verify there, or an image did not decode`,
+      );
+    }
     throw new LegionError("bad_data", `${name} could not decrypt message ${outcome.id}`, {
       hint: "their keys may have changed: re-import their card",
     });

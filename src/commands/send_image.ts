@@ -4,18 +4,14 @@
  * (src/media/image_sanitize.ts) before anything else happens; what was removed is printed
  * (`stripped: GPS, Make, …` on stderr, or a `stripped` JSON record on stdout with --json).
  * `--dry-run` writes the sanitised copy (next to the input as NAME.clean.EXT, or to --out) and
- * sends nothing. Otherwise the image is sent as one image message when it fits (chunked
- * transfer of larger images comes with file transfer).
+ * sends nothing. Otherwise send.ts sends the clean bytes as an attachment of kind image (the
+ * chunked, resumable file path: cli/send_file.ts); the receiver sanitises it again.
  */
 import { basename, dirname, extname, join } from "node:path";
 import type { Invocation } from "../cli/invocation.ts";
 import { writeNewFile } from "../cli/new_file.ts";
 import { readInput } from "../cli/read_input.ts";
-import { LegionError } from "../errors.ts";
-import { toBase64 } from "../crypto/base64.ts";
-import { encodeImageBody, MAX_IMAGE_BYTES } from "../media/image_body.ts";
-import type { ImageFormat } from "../media/image_sanitize.ts";
-import type { Queued } from "../node/service_map.ts";
+import type { ImageFormat, SanitizedImage } from "../media/image_sanitize.ts";
 
 export interface ImageOptions {
   image: string;
@@ -24,18 +20,18 @@ export interface ImageOptions {
   dryRun?: boolean;
   out?: string;
   force?: boolean;
-  ttlSeconds?: number;
-  burn?: boolean;
 }
 
 const EXTENSIONS: Record<ImageFormat, string> = { jpeg: ".jpg", webp: ".webp", png: ".png" };
 
-/** Sanitises, reports what was stripped, then writes (dry run) or queues the image. */
-export async function sendImage(
+/**
+ * Sanitises and reports what was stripped; a dry run writes the clean copy and returns nothing,
+ * otherwise the clean image is returned for sending as an attachment of kind image.
+ */
+export async function sanitizeForSend(
   inv: Invocation,
-  name: string,
   options: ImageOptions,
-): Promise<Queued | undefined> {
+): Promise<SanitizedImage | undefined> {
   const { MAX_INPUT_BYTES, sanitizeImage } = await import("../media/image_sanitize.ts");
   const input = await readInput(inv.ctx, options.image, {
     limit: MAX_INPUT_BYTES,
@@ -64,23 +60,15 @@ export async function sendImage(
     }
     return undefined;
   }
-  if (clean.bytes.length > MAX_IMAGE_BYTES) {
-    throw new LegionError(
-      "bad_data",
-      `The sanitised image is ${kib(clean.bytes.length)} KiB; one message holds ${
-        kib(MAX_IMAGE_BYTES)
-      } KiB`,
-      { hint: "pass --max-side 2048 (or smaller), or --format webp, to make it fit" },
-    );
-  }
   if (inv.out.json) inv.out.result({ type: "stripped", ...summary }, "");
   else inv.out.note(`stripped: ${stripped}`);
-  return await inv.service("send.image", {
-    to: name,
-    image: toBase64(encodeImageBody(clean)),
-    ttlSeconds: options.ttlSeconds,
-    burn: options.burn,
-  });
+  return clean;
+}
+
+/** The name the contact sees: the input's stem with the output format's extension. */
+export function imageName(input: string, format: ImageFormat): string {
+  const stem = input === "-" ? "image" : basename(input, extname(input));
+  return `${stem}${EXTENSIONS[format]}`;
 }
 
 /** `photo.jpg` → `photo.clean.jpg` beside it (stdin: `image.clean.jpg` in the working dir). */
@@ -88,8 +76,4 @@ function cleanPath(input: string, format: ImageFormat): string {
   if (input === "-") return `image.clean${EXTENSIONS[format]}`;
   const stem = basename(input, extname(input));
   return join(dirname(input), `${stem}.clean${EXTENSIONS[format]}`);
-}
-
-function kib(bytes: number): number {
-  return Math.ceil(bytes / 1024);
 }

@@ -24,7 +24,20 @@ export type NodeEvent =
    * A contact hit a bound: its delivery rate, its message or byte quota (the sender was told to
    * retry later), or too many bad deliveries (its stream was closed). At most once a minute each.
    */
-  | { type: "limited"; from: string; reason: "rate" | "messages" | "bytes" | "bad_deliveries" };
+  | { type: "limited"; from: string; reason: "rate" | "messages" | "bytes" | "bad_deliveries" }
+  /** An incoming attachment's chunks all arrived: verified (`complete`) or not (`corrupt`). */
+  | { type: "file"; id: string; from: string; state: "complete" | "corrupt" }
+  /** An attachment's chunks moving (at most 4 a second per transfer): `chunks` of `total` done. */
+  | {
+    type: "progress";
+    id: string;
+    direction: "in" | "out";
+    peer: string;
+    chunks: number;
+    total: number;
+    /** Sending: chunks this node has put on the wire for it so far (re-sent ones included). */
+    sent?: number;
+  };
 
 import type { StoreErrorReason } from "../store/store_error.ts";
 
@@ -34,7 +47,14 @@ import type { StoreErrorReason } from "../store/store_error.ts";
  */
 export type MessageEvent =
   & { type: "message"; id: string; from: string; createdAt: string }
-  & ({ burn: false; text: string } | { burn: true });
+  & (
+    | {
+      burn: false;
+      text: string;
+      attachment?: { kind: string; name: string; size: number; mime: string };
+    }
+    | { burn: true }
+  );
 
 export type EventSink = (event: NodeEvent) => void;
 

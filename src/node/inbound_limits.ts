@@ -17,6 +17,10 @@ export interface InboundLimits {
   ratePerMinute: number;
   /** Rejected deliveries after which a stream is closed (default 3). */
   maxBadPerStream: number;
+  /** One incoming attachment's size at most (default 100 MiB); a larger one is rejected. */
+  maxFileBytes: number;
+  /** Bytes of incoming attachments kept per contact (default 1 GiB). */
+  maxAttachmentBytes: number;
 }
 
 export const DEFAULT_INBOUND_LIMITS: Readonly<InboundLimits> = {
@@ -24,6 +28,8 @@ export const DEFAULT_INBOUND_LIMITS: Readonly<InboundLimits> = {
   maxBytes: 64 * 1024 * 1024,
   ratePerMinute: 600,
   maxBadPerStream: 3,
+  maxFileBytes: 100 * 1024 * 1024,
+  maxAttachmentBytes: 1024 * 1024 * 1024,
 };
 
 /** Why a contact's delivery was not taken now. */

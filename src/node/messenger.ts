@@ -41,11 +41,21 @@ import { encodeIds, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
 import { toHex } from "../crypto/hex.ts";
 import { resolveIdPrefix } from "../store/id_prefix.ts";
 import { LegionError } from "../errors.ts";
-import { decodeImageBody, imageInfo, MAX_IMAGE_BYTES } from "../media/image_body.ts";
 import type { EventSink, NodeEvent } from "./events.ts";
 import { GroupPeers } from "./group_peers.ts";
 import type { GroupEnvelopeHandler } from "./group_envelope.ts";
-import type { BurnTarget, InboxParams, MessageRecord, Queued, QueueItem } from "./service_map.ts";
+import { Downloads, Uploads } from "./attachments.ts";
+import { ATTACHMENT_KINDS } from "../protocol/payload.ts";
+import { decodeDescriptor } from "../protocol/file_descriptor.ts";
+import { dropStalePreparing, getTransfer } from "../store/transfers.ts";
+import type {
+  AttachmentRecord,
+  BurnTarget,
+  InboxParams,
+  MessageRecord,
+  Queued,
+  QueueItem,
+} from "./service_map.ts";
 
 export interface MessengerOptions {
   store: UnlockedStore;
@@ -72,6 +82,8 @@ export interface QueuedEnvelope {
   id: string;
   via: "session" | "stream";
 }
+/** How long a `send --file` may stream before its half-stored file is swept. */
+export const STALE_UPLOAD_MS = 3_600_000;
 
 /** Largest text body accepted by `send` (a frame carries at most 1 MiB). */
 export const MAX_TEXT_BYTES = 64 * 1024;
@@ -79,8 +91,8 @@ export const MAX_TEXT_BYTES = 64 * 1024;
 /** The error for a text over MAX_TEXT_BYTES, from an argument or from stdin alike (exit 65). */
 export function messageTooLarge(): LegionError {
   return new LegionError("bad_data", `The message is larger than ${MAX_TEXT_BYTES} bytes`, {
-    hint: `a text message holds at most ${MAX_TEXT_BYTES} bytes of UTF-8; files are not ` +
-      "supported yet",
+    hint: `a text message holds at most ${MAX_TEXT_BYTES} bytes of UTF-8; send a file ` +
+      "with --file",
   });
 }
 
@@ -98,6 +110,10 @@ export class Messenger {
   readonly groupPeers: GroupPeers;
   /** Consumes received group envelopes (the group engine); none: they are refused. */
   groupHandler: GroupEnvelopeHandler | undefined;
+  /** Attachments being streamed in by `send --file` (attachments.ts). */
+  readonly uploads: Uploads = new Uploads(this);
+  /** Attachments being decrypted by `save`. */
+  readonly downloads: Downloads = new Downloads(this);
 
   constructor(options: MessengerOptions) {
     this.store = options.store;
@@ -145,44 +161,6 @@ export class Messenger {
       burn: payload.burn,
       expiresAt: new Date(this.now() + payload.ttlSeconds * 1000).toISOString(),
     };
-  }
-
-  /**
-   * Queues an image message; `body` is an image body (src/media/image_body.ts) whose image the
-   * caller has sanitised. The header is checked here; the receiver sanitises again.
-   */
-  async sendImage(name: string, body: Uint8Array, options: SendOptions = {}): Promise<Queued> {
-    const image = decodeImageBody(body);
-    if (image.bytes.length > MAX_IMAGE_BYTES) {
-      throw new LegionError("bad_data", `The image is larger than ${MAX_IMAGE_BYTES} bytes`);
-    }
-    const contact = this.signal.contact(name);
-    const payload = this.#payload(PayloadType.image, body, options);
-    await this.write(() => this.queuePayload(contact, payload, "message"));
-    this.onQueued(contact.id);
-    return {
-      id: toHex(payload.id),
-      to: contact.name,
-      ttlSeconds: payload.ttlSeconds,
-      burn: payload.burn,
-      expiresAt: new Date(this.now() + payload.ttlSeconds * 1000).toISOString(),
-    };
-  }
-
-  /** One image message (sent or received) by id or prefix, for `legion save`. */
-  async image(idHex: string): Promise<{ record: MessageRecord; body: Uint8Array }> {
-    const missing = `No message ${idHex}`;
-    const message = await this.write(() => {
-      const id = resolveIdPrefix(this.store.db, idHex, { table: "messages", missing });
-      return getMessage(this.store.db, this.store.sealer, id);
-    });
-    if (!message) throw new LegionError("no_input", missing);
-    if (message.type !== PayloadType.image) {
-      throw new LegionError("usage", `Message ${idHex} is not an image`, {
-        hint: "`legion save` writes out image messages",
-      });
-    }
-    return { record: this.record(message), body: message.body };
   }
 
   /**
@@ -275,7 +253,10 @@ export class Messenger {
       });
       for (const message of messages) {
         if (message.direction !== "in") continue;
-        if (message.burn) push(burnedBy, message.contactId, message.id);
+        // A burn-after-reading attachment burns once saved (`save`), not when listed.
+        if (message.burn && !ATTACHMENT_KINDS.has(message.type)) {
+          push(burnedBy, message.contactId, message.id);
+        } else if (message.burn) continue;
         else if ((options.markRead || options.receipts) && message.readAt === null) {
           markRead(this.store.db, message.id, this.now());
           if (options.receipts) push(readBy, message.contactId, message.id);
@@ -291,6 +272,21 @@ export class Messenger {
     if (burnedBy.size > 0) await this.checkpoint();
     for (const id of new Set([...burnedBy.keys(), ...readBy.keys()])) this.onQueued(id);
     return records;
+  }
+
+  /**
+   * Burns a received burn-after-reading attachment once `save` has written it out: deleted here
+   * (its chunks with it) and its sender told to delete theirs.
+   */
+  async burnSaved(id: Uint8Array): Promise<void> {
+    const message = getMessage(this.store.db, this.store.sealer, id);
+    if (!message || !message.burn || message.direction !== "in") return;
+    await this.write(async () => {
+      deleteMessages(this.store.db, [id], message.contactId);
+      await this.#queueReceipt(message.contactId, ReceiptKind.burned, [id]);
+    });
+    await this.checkpoint();
+    this.onQueued(message.contactId);
   }
 
   /**
@@ -353,6 +349,8 @@ export class Messenger {
         if (item.kind === "message") setMessageState(this.store.db, item.id, "expired");
       }
       expireGroupOutbox(this.store.db, now);
+      // A `send --file` that died mid-file leaves a preparing transfer behind.
+      dropStalePreparing(this.store.db, now - STALE_UPLOAD_MS);
       for (const { id, direction } of sweepExpired(this.store.db, now)) {
         events.push({ type: "expired", id: toHex(id), direction });
       }
@@ -385,13 +383,14 @@ export class Messenger {
   }
 
   record(message: StoredMessage): MessageRecord {
+    const attachment = ATTACHMENT_KINDS.has(message.type) ? this.#attachment(message) : undefined;
     return {
       id: toHex(message.id),
       contact: this.signal.contactById(message.contactId)?.name ?? `#${message.contactId}`,
       direction: message.direction,
       kind: payloadTypeName(message.type),
-      text: message.type === PayloadType.image ? "" : new TextDecoder().decode(message.body),
-      ...(message.type === PayloadType.image ? { image: imageInfo(message.body) } : {}),
+      text: attachment ? "" : new TextDecoder().decode(message.body),
+      ...(attachment ? { attachment } : {}),
       state: message.state,
       burn: message.burn,
       createdAt: new Date(message.createdAt).toISOString(),
@@ -419,6 +418,25 @@ export class Messenger {
         encodeReceipt(kind, ids.slice(i, i + 4096)),
       );
     }
+  }
+
+  /** What the inbox shows of an attachment: never its key. */
+  #attachment(message: StoredMessage): AttachmentRecord {
+    const d = decodeDescriptor(message.body);
+    d.key.fill(0);
+    const t = getTransfer(this.store.db, message.id);
+    return {
+      kind: d.kind,
+      name: d.name,
+      size: d.size,
+      mime: d.mime,
+      sha256: toHex(d.sha256),
+      ...(d.kind === "voice" ? { durationMs: d.durationMs } : {}),
+      ...(d.kind === "image" ? { width: d.width, height: d.height } : {}),
+      state: t?.state ?? "gone",
+      chunks: t?.chunks ?? 0,
+      have: t?.have ?? 0,
+    };
   }
 
   #payload(type: PayloadType, body: Uint8Array, options: SendOptions): Payload {

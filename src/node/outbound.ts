@@ -14,10 +14,29 @@
  */
 import type { Transport } from "../transport/transport.ts";
 import type { FramedStream } from "../transport/framed_stream.ts";
-import { AckStatus, decodeDelivery, encodeDelivery } from "../protocol/delivery.ts";
+import {
+  AckStatus,
+  chunkAckBody,
+  decodeDelivery,
+  encodeDelivery,
+  MAX_CHUNKS_PER_FRAME,
+  TransferStatus,
+} from "../protocol/delivery.ts";
+import type { Contact } from "../store/contacts.ts";
+import {
+  contactsWithTransfers,
+  dropChunks,
+  getTransfer,
+  readChunks,
+  setTransfer,
+  type Transfer,
+  transfersToSend,
+} from "../store/transfers.ts";
+import { ProgressGate } from "./progress.ts";
 import { verifyAck } from "../protocol/ack.ts";
 import {
   contactsWithDueItems,
+  isQueued,
   itemsFor,
   recordFailure,
   removeFromOutbox,
@@ -40,7 +59,18 @@ export const ACK_TIMEOUT_MS = 60_000;
 /** Contacts delivered to at once. */
 export const DELIVERY_CONCURRENCY = 8;
 
+/** `chunks` frames in flight on one stream before waiting for the first `have`. */
+export const FRAME_WINDOW = 4;
+
+const progress = new ProgressGate();
+
 export class Deliverer {
+  /** What this deliverer sent (tests and benchmarks count re-sent chunks with it). */
+  readonly stats = { chunksSent: 0 };
+  /** Chunks put on the wire per transfer (hex id), over every attempt of this deliverer. */
+  readonly #sentBy = new Map<string, number>();
+  /** Contacts whose transfers failed: attempts and when to try again (in memory; a restart retries). */
+  readonly #transferBackoff = new Map<number, { attempts: number; at: number }>();
   readonly #inFlight = new Map<number, Promise<boolean>>();
   readonly #again = new Set<number>();
   readonly #stop = new AbortController();
@@ -58,8 +88,14 @@ export class Deliverer {
   async deliverDue(options: { ignoreBackoff?: boolean } = {}): Promise<void> {
     const { db } = this.messenger.store;
     const now = this.messenger.now();
+    const contacts = new Set([
+      ...contactsWithDueItems(db, now, options.ignoreBackoff),
+      ...contactsWithTransfers(db).filter((id) =>
+        options.ignoreBackoff || (this.#transferBackoff.get(id)?.at ?? 0) <= now
+      ),
+    ]);
     const due: Array<() => Promise<boolean>> = [
-      ...contactsWithDueItems(db, now, options.ignoreBackoff).map((id) => () => this.deliverTo(id)),
+      ...[...contacts].map((id) => () => this.deliverTo(id)),
       ...peersWithDueItems(db, now, options.ignoreBackoff).map((tag) => () =>
         this.peers.deliverTo(tag)
       ),
@@ -101,6 +137,92 @@ export class Deliverer {
   async idle(): Promise<void> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight.values()]);
     await this.peers.idle();
+  }
+
+  /**
+   * Sends a transfer's chunks from the peer's high-water mark (asked first), FRAME_WINDOW frames in
+   * flight, each answered by a signed `have` once committed; ends when the peer reports the file
+   * complete (our chunks are then dropped), corrupt or unknown (the message is marked failed).
+   */
+  async #sendChunks(stream: FramedStream, contact: Contact, transfer: Transfer): Promise<void> {
+    const { messenger } = this;
+    const { db } = messenger.store;
+    const { id } = transfer;
+    const idHex = toHex(id);
+    const receiveHave = async () => {
+      const reply = decodeDelivery(await stream.receive({ timeoutMs: ACK_TIMEOUT_MS }));
+      if (reply.kind !== "have" || toHex(reply.id) !== idHex) {
+        throw new Error("unexpected reply from the peer");
+      }
+      const fields = { id, status: 0 as const, ciphertext: chunkAckBody(reply.status, reply.have) };
+      if (!(await verifyAck(contact.ed25519, fields, reply.signature))) {
+        throw new Error("the peer's have is not signed by the contact");
+      }
+      return reply;
+    };
+    await stream.send(encodeDelivery({ kind: "query", id }));
+    let reply = await receiveHave();
+    let next = reply.have;
+    const expected: number[] = [];
+    let resync = false;
+    while (reply.status === TransferStatus.receiving) {
+      while (expected.length < FRAME_WINDOW && next < transfer.chunks && !resync) {
+        const chunks = readChunks(
+          db,
+          id,
+          next,
+          Math.min(MAX_CHUNKS_PER_FRAME, transfer.chunks - next),
+        );
+        if (chunks.length === 0) throw new Error("the file's chunks are gone");
+        await stream.send(encodeDelivery({ kind: "chunks", id, first: next, chunks }));
+        this.stats.chunksSent += chunks.length;
+        this.#sentBy.set(idHex, (this.#sentBy.get(idHex) ?? 0) + chunks.length);
+        next += chunks.length;
+        expected.push(next);
+      }
+      if (expected.length === 0) {
+        if (!resync) throw new Error("the peer has every chunk but does not report the file");
+        resync = false;
+        next = reply.have;
+        continue;
+      }
+      reply = await receiveHave();
+      if (reply.have !== expected.shift()) resync = true;
+      if (progress.due(idHex, messenger.now()) || reply.status !== TransferStatus.receiving) {
+        messenger.emit({
+          type: "progress",
+          id: idHex,
+          direction: "out",
+          peer: contact.name,
+          chunks: reply.have,
+          total: transfer.chunks,
+          sent: this.#sentBy.get(idHex) ?? 0,
+        });
+      }
+      if (resync && expected.length === 0) {
+        resync = false;
+        next = reply.have;
+      }
+    }
+    // Drain the replies still in flight before the stream is used for anything else.
+    progress.forget(idHex);
+    const done = reply.status === TransferStatus.complete;
+    await messenger.write(() => {
+      dropChunks(db, id);
+      setTransfer(db, id, { state: "done", have: done ? transfer.chunks : reply.have });
+      setMessageState(db, id, done ? "delivered" : "failed");
+    });
+    messenger.emit(
+      done ? { type: "delivered", id: idHex, to: contact.name } : {
+        type: "failed",
+        id: idHex,
+        to: contact.name,
+        reason: reply.status === TransferStatus.corrupt
+          ? "the peer refused it (it did not verify, or an image did not decode)"
+          : "the peer no longer has the file's message",
+      },
+    );
+    for (let i = expected.length; i > 0; i--) await receiveHave().catch(() => {});
   }
 
   async #deliver(contactId: number): Promise<boolean> {
@@ -165,6 +287,10 @@ export class Deliverer {
               removeFromOutbox(messenger.store.db, item.id);
               if (item.kind !== "message") return undefined;
               const delivered = ack.status !== AckStatus.rejected;
+              // An attachment is delivered once its chunks are; its descriptor only counts as sent.
+              if (delivered && getTransfer(messenger.store.db, item.id)?.state === "sending") {
+                return undefined;
+              }
               setMessageState(messenger.store.db, item.id, delivered ? "delivered" : "failed");
               return delivered ? { type: "delivered", id: toHex(item.id), to: contact.name } : {
                 type: "failed",
@@ -177,11 +303,28 @@ export class Deliverer {
           }
           if (later) throw new Error("the peer asked us to retry later");
         }
+        for (const transfer of transfersToSend(messenger.store.db, contactId)) {
+          // Its descriptor goes first: chunks of a transfer the peer has not heard of are refused.
+          if (isQueued(messenger.store.db, transfer.id)) continue;
+          stop.throwIfAborted();
+          stream ??= await abortable(
+            this.transport.dial(contact.onion, { signal: stop }),
+            stop,
+            (late) => late.destroy(),
+          );
+          await this.#sendChunks(stream, contact, transfer);
+        }
       } while (this.#again.has(contactId));
+      this.#transferBackoff.delete(contactId);
       return true;
     } catch (err) {
       if (stop.aborted) return false;
       const error = (err as Error).message;
+      const attempts = (this.#transferBackoff.get(contactId)?.attempts ?? 0) + 1;
+      this.#transferBackoff.set(contactId, {
+        attempts,
+        at: messenger.now() + backoffDelay(attempts, messenger.random()),
+      });
       if (storeErrorOf(err)) messenger.emit(failureEvent(err, `delivering to ${contact.name}`));
       try {
         const attempts = await messenger.write(() =>

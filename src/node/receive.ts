@@ -31,8 +31,6 @@ import {
   TTL_MAX_SECONDS,
 } from "../protocol/payload.ts";
 import { isPayloadError } from "../protocol/payload_error.ts";
-import { resanitizeImageBody } from "../media/image_body.ts";
-import { isMediaError } from "../media/media_error.ts";
 import { decodeIds, decodeReceipt, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
 import {
   deleteMessages,
@@ -52,6 +50,72 @@ import type { NodeEvent } from "./events.ts";
 import type { Messenger } from "./messenger.ts";
 import { DEFAULT_INBOUND_LIMITS, InboundGate, type InboundLimits } from "./inbound_limits.ts";
 import { handleGroupEnvelope, HandlerLater, receiveGroupEnvelope } from "./group_receive.ts";
+import { ATTACHMENT_KINDS } from "../protocol/payload.ts";
+import { chunkCount, decodeDescriptor } from "../protocol/file_descriptor.ts";
+import { createTransfer, incomingBytes } from "../store/transfers.ts";
+import { chunkAckBody, type DeliveryMessage } from "../protocol/delivery.ts";
+import { acceptChunks } from "./attachments.ts";
+import { RECEIVE_MAX_IMAGE_BYTES } from "./image_receive.ts";
+import { ProgressGate } from "./progress.ts";
+
+/**
+ * Answers a `chunks` or `query` with a signed `have` (after the chunks are committed); false when
+ * the stream broke or our storage failed (no answer: the sender resumes later).
+ */
+async function serveChunks(
+  messenger: Messenger,
+  stream: FramedStream,
+  contact: Contact,
+  message: Extract<DeliveryMessage, { kind: "chunks" | "query" }>,
+  signAck: AckSigner,
+): Promise<boolean> {
+  let result;
+  try {
+    result = await acceptChunks(
+      messenger,
+      contact.id,
+      message.id,
+      message.kind === "chunks" ? message.first : undefined,
+      message.kind === "chunks" ? message.chunks : [],
+    );
+  } catch (err) {
+    messenger.emit(failureEvent(err, `receiving a file from ${contact.name}`));
+    return false;
+  }
+  const id = toHex(message.id);
+  if (result.finished) {
+    progress.forget(id);
+    messenger.emit({
+      type: "file",
+      id,
+      from: contact.name,
+      state: result.finished,
+    });
+  } else if (message.kind === "chunks" && progress.due(id, messenger.now())) {
+    messenger.emit({
+      type: "progress",
+      id,
+      direction: "in",
+      peer: contact.name,
+      chunks: result.have,
+      total: result.total,
+    });
+  }
+  const { status, have } = result;
+  const signature = await signAck({
+    id: message.id,
+    status: 0,
+    ciphertext: chunkAckBody(status, have),
+  });
+  try {
+    await stream.send(encodeDelivery({ kind: "have", id: message.id, status, have, signature }));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const progress = new ProgressGate();
 
 /** How long an inbound stream may stay silent between messages. */
 export const INBOUND_IDLE_MS = 120_000;
@@ -99,14 +163,20 @@ export async function serveInbound(
     } catch {
       return;
     }
-    const allowed = gate.take(bucket);
     let message;
     try {
       message = decodeDelivery(frame);
     } catch {
       return;
     }
-    if (message.kind === "ack") return;
+    if (message.kind === "chunks" || message.kind === "query") {
+      // Chunks take no rate token: they only continue a transfer this node accepted (and sized).
+      // A group peer has no 1:1 transfers: anything but `deliver_group` from it ends the stream.
+      if (!contact || !await serveChunks(messenger, stream, contact, message, signAck)) return;
+      continue;
+    }
+    if (message.kind !== "deliver" && message.kind !== "deliver_group") return;
+    const allowed = gate.take(bucket);
     const ciphertext = message.kind === "deliver" ? message.ciphertext : message.envelope;
     const ack = async (status: AckStatus) => {
       const signature = await signAck({ id: message.id, status, ciphertext });
@@ -181,7 +251,11 @@ export async function receive(
   contact: Contact,
   id: Uint8Array,
   ciphertext: Uint8Array,
-  options: { limits?: Pick<InboundLimits, "maxMessages" | "maxBytes"> } = {},
+  options: {
+    limits?:
+      & Pick<InboundLimits, "maxMessages" | "maxBytes">
+      & Partial<Pick<InboundLimits, "maxFileBytes" | "maxAttachmentBytes">>;
+  } = {},
 ): Promise<ReceiveResult> {
   const limits = options.limits ?? DEFAULT_INBOUND_LIMITS;
   const events: NodeEvent[] = [];
@@ -213,21 +287,26 @@ export async function receive(
         return AckStatus.stored;
       }
       if (toHex(payload.id) !== toHex(id)) throw new Rejected();
-      if (payload.type === PayloadType.image) {
-        // Sanitised again here, whatever the sender's software did: a modified sender can neither
-        // smuggle metadata in nor hand our viewer anything but a fresh JPEG/WebP/PNG.
-        try {
-          payload = { ...payload, body: await resanitizeImageBody(payload.body) };
-        } catch (err) {
-          if (!isMediaError(err)) throw err;
-          throw new Rejected();
-        }
-      }
       if (STORED_TYPES.includes(payload.type)) {
         const usage = inboundUsage(db, contact.id);
         if (usage.messages + 1 > limits.maxMessages) throw new OverQuota("messages");
         // Usage counts sealed bytes; the new body is counted unsealed (≈41 bytes short).
         if (usage.bytes + payload.body.length > limits.maxBytes) throw new OverQuota("bytes");
+      }
+      const attachment = ATTACHMENT_KINDS.has(payload.type)
+        ? decodeDescriptor(payload.body)
+        : undefined;
+      if (attachment) {
+        attachment.key.fill(0);
+        if (attachment.size > (limits.maxFileBytes ?? DEFAULT_INBOUND_LIMITS.maxFileBytes)) {
+          throw new Rejected();
+        }
+        // An image is decoded whole once it has arrived (image_receive.ts): capped like the sender's.
+        if (attachment.kind === "image" && attachment.size > RECEIVE_MAX_IMAGE_BYTES) {
+          throw new Rejected();
+        }
+        const cap = limits.maxAttachmentBytes ?? DEFAULT_INBOUND_LIMITS.maxAttachmentBytes;
+        if (incomingBytes(db, contact.id) + attachment.size > cap) throw new OverQuota("bytes");
       }
       const now = messenger.now();
       markSeen(db, contact.id, id, now + payload.ttlSeconds * 1000);
@@ -329,6 +408,21 @@ async function apply(
         direction: "in",
         state: "received",
       }, messenger.now());
+      const attachment = ATTACHMENT_KINDS.has(payload.type)
+        ? decodeDescriptor(payload.body)
+        : undefined;
+      if (attachment) {
+        attachment.key.fill(0);
+        createTransfer(db, {
+          id: payload.id,
+          contactId: contact.id,
+          direction: "in",
+          size: attachment.size,
+          chunks: chunkCount(attachment.size),
+          state: "receiving",
+          createdAt: messenger.now(),
+        });
+      }
       const message = {
         type: "message",
         id: toHex(payload.id),
@@ -341,6 +435,16 @@ async function apply(
           ...message,
           burn: false,
           text: payload.type === PayloadType.text ? new TextDecoder().decode(payload.body) : "",
+          ...(attachment
+            ? {
+              attachment: {
+                kind: attachment.kind,
+                name: attachment.name,
+                size: attachment.size,
+                mime: attachment.mime,
+              },
+            }
+            : {}),
         },
       );
       return;

@@ -15,7 +15,13 @@ import type { AgentClient } from "./agent_client.ts";
 import type { Deliverer } from "./outbound.ts";
 import type { TransportFactory } from "./node.ts";
 import type { NodeContext } from "./node_context.ts";
-import type { Queued, SendParams } from "./service_map.ts";
+import type {
+  Queued,
+  SendParams,
+  ServiceName,
+  ServiceParams,
+  ServiceResult,
+} from "./service_map.ts";
 
 /** Pause between delivery attempts while waiting (a dial to an offline onion takes seconds). */
 export const WAIT_RETRY_MS = 5_000;
@@ -25,8 +31,16 @@ export type WaitOutcome =
   /** Tor did not come up, or the last attempt to reach the peer failed with `error`. */
   | { id: string; state: "unreachable"; cause: "tor" | "peer"; error: string };
 
+/** Runs a service where the wait runs (the node's agent, or this process's host). */
+export type ServiceCaller = <N extends ServiceName>(
+  name: N,
+  params: ServiceParams<N>,
+) => Promise<ServiceResult<N>>;
+
 export interface WaitRequest {
   params: SendParams;
+  /** Queues something else than `params`' text (an attachment); returns what was queued. */
+  queue?: (call: ServiceCaller) => Promise<Queued>;
   waitMs: number;
   tor: TorOptions;
   onQueued: (queued: Queued) => void;
@@ -62,7 +76,9 @@ async function waitThroughNode(
     }
   });
   await agent.subscribe();
-  const queued = await agent.call("send", request.params);
+  const queued = request.queue
+    ? await request.queue((name, params) => agent.call(name, params))
+    : await agent.call("send", request.params);
   request.onQueued(queued);
   let lastError: string | undefined;
   let retryAt: number | undefined;
@@ -94,7 +110,9 @@ async function waitLocally(
   deadline: number,
 ): Promise<WaitOutcome> {
   const host = await localHost(ctx);
-  const queued = await runService(host, "send", request.params);
+  const queued = request.queue
+    ? await request.queue((name, params) => runService(host, name, params))
+    : await runService(host, "send", request.params);
   request.onQueued(queued);
   const { messenger } = host;
   const contactId = host.signal.contact(queued.to).id;

@@ -36,13 +36,47 @@ export interface MessageRecord {
   direction: "in" | "out";
   kind: string;
   text: string;
-  /** For an image message: its header (the image itself via `message.image`). */
-  image?: { format: string; width: number; height: number; size: number };
   state: string;
   burn: boolean;
   createdAt: string;
   expiresAt: string;
   readAt: string | null;
+  /** Present for files, images and voice clips (their `text` is empty). */
+  attachment?: AttachmentRecord;
+}
+
+/** An attachment as the inbox shows it. */
+export interface AttachmentRecord {
+  kind: "file" | "image" | "voice";
+  /** The sender's name for it (untrusted: `save` makes its own safe name). */
+  name: string;
+  size: number;
+  mime: string;
+  sha256: string;
+  durationMs?: number;
+  /** Images: the pixel size of the sanitised image (0 × 0 when unknown). */
+  width?: number;
+  height?: number;
+  /** preparing · sending · done (out); receiving · complete · corrupt (in); gone */
+  state: string;
+  chunks: number;
+  have: number;
+}
+
+/** `file.begin`'s params: the attachment to stream in with `file.append`. */
+export interface FileBeginParams {
+  to: string;
+  kind: "file" | "image" | "voice";
+  name: string;
+  mime: string;
+  durationMs?: number;
+  /** Images: the sanitised image's pixel size. */
+  width?: number;
+  height?: number;
+  size?: number;
+  maxBytes?: number;
+  ttlSeconds?: number;
+  burn?: boolean;
 }
 
 /** An outbox item as `queue list` shows it. */
@@ -74,14 +108,6 @@ export interface InboxParams {
 export interface SendParams {
   to: string;
   text: string;
-  ttlSeconds?: number;
-  burn?: boolean;
-}
-
-export interface SendImageParams {
-  to: string;
-  /** An image body (src/media/image_body.ts), base64; the image already sanitised. */
-  image: string;
   ttlSeconds?: number;
   burn?: boolean;
 }
@@ -191,9 +217,22 @@ export interface ServiceMap {
   "contacts.remove": { params: { name: string }; result: ContactSummary };
   "contacts.verify": { params: { name: string; mark?: boolean }; result: ContactWithSafetyNumber };
   "send": { params: SendParams; result: Queued };
-  "send.image": { params: SendImageParams; result: Queued };
-  "message.image": { params: { id: string }; result: MessageRecord & { body: string } };
   "inbox": { params: InboxParams; result: MessageRecord[] };
+  /** Streams an attachment in: begin, append (base64 slices), finish (queues it) or abort. */
+  "file.begin": { params: FileBeginParams; result: { handle: string } };
+  "file.append": { params: { handle: string; data: string }; result: { size: number } };
+  "file.finish": {
+    params: { handle: string };
+    result: Queued & { size: number; sha256: string };
+  };
+  "file.abort": { params: { handle: string }; result: Record<never, never> };
+  /** Decrypts an attachment for `save`: open, then read (base64) until `done`. */
+  "file.open": {
+    params: { id: string };
+    result: { handle: string; id: string; attachment: AttachmentRecord };
+  };
+  "file.read": { params: { handle: string }; result: { data: string; done: boolean } };
+  "file.close": { params: { handle: string }; result: Record<never, never> };
   "queue.list": { params: Record<never, never>; result: QueueItem[] };
   "queue.cancel": { params: { id: string }; result: { id: string; state: "cancelled" } };
   "queue.flush": { params: { timeoutMs?: number }; result: QueueRunSummary };

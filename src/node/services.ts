@@ -24,6 +24,8 @@ import type {
 } from "./service_map.ts";
 import { LegionError } from "../errors.ts";
 import type { GroupHub } from "./group_hub.ts";
+import { resolveIdPrefix } from "../store/id_prefix.ts";
+import { getMessage } from "../store/messages.ts";
 
 export interface ServiceHost {
   signal: SignalContext;
@@ -119,16 +121,39 @@ export const SERVICES: ServiceTable = {
     return { ...contactSummary(contact), safetyNumber: host.signal.safetyNumber(contact) };
   },
   "send": (host, p) => host.messenger.sendText(p.to, p.text, p),
-  "send.image": (host, p) => {
-    const body = fromBase64(p.image);
-    if (!body) throw new LegionError("bad_data", "The image is not base64");
-    return host.messenger.sendImage(p.to, body, p);
-  },
-  "message.image": async (host, p) => {
-    const { record, body } = await host.messenger.image(p.id);
-    return { ...record, body: toBase64(body) };
-  },
   "inbox": (host, p) => host.messenger.inbox(p),
+  "file.begin": async (host, p) => ({ handle: await host.messenger.uploads.begin(p) }),
+  "file.append": async (host, p) => {
+    const data = fromBase64(p.data);
+    if (!data) throw new LegionError("usage", "file.append: data is not base64");
+    return { size: await host.messenger.uploads.append(p.handle, data) };
+  },
+  "file.finish": (host, p) => host.messenger.uploads.finish(p.handle),
+  "file.abort": async (host, p) => {
+    await host.messenger.uploads.abort(p.handle);
+    return {};
+  },
+  "file.open": async (host, p) => {
+    const id = resolveIdPrefix(host.messenger.store.db, p.id, {
+      table: "messages",
+      missing: `No attachment ${p.id}`,
+      hint: "see `legion inbox`",
+    });
+    const message = getMessage(host.messenger.store.db, host.messenger.store.sealer, id);
+    const attachment = message && host.messenger.record(message).attachment;
+    if (!attachment) throw new LegionError("no_input", `Message ${p.id} is not an attachment`);
+    const { handle } = await host.messenger.downloads.open(id);
+    return { handle, id: toHex(id), attachment };
+  },
+  "file.read": async (host, p) => {
+    const { data, done, id } = await host.messenger.downloads.read(p.handle);
+    if (done) await host.messenger.burnSaved(id);
+    return { data: toBase64(data), done };
+  },
+  "file.close": (host, p) => {
+    host.messenger.downloads.close(p.handle);
+    return {};
+  },
   "queue.list": (host) => host.messenger.queueList(),
   "queue.cancel": (host, p) => host.messenger.cancel(p.id),
   "queue.flush": (host, p) =>

@@ -11,7 +11,8 @@ export type DeliveryErrorReason =
   | "empty_ciphertext"
   | "too_large"
   | "bad_ack_length"
-  | "unknown_ack_status";
+  | "unknown_ack_status"
+  | "bad_chunks";
 
 export class DeliveryError extends ReasonError<DeliveryErrorReason> {
   override readonly name = "DeliveryError";

@@ -18,6 +18,7 @@
  * payloads are checked here too (control.ts), for the same reason.
  */
 import { decodeIds, decodeReceipt } from "./control.ts";
+import { type AttachmentKind, decodeDescriptor } from "./file_descriptor.ts";
 import { isControlError } from "./control_error.ts";
 import { ID_BYTES } from "./message_id.ts";
 import { MAX_CONTENT } from "./padding.ts";
@@ -53,6 +54,21 @@ export const STORED_TYPES: readonly PayloadType[] = [
   PayloadType.image,
   PayloadType.voice,
 ];
+/** The attachment kind of each attachment payload type (its body is a file descriptor). */
+export const ATTACHMENT_KINDS: ReadonlyMap<PayloadType, AttachmentKind> = new Map([
+  [PayloadType.file, "file"],
+  [PayloadType.image, "image"],
+  [PayloadType.voice, "voice"],
+]);
+
+/** The payload type that carries an attachment of `kind`. */
+export function attachmentType(kind: AttachmentKind): PayloadType {
+  return kind === "file"
+    ? PayloadType.file
+    : kind === "image"
+    ? PayloadType.image
+    : PayloadType.voice;
+}
 const TYPE_NAMES = new Map(Object.entries(PayloadType).map(([name, value]) => [value, name]));
 
 /** TTL policy, applied on send and again on receive. */
@@ -102,7 +118,7 @@ export function encodePayload(payload: Payload): Uint8Array {
  *
  * @throws {PayloadError} `truncated`, `too_large`, `unsupported_version`, `unknown_type`,
  *   `unknown_flags`, `bad_created_at` (outside 2020–2200) or `bad_body` (a receipt or burn body
- *   that control.ts refuses)
+ *   that control.ts refuses, or an attachment descriptor that file_descriptor.ts refuses)
  */
 export function decodePayload(bytes: Uint8Array): Payload {
   if (bytes.length < HEADER_BYTES) fail("truncated", "truncated header");
@@ -123,6 +139,10 @@ export function decodePayload(bytes: Uint8Array): Payload {
   try {
     if (type === PayloadType.receipt) decodeReceipt(body);
     if (type === PayloadType.burn) decodeIds(body);
+    const kind = ATTACHMENT_KINDS.get(type);
+    if (kind !== undefined && decodeDescriptor(body).kind !== kind) {
+      fail("bad_body", `${payloadTypeName(type)} body: its descriptor is of another kind`);
+    }
   } catch (err) {
     if (!isControlError(err)) throw err;
     fail("bad_body", `${payloadTypeName(type)} body: ${err.reason}`);

@@ -99,6 +99,30 @@ export function insertMessage(
 }
 
 /** Records an incoming id; returns false when it was already seen from this contact. */
+/**
+ * Replaces a stored message's body, sealed under the same binding (id, contact, direction, type,
+ * burn); false when the message is gone. Used when a received image is replaced by its re-encoded
+ * copy (its descriptor then names the new key, size and SHA-256).
+ */
+export function replaceMessageBody(
+  db: Database,
+  sealer: Sealer,
+  id: Uint8Array,
+  body: Uint8Array,
+): boolean {
+  const row = db.prepare("SELECT * FROM messages WHERE id = ?").get(id) as Row | undefined;
+  if (!row) return false;
+  const at = bodyAt({
+    id,
+    contactId: Number(row.contact_id),
+    direction: row.direction,
+    type: Number(row.type) as PayloadType,
+    burn: Number(row.burn) === 1,
+  });
+  db.prepare("UPDATE messages SET body_sealed = ? WHERE id = ?").run(sealer.seal(at, body), id);
+  return true;
+}
+
 export function markSeen(
   db: Database,
   contactId: number,

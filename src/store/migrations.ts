@@ -291,4 +291,43 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 10,
+    name: "file transfers and their chunks",
+    // Attachments (protocol/file_descriptor.ts). The chunks live here, in SQLite, rather than in
+    // files under the home: a chunk's insert and the high-water mark the receiver reports commit in
+    // one transaction (no chunk file can be half-written or orphaned by a crash between the two),
+    // secure_delete zeroes the pages of burnt or expired chunks like any message's, `panic`'s wipe
+    // already empties every table, and the home's layout and guard need no new entry. Chunks stay
+    // secretstream ciphertext; their key sits only in the descriptor, which is the message body,
+    // sealed under the vault key. A transfer follows its message: deleting the message (burn, TTL,
+    // contact removal) deletes the transfer, and that its chunks.
+    sql: `
+      CREATE TABLE transfers (
+        id BLOB PRIMARY KEY,
+        contact_id INTEGER NOT NULL,
+        direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+        size INTEGER NOT NULL,
+        chunks INTEGER NOT NULL,
+        have INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX transfers_by_contact ON transfers (contact_id, direction, state);
+      CREATE TABLE file_chunks (
+        transfer_id BLOB NOT NULL,
+        idx INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (transfer_id, idx)
+      ) STRICT;
+      CREATE TRIGGER transfers_follow_messages AFTER DELETE ON messages
+      BEGIN
+        DELETE FROM transfers WHERE id = OLD.id;
+      END;
+      CREATE TRIGGER chunks_follow_transfers AFTER DELETE ON transfers
+      BEGIN
+        DELETE FROM file_chunks WHERE transfer_id = OLD.id;
+      END;
+    `,
+  },
 ];

@@ -124,6 +124,11 @@ export function recordFailure(
   return most;
 }
 
+/** Whether an item is still queued. */
+export function isQueued(db: Database, id: Uint8Array): boolean {
+  return db.prepare("SELECT 1 FROM outbox WHERE id = ?").get(id) !== undefined;
+}
+
 /** Removes an item; returns whether it was there. */
 export function removeFromOutbox(db: Database, id: Uint8Array): boolean {
   return Number(db.prepare("DELETE FROM outbox WHERE id = ?").run(id).changes) > 0;

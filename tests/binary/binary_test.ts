@@ -75,7 +75,7 @@ Deno.test("dist/legion runs --version, init, whoami, card export, auth id and li
   assertMatch(listen.stderr, /^legion: error: Cannot reach the Tor control port/m);
 });
 
-Deno.test("dist/legion sanitises and sends an image (sharp + libvips embedded), saves it, and proves and verifies group membership from an empty directory", async () => {
+Deno.test("dist/legion sanitises and sends an image (sharp + libvips embedded) and a file, saves them, and proves and verifies group membership from an empty directory", async () => {
   const built = join(root, "dist", "legion");
   // The first test builds it; build here too when run alone.
   if (!await Deno.stat(built).then(() => true, () => false)) {
@@ -135,11 +135,28 @@ Deno.test("dist/legion sanitises and sends an image (sharp + libvips embedded), 
   assertEquals(sent.code, 0, sent.stderr);
   const queued = JSON.parse(sent.stdout.trim().split("\n").at(-1)!);
   const inbox = await exec(binary, ["--home", homes.alice, "inbox", "--all"], dir.path);
-  assertMatch(inbox.stdout, /\[image 32x64, \d+ KiB\]/);
+  assertMatch(inbox.stdout, /\[image 32x64\] photo\.jpg \(\d+ bytes, image\/jpeg\)/);
   await Deno.mkdir(join(dir.path, "saved"));
   const saved = await exec(binary, ["--home", homes.alice, "save", queued.id, "saved"], dir.path);
   assertEquals(saved.code, 0, saved.stderr);
   assertEquals((await sharp(await Deno.readFile(saved.stdout.trim())).metadata()).exif, undefined);
+  // A small file: sealed in secretstream chunks (libsodium's wasm from the binary), saved back.
+  const data = Uint8Array.from({ length: 200_000 }, (_, i) => (i * 31) % 251);
+  await Deno.writeFile(join(dir.path, "data.bin"), data);
+  const file = await exec(
+    binary,
+    ["--home", homes.alice, "--json", "send", "bob", "--file", "data.bin"],
+    dir.path,
+  );
+  assertEquals(file.code, 0, file.stderr);
+  const fileId = JSON.parse(file.stdout.trim().split("\n").at(-1)!).id as string;
+  const fileSaved = await exec(
+    binary,
+    ["--home", homes.alice, "save", fileId.slice(0, 8), "saved"],
+    dir.path,
+  );
+  assertEquals(fileSaved.code, 0, fileSaved.stderr);
+  assertEquals(await Deno.readFile(fileSaved.stdout.trim()), data);
 
   await Deno.writeTextFile(join(dir.path, "page.jpg"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
   const svg = await exec(binary, ["send", "bob", "--image", "page.jpg", "--dry-run"], dir.path);

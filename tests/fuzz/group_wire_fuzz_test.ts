@@ -9,7 +9,8 @@ import {
   isGroupDecodeError,
   ProposalOp,
 } from "../../src/protocol/group_wire.ts";
-import { PayloadType } from "../../src/protocol/payload.ts";
+import { attachmentType, PayloadType } from "../../src/protocol/payload.ts";
+import { encodeDescriptor } from "../../src/protocol/file_descriptor.ts";
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "../../src/protocol/timestamp.ts";
 import { GroupSim } from "../support/group_sim.ts";
 import { attempt, bytes, fc, fuzz, mutate, mutations, sameBytes } from "./_fuzz.ts";
@@ -80,16 +81,39 @@ fuzz(
   }),
 );
 
+/** A text with any body, or an attachment whose body is a well-formed descriptor. */
+const typedBody = fc.oneof(
+  fc.record({ type: fc.constant(PayloadType.text), body: fc.uint8Array({ maxLength: 300 }) }),
+  fc.record({
+    kind: fc.constantFrom("file" as const, "image" as const, "voice" as const),
+    size: fc.integer({ min: 0, max: 2 ** 40 }),
+    name: fc.string({ maxLength: 40 }).map((n) => n.replace(/\p{Cc}/gu, "_")),
+  }).map(({ kind, size, name }) => ({
+    type: attachmentType(kind),
+    body: encodeDescriptor({
+      kind,
+      key: new Uint8Array(32).fill(1),
+      header: new Uint8Array(24).fill(2),
+      size,
+      sha256: new Uint8Array(32).fill(3),
+      durationMs: kind === "voice" ? 1_000 : 0,
+      width: kind === "image" ? 4 : 0,
+      height: kind === "image" ? 3 : 0,
+      mime: "application/octet-stream",
+      name,
+    }),
+  })),
+);
+
 const post = fc.record({
   author: key,
   payload: fc.record({
-    type: fc.constantFrom(PayloadType.text, PayloadType.file, PayloadType.image, PayloadType.voice),
+    typed: typedBody,
     id: fc.uint8Array({ minLength: 16, maxLength: 16 }),
     createdAt: fc.integer({ min: MIN_TIMESTAMP_MS, max: MAX_TIMESTAMP_MS - 1 }),
     ttlSeconds: fc.integer({ min: 60, max: 30 * 86_400 }),
     burn: fc.boolean(),
-    body: fc.uint8Array({ maxLength: 300 }),
-  }),
+  }).map(({ typed, ...rest }) => ({ ...rest, ...typed })),
 });
 
 fuzz(

@@ -1,6 +1,7 @@
 /** Fuzzing of the end-to-end payload (src/protocol/payload.ts). */
 import { assertEquals } from "../support/assert.ts";
 import {
+  attachmentType,
   clampTtl,
   decodePayload,
   encodePayload,
@@ -8,6 +9,7 @@ import {
   type Payload,
   PayloadType,
 } from "../../src/protocol/payload.ts";
+import { encodeDescriptor, type FileDescriptor } from "../../src/protocol/file_descriptor.ts";
 import { isPayloadError } from "../../src/protocol/payload_error.ts";
 import { encodeIds, encodeReceipt, ReceiptKind } from "../../src/protocol/control.ts";
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "../../src/protocol/timestamp.ts";
@@ -17,18 +19,33 @@ const id = fc.uint8Array({ minLength: 16, maxLength: 16 });
 const idList = fc.array(id, { minLength: 1, maxLength: 8 });
 const createdAt = fc.integer({ min: MIN_TIMESTAMP_MS, max: MAX_TIMESTAMP_MS - 1 });
 
+/** A descriptor any honest sender could produce. */
+const descriptor: fc.Arbitrary<FileDescriptor> = fc.record({
+  kind: fc.constantFrom("file" as const, "image" as const, "voice" as const),
+  key: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+  header: fc.uint8Array({ minLength: 24, maxLength: 24 }),
+  size: fc.integer({ min: 0, max: 2 ** 40 }),
+  sha256: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+  durationMs: fc.integer({ min: 0, max: 0xffffffff }),
+  width: fc.integer({ min: 0, max: 0xffffffff }),
+  height: fc.integer({ min: 1, max: 0xffffffff }),
+  mime: fc.constantFrom("application/octet-stream", "audio/ogg", "image/jpeg", "text/plain"),
+  // deno-lint-ignore no-control-regex
+  name: fc.string({ maxLength: 60 }).map((n) => n.replace(/[\u0000-\u001f\u007f-\u009f]/g, "_")),
+}).map((d) => ({
+  ...d,
+  durationMs: d.kind === "voice" ? d.durationMs : 0,
+  width: d.kind === "image" ? d.width : 0,
+  height: d.kind === "image" && d.width > 0 ? d.height : 0,
+}));
+
 /** A payload any honest sender could produce: control types carry well-formed id lists. */
 const payload: fc.Arbitrary<Payload> = fc.oneof(
   fc.record({
-    type: fc.constantFrom(
-      PayloadType.text,
-      PayloadType.file,
-      PayloadType.image,
-      PayloadType.voice,
-      PayloadType.group,
-    ),
+    type: fc.constantFrom(PayloadType.text, PayloadType.group),
     body: fc.uint8Array({ maxLength: 300 }),
   }),
+  descriptor.map((d) => ({ type: attachmentType(d.kind), body: encodeDescriptor(d) })),
   fc.record({
     type: fc.constant(PayloadType.receipt),
     body: fc.tuple(fc.constantFrom(ReceiptKind.read, ReceiptKind.burned), idList)

@@ -69,6 +69,7 @@ Deno.test("contacts commands and card formats", async (t) => {
       DROP TABLE group_outbox; DROP TABLE group_envelopes; DROP TABLE group_peers;
       DROP TABLE group_key_packages; DROP TABLE group_seen; DROP TABLE group_posts;
       DROP TABLE group_held; DROP TABLE group_commits; DROP TABLE groups;
+      DROP TRIGGER transfers_follow_messages; DROP TABLE file_chunks; DROP TABLE transfers;
       PRAGMA user_version = 2;
     `);
     db.close();

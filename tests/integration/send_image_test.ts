@@ -1,8 +1,9 @@
 /**
  * `legion send --image` through the real CLI: what was stripped is printed, `--dry-run` writes the
- * clean copy without sending, anything but a raster image is exit 65, an image too large for one
- * message is exit 65 with a hint, `inbox` shows `[image WxH, N KiB]` and `save` writes it out
- * under a safe name, never over an existing file.
+ * clean copy without sending, anything but a raster image is exit 65; the clean image goes as an
+ * attachment of kind image (the file path, so a large one is fine; over `--max-size` it is 65 with
+ * a hint), `inbox` shows `[image WxH] NAME (…)` and `save` writes it out under a safe name, never
+ * over an existing file.
  */
 import sharp from "sharp";
 import { assert, assertEquals, assertMatch } from "../support/assert.ts";
@@ -79,7 +80,7 @@ Deno.test("send --image refuses SVG, HTML, PDF and truncated images with exit 65
   }
 });
 
-Deno.test("send --image queues an image message; inbox shows it and save writes it out safely", async () => {
+Deno.test("send --image queues an image attachment; inbox shows it and save writes it out safely", async () => {
   await using dir = await tempDir();
   const { alice } = await withContact(dir.path);
   const photo = join(dir.path, "photo.jpg");
@@ -93,7 +94,11 @@ Deno.test("send --image queues an image message; inbox shows it and save writes 
   assertEquals(inbox.code, 0, inbox.stderr);
   assertMatch(
     inbox.stdout,
-    new RegExp(`${queued.id.slice(0, 8)} → bob .*\\[image 32x64, \\d+ KiB\\]`),
+    new RegExp(
+      `${
+        queued.id.slice(0, 8)
+      } → bob .*\\[image 32x64\\] photo\\.jpg \\(\\d+ bytes, image/jpeg\\) sending`,
+    ),
   );
 
   const out = join(dir.path, "out");
@@ -101,7 +106,7 @@ Deno.test("send --image queues an image message; inbox shows it and save writes 
   const saved = await runLegion(["--home", alice, "save", queued.id.slice(0, 8), out]);
   assertEquals(saved.code, 0, saved.stderr);
   const path = saved.stdout.trim();
-  assertEquals(path, join(await Deno.realPath(out), `bob-${queued.id.slice(0, 8)}.jpg`));
+  assertEquals(path, join(await Deno.realPath(out), "photo.jpg"));
   assertEquals((await sharp(await Deno.readFile(path)).metadata()).format, "jpeg");
   const twice = await runLegion(["--home", alice, "save", queued.id.slice(0, 8), out]);
   assertEquals(twice.code, 78, twice.stderr);
@@ -119,16 +124,32 @@ Deno.test("send --image queues an image message; inbox shows it and save writes 
       noise: { type: "gaussian", mean: 128, sigma: 60 },
     },
   }).png().toFile(big);
-  const tooBig = await runLegion([
-    "--home",
-    alice,
-    "send",
-    "bob",
-    "--image",
-    big,
-    "--format",
-    "png",
-  ]);
+  const send = (...extra: string[]) =>
+    runLegion([
+      "--home",
+      alice,
+      "--json",
+      "send",
+      "bob",
+      "--image",
+      big,
+      "--format",
+      "png",
+      ...extra,
+    ]);
+  const tooBig = await send("--max-size", "1M");
   assertEquals(tooBig.code, 65, tooBig.stderr);
   assertMatch(tooBig.stderr, /hint: pass --max-side/);
+  // Larger than one message (≈1 MiB) is fine: images are chunked like any file.
+  const large = await send();
+  assertEquals(large.code, 0, large.stderr);
+  const bigId = JSON.parse(large.stdout.trim().split("\n").at(-1)!).id as string;
+  const listed = await runLegion(["--home", alice, "--json", "inbox", "--all"]);
+  const record = listed.stdout.trim().split("\n").map((l) => JSON.parse(l)).find((r) =>
+    r.id === bigId
+  );
+  assertEquals([record.attachment.width, record.attachment.height], [1200, 1200]);
+  assert(record.attachment.size > 1024 * 1024, `${record.attachment.size}`);
+  const mixed = await runLegion(["--home", alice, "send", "bob", "--image", big, "--file", big]);
+  assertEquals(mixed.code, 2, mixed.stderr);
 });

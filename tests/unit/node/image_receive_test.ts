@@ -1,111 +1,113 @@
 /**
- * Image messages over real SQLite and libsignal: the receiver sanitises the image again before
- * storing (a modified sender's metadata does not survive) and rejects what does not decode.
+ * Images over the file path, memory transport (real SQLite, libsignal, libsodium, sharp): the
+ * receiver sanitises a completed image again and keeps only its clean copy (a modified sender's
+ * metadata does not survive, the photo arrives upright), and refuses what does not decode — the
+ * transfer is `corrupt`, nothing of it is kept, and the sender's message is `failed`.
  */
 import sharp from "sharp";
-import { assertEquals } from "../../support/assert.ts";
-import { MemoryNetwork } from "../../../src/transport/memory_transport.ts";
-import { messagingNode } from "../../support/messaging.ts";
-import { introduce, T0 } from "../../support/signal.ts";
+import { assert, assertEquals } from "../../support/assert.ts";
+import { eventsOf, messagingPair } from "../../support/messaging.ts";
 import { tempDir } from "../../support/cli.ts";
-import { itemsFor } from "../../../src/store/outbox.ts";
-import { receive } from "../../../src/node/receive.ts";
-import { AckStatus } from "../../../src/protocol/delivery.ts";
-import { decodeImageBody, encodeImageBody } from "../../../src/media/image_body.ts";
-import { leakyJpeg } from "../../support/image_fixture.ts";
+import { fromHex } from "../../../src/crypto/hex.ts";
+import type { Messenger } from "../../../src/node/messenger.ts";
+import { getMessage } from "../../../src/store/messages.ts";
+import { getTransfer } from "../../../src/store/transfers.ts";
+import { FIXTURE_HEIGHT, FIXTURE_WIDTH, leakyJpeg } from "../../support/image_fixture.ts";
 
-async function pair(dir: string) {
-  const network = new MemoryNetwork();
-  const clock = { now: T0 };
-  const alice = await messagingNode(network, dir, "alice", clock);
-  const bob = await messagingNode(network, dir, "bob", clock);
-  await introduce(alice.node, bob.node);
-  return { clock, alice, bob, aliceAtBob: bob.node.signal.contact("alice") };
+/** A modified sender: queues `bytes` as an image without sanitising them. */
+async function sendRawImage(messenger: Messenger, bytes: Uint8Array, mime = "image/jpeg") {
+  const handle = await messenger.uploads.begin({
+    to: "bob",
+    kind: "image",
+    name: "photo.jpg",
+    mime,
+    size: bytes.length,
+    width: 1,
+    height: 1,
+  });
+  await messenger.uploads.append(handle, bytes);
+  return await messenger.uploads.finish(handle);
 }
 
-/** Alice's node queues `image` as-is (a modified sender that skipped sanitising); Bob receives. */
-async function deliver(dir: string, image: Uint8Array, format: "jpeg" | "png" = "jpeg") {
-  const { clock, alice, bob, aliceAtBob } = await pair(dir);
-  const body = encodeImageBody({ format, width: 1, height: 1, bytes: image });
-  const queued = await alice.messenger.sendImage("bob", body);
-  const bobId = alice.node.signal.contact("bob").id;
-  const [item] = itemsFor(alice.node.db, alice.node.sealer, bobId, clock.now);
-  const result = await receive(bob.messenger, aliceAtBob, item.id, item.ciphertext);
-  return { queued, result, bob };
+async function saved(messenger: Messenger, id: Uint8Array): Promise<Uint8Array> {
+  const { handle } = await messenger.downloads.open(id);
+  const parts: Uint8Array[] = [];
+  for (;;) {
+    const { data, done } = await messenger.downloads.read(handle);
+    parts.push(data);
+    if (done) break;
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
 }
 
-Deno.test("receive() re-sanitises an image a modified sender left full of metadata", async () => {
+Deno.test("an image a modified sender left full of metadata arrives clean and upright", async () => {
   await using dir = await tempDir();
-  const { bytes } = await leakyJpeg();
-  const { queued, result, bob } = await deliver(dir.path, bytes);
-  assertEquals(result.status, AckStatus.stored);
-  const [record] = await bob.messenger.inbox();
-  assertEquals([record.kind, record.text, record.image?.width, record.image?.height], [
-    "image",
-    "",
-    32,
-    64,
-  ]);
-  const stored = decodeImageBody((await bob.messenger.image(queued.id.slice(0, 8))).body);
-  assertEquals([stored.format, stored.width, stored.height], ["jpeg", 32, 64]);
-  const meta = await sharp(stored.bytes).metadata();
-  assertEquals([meta.exif, meta.xmp, meta.icc, meta.iptc], [
-    undefined,
-    undefined,
-    undefined,
-    undefined,
-  ]);
-  assertEquals(record.id, queued.id);
+  const { alice, bob, bobId } = await messagingPair(dir.path);
+  const listener = await bob.listen();
+  try {
+    const { bytes } = await leakyJpeg();
+    const before = await sharp(bytes).metadata();
+    assert(before.exif !== undefined && before.xmp !== undefined, "the fixture leaks");
+    const sent = await sendRawImage(alice.messenger, bytes);
+    assert(await alice.deliverer.deliverTo(bobId));
+    const id = fromHex(sent.id);
+    assertEquals(getMessage(alice.node.db, alice.node.sealer, id)!.state, "delivered");
+    assertEquals(eventsOf(bob, "file").map((e) => [e.id, e.state]), [[sent.id, "complete"]]);
+    const [record] = await bob.messenger.inbox();
+    const a = record.attachment!;
+    assertEquals([record.kind, a.state, a.mime], ["image", "complete", "image/jpeg"]);
+    // The receiver measured its own copy: upright, 32 × 64 (the sender claimed 1 × 1).
+    assertEquals([a.width, a.height], [FIXTURE_HEIGHT, FIXTURE_WIDTH]);
+    const out = await saved(bob.messenger, id);
+    assertEquals(a.size, out.length);
+    assert(a.sha256 !== sent.sha256, "the stored copy is the re-encoded one");
+    const meta = await sharp(out).metadata();
+    assertEquals([meta.format, meta.width, meta.height], ["jpeg", FIXTURE_HEIGHT, FIXTURE_WIDTH]);
+    assertEquals([meta.exif, meta.xmp, meta.icc, meta.iptc, meta.orientation], [
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    // Upright: the fixture's left (red) half is on top once rotated.
+    const { data } = await sharp(out).raw().toBuffer({ resolveWithObject: true });
+    assert(data[0] > 200 && data[2] < 60, `top-left pixel is red: ${data.subarray(0, 3)}`);
+  } finally {
+    await listener.close();
+  }
 });
 
-Deno.test("receive() rejects an image message that is SVG, HTML or a truncated JPEG", async () => {
+Deno.test("a non-image sent as kind image is refused by the receiver; the sender is told", async () => {
   const { bytes } = await leakyJpeg();
-  const bad = [
-    new TextEncoder().encode(`<svg xmlns="http://www.w3.org/2000/svg"/>`),
-    new TextEncoder().encode("<html><script>alert(1)</script></html>"),
-    bytes.subarray(0, bytes.length - 300),
+  const bad: Array<[string, Uint8Array]> = [
+    ["svg", new TextEncoder().encode(`<svg xmlns="http://www.w3.org/2000/svg"/>`)],
+    ["html", new TextEncoder().encode("<html><script>alert(1)</script></html>")],
+    ["truncated", bytes.subarray(0, bytes.length - 300)],
   ];
-  for (const image of bad) {
+  for (const [what, image] of bad) {
     await using dir = await tempDir();
-    const { result, bob } = await deliver(dir.path, image);
-    assertEquals(
-      result.status,
-      AckStatus.rejected,
-      new TextDecoder().decode(image.subarray(0, 20)),
-    );
-    assertEquals(await bob.messenger.inbox(), []);
+    const { alice, bob, bobId } = await messagingPair(dir.path);
+    const listener = await bob.listen();
+    try {
+      const sent = await sendRawImage(alice.messenger, image);
+      await alice.deliverer.deliverTo(bobId);
+      const id = fromHex(sent.id);
+      assertEquals(getTransfer(bob.node.db, id)?.state, "corrupt", what);
+      assertEquals(
+        Number(
+          (bob.node.db.prepare("SELECT count(*) AS n FROM file_chunks").get() as { n: number }).n,
+        ),
+        0,
+        `${what}: nothing of it is kept`,
+      );
+      assertEquals(eventsOf(bob, "file").map((e) => e.state), ["corrupt"], what);
+      assertEquals(getMessage(alice.node.db, alice.node.sealer, id)!.state, "failed", what);
+      assertEquals(eventsOf(alice, "failed").map((e) => e.id), [sent.id], what);
+    } finally {
+      await listener.close();
+    }
   }
-});
-
-Deno.test("receive() rejects an image body with a malformed header", async () => {
-  await using dir = await tempDir();
-  const { clock, alice, bob, aliceAtBob } = await pair(dir.path);
-  const contact = alice.node.signal.contact("bob");
-  const { PayloadType } = await import("../../../src/protocol/payload.ts");
-  await alice.messenger.write(() =>
-    alice.messenger.queueControl(contact, PayloadType.image, new Uint8Array([9, 9, 9]))
-  );
-  const [item] = itemsFor(alice.node.db, alice.node.sealer, contact.id, clock.now);
-  const result = await receive(bob.messenger, aliceAtBob, item.id, item.ciphertext);
-  assertEquals(result.status, AckStatus.rejected);
-  assertEquals(await bob.messenger.inbox(), []);
-});
-
-Deno.test("receive() rejects an image over the receiver's pixel cap (the write lock stays short)", async () => {
-  await using dir = await tempDir();
-  // A small JPEG whose frame header (SOF0) claims 8000 × 6000 = 48 MP: under the sender's
-  // 100 MP limit, over the receiver's 40 MP.
-  const jpeg = new Uint8Array(
-    await sharp({ create: { width: 16, height: 16, channels: 3, background: "#000" } }).jpeg()
-      .toBuffer(),
-  );
-  let sof = 2;
-  while (!(jpeg[sof] === 0xff && jpeg[sof + 1] === 0xc0)) {
-    sof += 2 + (jpeg[sof + 2] << 8 | jpeg[sof + 3]);
-  }
-  new DataView(jpeg.buffer).setUint16(sof + 5, 6000);
-  new DataView(jpeg.buffer).setUint16(sof + 7, 8000);
-  const { result, bob } = await deliver(dir.path, jpeg);
-  assertEquals(result.status, AckStatus.rejected);
-  assertEquals(await bob.messenger.inbox(), []);
 });

@@ -72,7 +72,7 @@ Deno.test("decodeDelivery() names each malformed branch with its own reason", ()
   const ack = encodeDelivery({ kind: "ack", id, status: AckStatus.stored, signature });
   assertEquals(ack.length, 1 + 16 + 1 + 64);
   assertEquals(reason(ack.slice(0, 16)), "truncated");
-  assertEquals(reason(new Uint8Array([0x24, ...id, 0])), "unknown_kind");
+  assertEquals(reason(new Uint8Array([0x27, ...id, 0])), "unknown_kind");
   assertEquals(reason(new Uint8Array([0x21, ...id])), "empty_ciphertext");
   assertEquals(reason(new Uint8Array([0x23, ...id])), "empty_ciphertext");
   assertEquals(reason(new Uint8Array([...ack, 0])), "bad_ack_length");
@@ -116,4 +116,17 @@ Deno.test("deliver_group (0x23) carries an envelope under an id, capped like a d
   const over = new Uint8Array(fits.length + 1);
   over.set(fits);
   assertEquals(reason(over), "too_large");
+});
+
+Deno.test("file transfer kinds follow deliver_group: chunks 0x24, have 0x25, query 0x26", () => {
+  const chunk = new Uint8Array(17);
+  const chunks = encodeDelivery({ kind: "chunks", id, first: 3, chunks: [chunk] });
+  assertEquals(chunks[0], 0x24);
+  assertEquals(decodeDelivery(chunks), { kind: "chunks", id, first: 3, chunks: [chunk] });
+  const have = encodeDelivery({ kind: "have", id, status: 1, have: 9, signature });
+  assertEquals(have[0], 0x25);
+  assertEquals(decodeDelivery(have), { kind: "have", id, status: 1, have: 9, signature });
+  const query = encodeDelivery({ kind: "query", id });
+  assertEquals(query, new Uint8Array([0x26, ...id]));
+  assertEquals(decodeDelivery(query), { kind: "query", id });
 });

@@ -1,5 +1,6 @@
 import { assert, assertEquals, assertThrows } from "../../support/assert.ts";
 import {
+  attachmentType,
   clampTtl,
   decodePayload,
   encodePayload,
@@ -9,6 +10,7 @@ import {
   TTL_MAX_SECONDS,
   TTL_MIN_SECONDS,
 } from "../../../src/protocol/payload.ts";
+import { encodeDescriptor } from "../../../src/protocol/file_descriptor.ts";
 import { encodeIds, encodeReceipt, ReceiptKind } from "../../../src/protocol/control.ts";
 import { isPayloadError, type PayloadErrorReason } from "../../../src/protocol/payload_error.ts";
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "../../../src/protocol/timestamp.ts";
@@ -32,6 +34,23 @@ Deno.test("encodePayload()/decodePayload() round-trip every field", () => {
   const bodies = new Map<PayloadType, Uint8Array>([
     [PayloadType.receipt, encodeReceipt(ReceiptKind.read, [ids.slice(0, 16)])],
     [PayloadType.burn, ids],
+    ...(["file", "image", "voice"] as const).map((kind) =>
+      [
+        attachmentType(kind),
+        encodeDescriptor({
+          kind,
+          key: new Uint8Array(32).fill(1),
+          header: new Uint8Array(24).fill(2),
+          size: 70_000,
+          sha256: new Uint8Array(32).fill(3),
+          durationMs: kind === "voice" ? 4_200 : 0,
+          width: kind === "image" ? 640 : 0,
+          height: kind === "image" ? 480 : 0,
+          mime: "application/octet-stream",
+          name: "notes.txt",
+        }),
+      ] as const
+    ),
   ]);
   for (const burn of [false, true]) {
     for (const type of Object.values(PayloadType)) {
