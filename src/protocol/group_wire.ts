@@ -27,6 +27,7 @@
 import { GroupWireError, type GroupWireErrorReason } from "./group_wire_error.ts";
 import { decodePayload, encodePayload, type Payload, STORED_TYPES } from "./payload.ts";
 import { PayloadError } from "./payload_error.ts";
+import { concatBytes } from "../crypto/bytes.ts";
 
 export const GROUP_WIRE_VERSION = 1;
 export const GROUP_ID_BYTES = 16;
@@ -107,7 +108,7 @@ export function encodeGroupWire(message: GroupWire): Uint8Array {
       body = [u32(message.have, 0)];
       break;
   }
-  const out = concat([
+  const out = concatBytes([
     Uint8Array.of(GROUP_WIRE_VERSION, GroupWireKind[message.kind]),
     message.groupId,
     ...body,
@@ -187,7 +188,7 @@ export interface GroupPostPlain {
 export function encodeGroupPost(post: GroupPostPlain): Uint8Array {
   if (post.author.length !== KEY_BYTES) throw new RangeError("author key must be 32 bytes");
   if (!STORED_TYPES.includes(post.payload.type)) throw new RangeError("not a post type");
-  return concat([post.author, encodePayload(post.payload)]);
+  return concatBytes([post.author, encodePayload(post.payload)]);
 }
 
 /** @throws {GroupWireError} or {@link PayloadError} */
@@ -224,16 +225,6 @@ function u32(value: number, min: number): Uint8Array {
 
 function need(body: Uint8Array, length: number): void {
   if (body.length < length) fail("truncated", "truncated body");
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 function fail(reason: GroupWireErrorReason, message: string): never {

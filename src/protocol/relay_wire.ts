@@ -36,6 +36,7 @@
  * RelayWireError and nothing else.
  */
 import { RelayWireError } from "./relay_wire_error.ts";
+import { concatBytes } from "../crypto/bytes.ts";
 
 export const RELAY_WIRE_VERSION = 0x01;
 export const CHALLENGE_BYTES = 32;
@@ -114,7 +115,7 @@ export type SignedKind = "open" | "fetch" | "ack" | "close";
 
 export function encodeChallenge(nonce: Uint8Array): Uint8Array {
   exact(nonce, CHALLENGE_BYTES, "nonce");
-  return concat([header(KIND.challenge), nonce]);
+  return concatBytes([header(KIND.challenge), nonce]);
 }
 
 export function decodeChallenge(message: Uint8Array): Uint8Array {
@@ -130,7 +131,7 @@ export function unsignedRequest(
   switch (request.kind) {
     case "open":
       exact(request.ownerKey, KEY_BYTES, "ownerKey");
-      return concat([header(KIND.open), request.ownerKey]);
+      return concatBytes([header(KIND.open), request.ownerKey]);
     case "fetch":
       exact(request.fetchId, MAILBOX_ID_BYTES, "fetchId");
       if (
@@ -138,17 +139,17 @@ export function unsignedRequest(
       ) {
         throw new RangeError("maxItems must be 1..65535");
       }
-      return concat([header(KIND.fetch), request.fetchId, u16(request.maxItems)]);
+      return concatBytes([header(KIND.fetch), request.fetchId, u16(request.maxItems)]);
     case "ack": {
       exact(request.fetchId, MAILBOX_ID_BYTES, "fetchId");
       const n = request.itemIds.length;
       if (n < 1 || n > MAX_ACK_IDS) throw new RangeError(`ack carries 1..${MAX_ACK_IDS} ids`);
       for (const id of request.itemIds) exact(id, ITEM_ID_BYTES, "itemId");
-      return concat([header(KIND.ack), request.fetchId, u16(n), ...request.itemIds]);
+      return concatBytes([header(KIND.ack), request.fetchId, u16(n), ...request.itemIds]);
     }
     case "close":
       exact(request.fetchId, MAILBOX_ID_BYTES, "fetchId");
-      return concat([header(KIND.close), request.fetchId]);
+      return concatBytes([header(KIND.close), request.fetchId]);
   }
 }
 
@@ -160,7 +161,7 @@ export function authMessage(
 ): Uint8Array {
   exact(relayKey, KEY_BYTES, "relayKey");
   exact(challenge, CHALLENGE_BYTES, "challenge");
-  return concat([AUTH_DOMAIN, relayKey, challenge, unsigned]);
+  return concatBytes([AUTH_DOMAIN, relayKey, challenge, unsigned]);
 }
 
 export function encodeRequest(request: RelayRequest): Uint8Array {
@@ -169,7 +170,7 @@ export function encodeRequest(request: RelayRequest): Uint8Array {
       exact(request.depositId, MAILBOX_ID_BYTES, "depositId");
       exact(request.proof, PROOF_BYTES, "proof");
       if (request.envelope.length < 1) throw new RangeError("envelope must not be empty");
-      return concat([
+      return concatBytes([
         header(KIND.deposit),
         request.depositId,
         u32(request.epoch),
@@ -182,7 +183,7 @@ export function encodeRequest(request: RelayRequest): Uint8Array {
       return header(KIND.group);
     default:
       exact(request.signature, SIGNATURE_BYTES, "signature");
-      return concat([unsignedRequest(request), request.signature]);
+      return concatBytes([unsignedRequest(request), request.signature]);
   }
 }
 
@@ -237,8 +238,10 @@ export function decodeRequest(message: Uint8Array): RelayRequest {
 }
 
 export function encodeReply(reply: RelayReply): Uint8Array {
-  if (!reply.ok) return concat([header(KIND.reply), Uint8Array.of(refusalCode(reply.refusal))]);
-  return concat([header(KIND.reply), Uint8Array.of(0), reply.body]);
+  if (!reply.ok) {
+    return concatBytes([header(KIND.reply), Uint8Array.of(refusalCode(reply.refusal))]);
+  }
+  return concatBytes([header(KIND.reply), Uint8Array.of(0), reply.body]);
 }
 
 /** @throws RelayWireError */
@@ -256,7 +259,7 @@ export function decodeReply(message: Uint8Array): RelayReply {
 export function encodeOpened(fetchId: Uint8Array, depositId: Uint8Array): Uint8Array {
   exact(fetchId, MAILBOX_ID_BYTES, "fetchId");
   exact(depositId, MAILBOX_ID_BYTES, "depositId");
-  return concat([fetchId, depositId]);
+  return concatBytes([fetchId, depositId]);
 }
 
 /** @throws RelayWireError */
@@ -272,7 +275,7 @@ export function encodeFetched(items: readonly FetchedItem[]): Uint8Array {
     exact(item.itemId, ITEM_ID_BYTES, "itemId");
     parts.push(item.itemId, u32(item.envelope.length), item.envelope);
   }
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** Bytes one item adds to a FETCH reply. */
@@ -358,16 +361,6 @@ function u32(value: number): Uint8Array {
   }
   const out = new Uint8Array(4);
   new DataView(out.buffer).setUint32(0, value);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
   return out;
 }
 

@@ -189,12 +189,4 @@ export function chunk(data: Uint8Array, cuts: readonly number[]): Uint8Array[] {
 }
 
 /** Concatenates byte strings. */
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+export { concatBytes as concat } from "../../src/crypto/bytes.ts";

@@ -1,4 +1,5 @@
 /** Minimal Ogg/Opus and M4A/AAC containers built byte by byte, for the voice probe's tests. */
+import { concatBytes } from "../../src/crypto/bytes.ts";
 
 /** One Ogg page (RFC 3533 §6) with one packet; the CRC is left zero (the probe does not check it). */
 export function oggPage(packet: Uint8Array, granule: bigint, sequence: number): Uint8Array {
@@ -23,13 +24,7 @@ export function oggPage(packet: Uint8Array, granule: bigint, sequence: number): 
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 /** An Ogg/Opus stream: OpusHead (pre-skip 312), OpusTags, and audio pages ending at `samples`. */
