@@ -6,7 +6,7 @@
  * `handler` consumes received envelopes inside the delivery's write; its events are reported
  * only once that write commits.
  */
-import { GroupEngine } from "../group/group_engine.ts";
+import { GroupEngine, HEAL_DEFAULTS, type HealOptions } from "../group/group_engine.ts";
 import { GroupError, type GroupErrorReason } from "../group/group_error.ts";
 import { groupIdentityFromSeed } from "../group/mls_adapter.ts";
 import type { Effects, GroupEvent, GroupInfo, GroupPost } from "../group/group_types.ts";
@@ -197,6 +197,17 @@ export class GroupHub {
       expiresAt: new Date(sent.post.expiresAt).toISOString(),
       items,
     };
+  }
+
+  // --- keys heal ---
+
+  /** When keys heal: the owner's empty commit, a member's fresh leaf (docs/groups.md, "Healing"). */
+  healOptions: HealOptions = { ...HEAL_DEFAULTS };
+
+  /** Runs what is due for healing (the node calls it on start and with every sweep). */
+  async maintain(): Promise<string[]> {
+    const names = this.#names();
+    return await this.#apply(await this.engine.maintain(this.healOptions), names);
   }
 
   // --- reading ---
