@@ -660,11 +660,7 @@ export class GroupEngine {
       base = withLeafKey(base, fromHex(pending.key));
       ownUpdate = true;
     } else if (proposal !== undefined) {
-      const processed = await processUpdateProposal(base, proposal.mls);
-      if (!bytesEqual(processed.sender, proposal.from)) {
-        throw new GroupError("forged_author", "an update proposal not made by the member named");
-      }
-      base = processed.group;
+      base = await processUpdateProposal(base, proposal.mls, proposal.from);
     }
     const group = await processOwnerCommit(base, mls, fromHex(live.record.owner));
     const before = new Set(live.record.members);
@@ -842,11 +838,9 @@ export class GroupEngine {
   /** Commits a member's update proposal at once (a proposal is valid in its epoch only). */
   async #commitUpdate(live: Live, from: string, proposal: Uint8Array): Promise<Effects> {
     const groupId = live.record.groupId;
-    const processed = await processUpdateProposal(live.group, proposal);
-    if (toHex(processed.sender) !== from) {
-      throw new GroupError("forged_author", "an update proposal relayed for another member");
-    }
-    const result = await updateCommit(processed.group);
+    // Checked against its sender before anything is spent: a relayed proposal burns no keys.
+    const processed = await processUpdateProposal(live.group, proposal, fromHex(from));
+    const result = await updateCommit(processed);
     const seq = live.record.seq + 1;
     const record = { ...live.record, seq, lastCommitAt: this.#now() };
     const commit = encodeGroupWire({

@@ -337,13 +337,14 @@ export async function proposeUpdate(group: MlsGroup): Promise<UpdateProposal> {
 }
 
 /**
- * Processes another member's Update proposal (before the commit that carries it); returns the
- * Ed25519 key of the leaf that sent it. Anything but an Update from a member is refused.
+ * Processes `from`'s Update proposal (before the commit that carries it). Anything but an Update
+ * signed by `from`'s leaf is refused before anything is spent (`group` stays usable).
  */
 export async function processUpdateProposal(
   group: MlsGroup,
   bytes: Uint8Array,
-): Promise<{ group: MlsGroup; sender: Uint8Array }> {
+  from: Uint8Array,
+): Promise<MlsGroup> {
   refuseIfRemoved(group);
   const message = decodeWhole(bytes);
   if (message.wireformat !== "mls_private_message") throw malformed("not an encrypted proposal");
@@ -379,10 +380,13 @@ export async function processUpdateProposal(
     throw badCredential();
   }
   if (!bytesEqual(updated.signaturePublicKey, sender)) throw badCredential();
+  if (!bytesEqual(sender, from)) {
+    throw new GroupError("forged_author", "an update proposal not made by the member named");
+  }
   const { result } = await open(group, bytes, "proposal");
   if (result.kind !== "newState") throw malformed("not a proposal");
   spend(result.consumed);
-  return { group: new MlsGroup(result.newState), sender };
+  return new MlsGroup(result.newState);
 }
 
 /** The state with this member's leaf private key replaced (its own update being committed). */

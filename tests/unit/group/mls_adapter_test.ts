@@ -260,12 +260,16 @@ Deno.test("a member's update proposal, committed by the owner, gives it a fresh 
   const proposed = await proposeUpdate(b);
   b = proposed.group;
   // The owner processes it and commits it (by reference); C processes both; B swaps its key in.
-  const atOwner = await processUpdateProposal(a, proposed.proposal);
-  assertEquals(atOwner.sender, ids[1].publicKey);
-  const committed = await updateCommit(atOwner.group);
+  // Claimed for C, it is refused, and nothing is spent: the true claim still processes.
+  await assertReason(
+    () => processUpdateProposal(a, proposed.proposal, ids[2].publicKey),
+    "forged_author",
+  );
+  const atOwner = await processUpdateProposal(a, proposed.proposal, ids[1].publicKey);
+  const committed = await updateCommit(atOwner);
   a = committed.group;
-  const atC = await processUpdateProposal(c, proposed.proposal);
-  c = await processCommit(atC.group, committed.commit);
+  const atC = await processUpdateProposal(c, proposed.proposal, ids[1].publicKey);
+  c = await processCommit(atC, committed.commit);
   b = await processCommit(withLeafKey(b, proposed.leafPrivateKey), committed.commit);
   const after = leafKeyOf(a, ids[1].publicKey)!;
   assert(toHexString(after) !== toHexString(before), "B's leaf key changed");

@@ -10,6 +10,8 @@ import { toHex } from "../../../src/crypto/hex.ts";
 import { deserializeGroup, leafKeyOf } from "../../../src/group/mls_adapter.ts";
 import { loadGroups } from "../../../src/group/group_store.ts";
 import { decodeGroupWire } from "../../../src/protocol/group_wire.ts";
+import { receiveGroupEnvelope } from "../../../src/node/group_receive.ts";
+import { AckStatus } from "../../../src/protocol/delivery.ts";
 
 const DAY = 86_400_000;
 const key = (m: Member) => m.node.messenger.signal.ownEd25519;
@@ -56,6 +58,15 @@ Deno.test("a member's old leaf key is replaced through the owner's commit; every
   const start = net.sent.length;
   assertEquals((await bob.hub.maintain()).length, 1, "one proposal, to the owner");
   assertEquals(await bob.hub.maintain(), [], "once per epoch");
+  // Carol relaying Bob's proposal as her own is refused, and the owner commits nothing.
+  const proposal = net.sent[start];
+  const status = await receiveGroupEnvelope(
+    alice.node.messenger,
+    { publicKey: key(carol) },
+    proposal.bytes,
+  );
+  assertEquals([status, alice.hub.lastRefusal], [AckStatus.rejected, "forged_author"]);
+  assertEquals(net.epochs()[0], epoch);
   await net.pump();
   const wire = net.sent.slice(start).map((s) => decodeGroupWire(s.bytes));
   assertEquals(wire.map((w) => w.kind).slice(0, 3), ["proposal", "commit", "commit"]);
