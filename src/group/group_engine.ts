@@ -62,10 +62,13 @@ import {
   type MlsGroup,
   peekMessage,
   processOwnerCommit,
+  processUpdateProposal,
+  proposeUpdate,
   removeMembers,
   serializeGroup,
   serializeKeyPackage,
   updateCommit,
+  withLeafKey,
 } from "./mls_adapter.ts";
 
 export interface GroupEngineOptions {
@@ -75,6 +78,15 @@ export interface GroupEngineOptions {
   isContact: (ed25519: Uint8Array) => boolean;
   now?: () => number;
 }
+
+/** How often keys heal by default (docs/groups.md, "Healing"). */
+export const HEAL_DEFAULTS = {
+  /** The owner makes an empty commit when it has not committed for this long. */
+  ownerCommitMs: 86_400_000,
+  /** A member proposes a fresh leaf key when its own is older than this. */
+  memberUpdateMs: 7 * 86_400_000,
+} as const;
+export type HealOptions = { ownerCommitMs: number; memberUpdateMs: number };
 
 /** Unused key packages older than this are deleted by {@link GroupEngine.sweep}. */
 export const KEY_PACKAGE_MAX_AGE_MS = 30 * 86_400_000;
@@ -223,6 +235,7 @@ export class GroupEngine {
         members: [this.#me],
         acks: {},
         pendingAdds: keys,
+        lastCommitAt: this.#now(),
       };
       const own = await makeKeyPackage(this.#identity);
       const group = await createGroup(groupIdBytes, own, this.#allowedFor(groupId, record));
@@ -268,7 +281,7 @@ export class GroupEngine {
       const live = this.#owned(groupId);
       const result = await updateCommit(live.group);
       const seq = live.record.seq + 1;
-      const record = { ...live.record, seq };
+      const record = { ...live.record, seq, lastCommitAt: this.#now() };
       const commit = commitWire(groupId, seq, false, result.commit);
       await this.#store.write(() => {
         this.#writeGroup(live, record, result.group);
@@ -277,6 +290,67 @@ export class GroupEngine {
       this.#groups.set(groupId, { ...live, record, group: result.group });
       const outgoing = this.#others(record).map((m) => out(m, "commit", groupId, commit));
       return { events: [], outgoing };
+    });
+  }
+
+  /**
+   * A member: proposes a fresh leaf key to the owner, who commits it. Its private half waits
+   * (sealed in the group's record) for that commit; a proposal overtaken by another commit is void
+   * and made again on a later call.
+   */
+  requestUpdate(groupId: string): Promise<Effects> {
+    return this.#locked(async () => {
+      const live = this.#live(groupId);
+      if (live.record.owner === this.#me) {
+        throw new GroupError("not_owner", "the owner refreshes its keys with every commit");
+      }
+      const proposed = await proposeUpdate(live.group);
+      const record: GroupRecord = {
+        ...live.record,
+        pendingLeaf: { key: toHex(proposed.leafPrivateKey), epoch: String(live.group.epoch) },
+      };
+      proposed.leafPrivateKey.fill(0);
+      await this.#save(live, record, proposed.group);
+      const bytes = encodeGroupWire({
+        kind: "proposal",
+        groupId: fromHex(groupId),
+        op: ProposalOp.update,
+        mls: proposed.proposal,
+      });
+      return { events: [], outgoing: [out(live.record.owner, "proposal", groupId, bytes)] };
+    });
+  }
+
+  /**
+   * Keys heal (run it now and then, e.g. on the node's sweep): the owner makes an empty commit in
+   * each group where it has not committed for `ownerCommitMs`; a member whose leaf key is older
+   * than `memberUpdateMs` proposes a fresh one (once per epoch). Cheap when nothing is due.
+   */
+  maintain(options: HealOptions = HEAL_DEFAULTS): Promise<Effects> {
+    return this.#locked(async () => {
+      const effects: Effects = { events: [], outgoing: [] };
+      const now = this.#now();
+      for (const live of [...this.#groups.values()]) {
+        const { record } = live;
+        if (record.invited || record.members.length < 2) continue;
+        let due: Effects | undefined;
+        if (record.owner === this.#me) {
+          if (record.lastCommitAt === undefined) {
+            await this.#save(live, { ...record, lastCommitAt: now }, live.group);
+          } else if (now - record.lastCommitAt >= options.ownerCommitMs) {
+            due = await this.heal(record.groupId);
+          }
+        } else if (record.leafUpdatedAt === undefined) {
+          await this.#save(live, { ...record, leafUpdatedAt: now }, live.group);
+        } else if (
+          now - record.leafUpdatedAt >= options.memberUpdateMs &&
+          record.pendingLeaf?.epoch !== String(live.group.epoch)
+        ) {
+          due = await this.requestUpdate(record.groupId);
+        }
+        effects.outgoing.push(...(due?.outgoing ?? []));
+      }
+      return effects;
     });
   }
 
@@ -369,7 +443,12 @@ export class GroupEngine {
   accept(groupId: string): Promise<Effects> {
     return this.#locked(async () => {
       const invite = this.#invite(groupId);
-      const record: GroupRecord = { ...invite.record, invited: undefined, invitedAt: undefined };
+      const record: GroupRecord = {
+        ...invite.record,
+        invited: undefined,
+        invitedAt: undefined,
+        leafUpdatedAt: this.#now(),
+      };
       await this.#save(invite, record, invite.group);
       const drained = await this.#drain(this.#groups.get(groupId)!);
       return {
@@ -427,13 +506,16 @@ export class GroupEngine {
       case "welcome":
         return await this.#onWelcome(from, message);
       case "commit":
-        return await this.#onCommit(groupId, message.seq, message.dissolve, message.mls);
+        return await this.#onCommit(groupId, message);
       case "post":
         return await this.#onPost(groupId, message.mls);
       case "proposal": {
         const live = this.#owned(groupId);
         if (!live.record.members.includes(from) || from === this.#me) {
-          throw new GroupError("non_member", "a leave from a key not in the group");
+          throw new GroupError("non_member", "a proposal from a key not in the group");
+        }
+        if (message.op === ProposalOp.update) {
+          return stored(await this.#commitUpdate(live, from, message.mls));
         }
         return stored(await this.#remove(groupId, [from], false));
       }
@@ -524,10 +606,9 @@ export class GroupEngine {
 
   async #onCommit(
     groupId: string,
-    seq: number,
-    dissolve: boolean,
-    mls: Uint8Array,
+    message: GroupWire & { kind: "commit" },
   ): Promise<ReceiveResult> {
+    const { seq } = message;
     const live = this.#held(groupId);
     if (live.record.owner === this.#me) {
       throw new GroupError("not_owner", "a commit for a group this node owns");
@@ -545,7 +626,7 @@ export class GroupEngine {
             live.row,
             "commit",
             seq,
-            commitWire(groupId, seq, dissolve, mls),
+            encodeGroupWire(message),
             this.#now(),
           )
         );
@@ -554,7 +635,7 @@ export class GroupEngine {
       const outgoing = live.record.invited ? [] : [this.#commitRequest(live.record)];
       return { status: "later", events: [], outgoing };
     }
-    const effects = await this.#applyCommit(live, seq, dissolve, mls);
+    const effects = await this.#applyCommit(live, message);
     const after = this.#groups.get(groupId);
     if (after !== undefined) {
       const drained = await this.#drain(after);
@@ -564,14 +645,24 @@ export class GroupEngine {
     return stored(effects);
   }
 
-  async #applyCommit(
-    live: Live,
-    seq: number,
-    dissolve: boolean,
-    mls: Uint8Array,
-  ): Promise<Effects> {
+  async #applyCommit(live: Live, message: GroupWire & { kind: "commit" }): Promise<Effects> {
+    const { seq, dissolve, mls, proposal } = message;
     const groupId = live.record.groupId;
-    const group = await processOwnerCommit(live.group, mls, fromHex(live.record.owner));
+    // A member's update proposal the commit applies: processed first; this node's own is already
+    // in its state, and its new leaf key must be in place to follow the commit.
+    let base = live.group;
+    let ownUpdate = false;
+    if (proposal !== undefined && toHex(proposal.from) === this.#me) {
+      const pending = live.record.pendingLeaf;
+      if (pending === undefined) {
+        throw new GroupError("malformed", "an update this node did not propose");
+      }
+      base = withLeafKey(base, fromHex(pending.key));
+      ownUpdate = true;
+    } else if (proposal !== undefined) {
+      base = await processUpdateProposal(base, proposal.mls, proposal.from);
+    }
+    const group = await processOwnerCommit(base, mls, fromHex(live.record.owner));
     const before = new Set(live.record.members);
     if (group.removed) {
       await this.#store.write(() => db.deleteGroup(this.#store.db, live.row));
@@ -582,7 +673,10 @@ export class GroupEngine {
       };
     }
     const members = group.memberKeys().map(toHex);
-    const record = { ...live.record, seq, members };
+    const record: GroupRecord = { ...live.record, seq, members };
+    // A proposal is valid in its epoch only: once the epoch moves on, a pending one is void.
+    if (ownUpdate) record.leafUpdatedAt = this.#now();
+    delete record.pendingLeaf;
     await this.#save(live, record, group);
     const events: GroupEvent[] = [];
     for (const m of members) {
@@ -607,7 +701,7 @@ export class GroupEngine {
       if (held.position <= live.record.seq) continue;
       const message = decodeGroupWire(held.bytes) as GroupWire & { kind: "commit" };
       try {
-        const applied = await this.#applyCommit(live, message.seq, message.dissolve, message.mls);
+        const applied = await this.#applyCommit(live, message);
         effects.events.push(...applied.events);
         effects.outgoing = applied.outgoing; // the last ack is enough
       } catch (err) {
@@ -741,6 +835,33 @@ export class GroupEngine {
 
   // --- owner internals ---
 
+  /** Commits a member's update proposal at once (a proposal is valid in its epoch only). */
+  async #commitUpdate(live: Live, from: string, proposal: Uint8Array): Promise<Effects> {
+    const groupId = live.record.groupId;
+    // Checked against its sender before anything is spent: a relayed proposal burns no keys.
+    const processed = await processUpdateProposal(live.group, proposal, fromHex(from));
+    const result = await updateCommit(processed);
+    const seq = live.record.seq + 1;
+    const record = { ...live.record, seq, lastCommitAt: this.#now() };
+    const commit = encodeGroupWire({
+      kind: "commit",
+      groupId: fromHex(groupId),
+      seq,
+      dissolve: false,
+      mls: result.commit,
+      proposal: { from: fromHex(from), mls: proposal },
+    });
+    await this.#store.write(() => {
+      this.#writeGroup(live, record, result.group);
+      db.appendCommit(this.#store.db, this.#store.sealer, live.row, seq, commit);
+    });
+    this.#groups.set(groupId, { ...live, record, group: result.group });
+    return {
+      events: [],
+      outgoing: this.#others(record).map((m) => out(m, "commit", groupId, commit)),
+    };
+  }
+
   async #addKeyPackages(
     groupId: string,
     packages: Array<{ key: Uint8Array; keyPackage: Uint8Array }>,
@@ -769,6 +890,7 @@ export class GroupEngine {
       members: result.group.memberKeys().map(toHex),
       pendingAdds: live.record.pendingAdds.filter((k) => !keys.includes(k)),
       acks: { ...live.record.acks, ...Object.fromEntries(keys.map((k) => [k, seq])) },
+      lastCommitAt: this.#now(),
     };
     const commit = commitWire(groupId, seq, false, result.commit);
     const welcome = encodeGroupWire({
@@ -825,6 +947,7 @@ export class GroupEngine {
       members: result.group.memberKeys().map(toHex),
       pendingAdds,
       acks,
+      lastCommitAt: this.#now(),
     };
     const commit = commitWire(groupId, seq, dissolve, result.commit);
     await this.#store.write(() => {

@@ -30,6 +30,12 @@ export interface GroupRecord {
   /** An invitation not accepted yet: joined (to check the Welcome), not shown as a group. */
   invited?: boolean;
   invitedAt?: number;
+  /** Owner: when it last committed (an empty commit heals the keys after a quiet while). */
+  lastCommitAt?: number;
+  /** Member: when its own leaf key was last replaced (or it joined). */
+  leafUpdatedAt?: number;
+  /** Member: its update proposal awaiting the owner's commit — the new leaf's private key (hex). */
+  pendingLeaf?: { key: string; epoch: string };
 }
 
 export interface StoredGroup {

@@ -26,6 +26,7 @@ import {
   createApplicationMessage,
   createCommit,
   createGroup as mlsCreateGroup,
+  createProposal,
   type Credential,
   decodeGroupState,
   decodeMlsMessage,
@@ -52,6 +53,8 @@ import {
   zeroOutUint8Array,
 } from "ts-mls";
 import { unprotectPrivateMessage } from "ts-mls/messageProtection.js";
+import { encodeLeafNodeTBS, type LeafNodeUpdate } from "ts-mls/leafNode.js";
+import { signWithLabel } from "ts-mls/crypto/signature.js";
 import { sodium } from "../crypto/sodium.ts";
 import { GroupError } from "./group_error.ts";
 
@@ -278,6 +281,134 @@ export async function processCommit(group: MlsGroup, bytes: Uint8Array): Promise
   checkTree(result.newState, allowedOf(group));
   spend(result.consumed);
   return new MlsGroup(result.newState);
+}
+
+/** A member's own update proposal: a fresh leaf encryption key, for the owner to commit. */
+export interface UpdateProposal {
+  /** The state after proposing (it holds its own proposal until the owner's commit). */
+  readonly group: MlsGroup;
+  /** The MLS proposal (a private message) every member processes before the commit. */
+  readonly proposal: Uint8Array;
+  /** The new leaf's HPKE private key: held (sealed) until the commit that applies it. */
+  readonly leafPrivateKey: Uint8Array;
+}
+
+/**
+ * An MLS Update proposal for this member's own leaf (RFC 9420 §12.1.2): same identity and
+ * signature key, a fresh HPKE key pair. Only the owner commits it; the member swaps its leaf's
+ * private key in when that commit arrives ({@link withLeafKey}).
+ */
+export async function proposeUpdate(group: MlsGroup): Promise<UpdateProposal> {
+  refuseIfRemoved(group);
+  const cs = await cipherSuite();
+  const state = group.state;
+  const leafIndex = state.privatePath.leafIndex;
+  const node = state.ratchetTree[leafIndex * 2];
+  if (node?.nodeType !== "leaf") throw malformed("this member has no leaf");
+  const pair = await cs.hpke.generateKeyPair();
+  const hpkePublicKey = await cs.hpke.exportPublicKey(pair.publicKey);
+  const leafPrivateKey = await cs.hpke.exportPrivateKey(pair.privateKey);
+  const { signaturePublicKey, credential, capabilities, extensions } = node.leaf;
+  const unsigned = {
+    hpkePublicKey,
+    signaturePublicKey,
+    credential,
+    capabilities,
+    leafNodeSource: "update" as const,
+    extensions,
+  };
+  const tbs = encodeLeafNodeTBS({ ...unsigned, groupId: state.groupContext.groupId, leafIndex });
+  const signature = await signWithLabel(
+    state.signaturePrivateKey,
+    "LeafNodeTBS",
+    tbs,
+    cs.signature,
+  );
+  const leafNode: LeafNodeUpdate = { ...unsigned, signature };
+  const result = await translate(() =>
+    createProposal(state, false, { proposalType: "update", update: { leafNode } }, cs)
+  );
+  spend(result.consumed);
+  return {
+    group: new MlsGroup(result.newState),
+    proposal: encodeMlsMessage(result.message),
+    leafPrivateKey,
+  };
+}
+
+/**
+ * Processes `from`'s Update proposal (before the commit that carries it). Anything but an Update
+ * signed by `from`'s leaf is refused before anything is spent (`group` stays usable).
+ */
+export async function processUpdateProposal(
+  group: MlsGroup,
+  bytes: Uint8Array,
+  from: Uint8Array,
+): Promise<MlsGroup> {
+  refuseIfRemoved(group);
+  const message = decodeWhole(bytes);
+  if (message.wireformat !== "mls_private_message") throw malformed("not an encrypted proposal");
+  const pm = message.privateMessage;
+  if (!bytesEqual(pm.groupId, group.groupId)) throw malformed("a message for another group");
+  if (pm.contentType !== "proposal") throw malformed("not a proposal");
+  if (pm.epoch !== group.epoch) throw new GroupError("wrong_epoch", "a proposal of another epoch");
+  const cs = await cipherSuite();
+  const state = group.state;
+  const unprotected = await translate(() =>
+    unprotectPrivateMessage(
+      state.keySchedule.senderDataSecret,
+      pm,
+      state.secretTree,
+      state.ratchetTree,
+      state.groupContext,
+      state.clientConfig.keyRetentionConfig,
+      cs,
+    )
+  );
+  const content = unprotected.content.content;
+  if (
+    content.contentType !== "proposal" || content.proposal.proposalType !== "update" ||
+    content.sender.senderType !== "member"
+  ) {
+    throw malformed("not a member's update proposal");
+  }
+  const node = state.ratchetTree[content.sender.leafIndex * 2];
+  if (node?.nodeType !== "leaf") throw malformed("a proposal from an empty leaf");
+  const sender = Uint8Array.from(node.leaf.signaturePublicKey);
+  const updated = content.proposal.update.leafNode;
+  if (!bindingHolds(updated.credential, updated.signaturePublicKey, allowedOf(group))) {
+    throw badCredential();
+  }
+  if (!bytesEqual(updated.signaturePublicKey, sender)) throw badCredential();
+  if (!bytesEqual(sender, from)) {
+    throw new GroupError("forged_author", "an update proposal not made by the member named");
+  }
+  const { result } = await open(group, bytes, "proposal");
+  if (result.kind !== "newState") throw malformed("not a proposal");
+  spend(result.consumed);
+  return new MlsGroup(result.newState);
+}
+
+/** The state with this member's leaf private key replaced (its own update being committed). */
+export function withLeafKey(group: MlsGroup, leafPrivateKey: Uint8Array): MlsGroup {
+  const { privatePath } = group.state;
+  return new MlsGroup({
+    ...group.state,
+    privatePath: {
+      ...privatePath,
+      privateKeys: { ...privatePath.privateKeys, [privatePath.leafIndex * 2]: leafPrivateKey },
+    },
+  });
+}
+
+/** The HPKE public key of the leaf bound to `ed25519` (undefined when it has none). */
+export function leafKeyOf(group: MlsGroup, ed25519: Uint8Array): Uint8Array | undefined {
+  for (const node of group.state.ratchetTree) {
+    if (node?.nodeType === "leaf" && bytesEqual(node.leaf.signaturePublicKey, ed25519)) {
+      return Uint8Array.from(node.leaf.hpkePublicKey);
+    }
+  }
+  return undefined;
 }
 
 /** Encrypts one application message (a post) for every current member. */
@@ -519,7 +650,7 @@ async function commit(
 async function open(
   group: MlsGroup,
   bytes: Uint8Array,
-  expect: "commit" | "post",
+  expect: "commit" | "post" | "proposal",
   callback?: IncomingMessageCallback,
 ): Promise<{ result: ProcessMessageResult; epoch: bigint }> {
   refuseIfRemoved(group);
@@ -535,6 +666,7 @@ async function open(
     throw new GroupError("wrong_epoch", "a commit from a former epoch");
   }
   if (expect === "post" && pm.contentType !== "application") throw malformed("not a post");
+  if (expect === "proposal" && pm.contentType !== "proposal") throw malformed("not a proposal");
   const cs = await cipherSuite();
   const result = await translate(() =>
     processPrivateMessage(group.state, pm, emptyPskIndex, cs, callback)

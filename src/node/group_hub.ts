@@ -3,10 +3,11 @@
  * messenger, opened with the node's store and identity. What the engine asks to send goes to the
  * queue (`enqueueGroupEnvelope`), its events become node events, and after every call the group
  * peer registry (the hello's admission of members who are not contacts) follows the rosters.
- * `handler` consumes received envelopes inside the delivery's write.
+ * `handler` consumes received envelopes inside the delivery's write; its events are reported
+ * only once that write commits.
  */
-import { GroupEngine } from "../group/group_engine.ts";
-import { GroupError } from "../group/group_error.ts";
+import { GroupEngine, HEAL_DEFAULTS, type HealOptions } from "../group/group_engine.ts";
+import { GroupError, type GroupErrorReason } from "../group/group_error.ts";
 import { groupIdentityFromSeed } from "../group/mls_adapter.ts";
 import type { Effects, GroupEvent, GroupInfo, GroupPost } from "../group/group_types.ts";
 import { loadIdentity } from "../store/identity_store.ts";
@@ -57,6 +58,7 @@ export class GroupHub {
   readonly engine: GroupEngine;
   readonly #messenger: Messenger;
   readonly #me: string;
+  #lastRefusal: GroupErrorReason | undefined;
 
   private constructor(messenger: Messenger, engine: GroupEngine) {
     this.#messenger = messenger;
@@ -78,11 +80,20 @@ export class GroupHub {
     return new GroupHub(messenger, engine);
   }
 
+  /** Why the last envelope received was refused (undefined when it was not). */
+  get lastRefusal(): GroupErrorReason | undefined {
+    return this.#lastRefusal;
+  }
+
   /** Received envelopes: the engine's verdict (`later` = held by the engine: acked `stored`). */
   readonly handler: GroupEnvelopeHandler = async (from, bytes) => {
+    // The delivery's write may still roll back (a `later`, a failure after this handler): the
+    // engine's memory must then not stay ahead of the disk.
+    this.#messenger.store.afterCommit(() => {}, () => this.engine.reload());
     try {
       const names = this.#names();
       const result = await this.engine.receive(from.publicKey, bytes);
+      this.#lastRefusal = result.error?.reason;
       await this.#apply(result, names);
       return result.status === "later" ? "stored" : result.status;
     } catch (err) {
@@ -188,6 +199,17 @@ export class GroupHub {
     };
   }
 
+  // --- keys heal ---
+
+  /** When keys heal: the owner's empty commit, a member's fresh leaf (docs/groups.md, "Healing"). */
+  healOptions: HealOptions = { ...HEAL_DEFAULTS };
+
+  /** Runs what is due for healing (the node calls it on start and with every sweep). */
+  async maintain(): Promise<string[]> {
+    const names = this.#names();
+    return await this.#apply(await this.engine.maintain(this.healOptions), names);
+  }
+
   // --- reading ---
 
   list(): GroupSummary[] {
@@ -286,7 +308,11 @@ export class GroupHub {
       items.push((await this.#messenger.enqueueGroupEnvelope(o.to, o.bytes)).id);
     }
     for (const [groupId, roster] of rosters) await this.#setPeers(groupId, roster);
-    for (const event of effects.events) this.#messenger.emit(this.#event(event, names));
+    // Reported once the delivery's write commits: one rolled back and retried reports nothing twice.
+    const events = effects.events.map((event) => this.#event(event, names));
+    this.#messenger.store.afterCommit(() => {
+      for (const event of events) this.#messenger.emit(event);
+    });
     return items;
   }
 

@@ -26,7 +26,12 @@ import {
   type OutboxKind,
   removeFromOutbox,
 } from "../store/outbox.ts";
-import { enqueueGroupEnvelope, expireGroupOutbox, listGroupOutbox } from "../store/group_outbox.ts";
+import {
+  cancelGroupEnvelope,
+  enqueueGroupEnvelope,
+  expireGroupOutbox,
+  listGroupOutbox,
+} from "../store/group_outbox.ts";
 import {
   clampTtl,
   encodePayload,
@@ -296,10 +301,20 @@ export class Messenger {
   async cancel(idHex: string): Promise<{ id: string; state: "cancelled" }> {
     const missing = { missing: `No queued message ${idHex}`, hint: "see `legion queue list`" };
     const id = await this.write(() => {
-      const id = resolveIdPrefix(this.store.db, idHex, { table: "outbox", ...missing });
-      if (!removeFromOutbox(this.store.db, id)) return undefined;
-      setMessageState(this.store.db, id, "cancelled");
-      return id;
+      const { db } = this.store;
+      let id: Uint8Array | undefined;
+      try {
+        id = resolveIdPrefix(db, idHex, { table: "outbox", ...missing });
+      } catch (err) {
+        if (!(err instanceof LegionError) || err.code !== "no_input") throw err;
+      }
+      if (id && removeFromOutbox(db, id)) {
+        setMessageState(db, id, "cancelled");
+        return id;
+      }
+      // A group envelope for members who are not contacts (as `queue list` shows it).
+      id = resolveIdPrefix(db, idHex, { table: "group_envelopes", ...missing });
+      return cancelGroupEnvelope(db, id) > 0 ? id : undefined;
     });
     if (!id) throw new LegionError("no_input", missing.missing, { hint: missing.hint });
     return { id: toHex(id), state: "cancelled" };

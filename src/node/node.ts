@@ -122,6 +122,8 @@ export async function startNode(
   const sweep = async () => {
     await messenger.sweep();
     await groups?.engine.sweep();
+    // Keys heal: due empty commits (owner) and fresh leaf keys (members); nothing most days.
+    await groups?.maintain();
   };
   const host: ServiceHost = {
     signal,

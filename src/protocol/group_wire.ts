@@ -38,6 +38,8 @@ export const MAX_NAME_BYTES = 64;
 export const MAX_GROUP_WIRE_BYTES = 4 * 1024 * 1024;
 const MAX_SEQ = 0xffff_ffff;
 const FLAG_DISSOLVE = 0x01;
+/** The commit carries the member's update proposal it commits (members process it first). */
+const FLAG_PROPOSAL = 0x02;
 
 export const GroupWireKind = {
   commit: 1,
@@ -53,11 +55,19 @@ const KIND_NAMES = new Map(
   Object.entries(GroupWireKind).map(([name, value]) => [value, name as GroupWireKindName]),
 );
 
-export const ProposalOp = { leave: 1 } as const;
+export const ProposalOp = { leave: 1, update: 2 } as const;
 export type ProposalOp = typeof ProposalOp[keyof typeof ProposalOp];
 
 export type GroupWire =
-  | { kind: "commit"; groupId: Uint8Array; seq: number; dissolve: boolean; mls: Uint8Array }
+  | {
+    kind: "commit";
+    groupId: Uint8Array;
+    seq: number;
+    dissolve: boolean;
+    mls: Uint8Array;
+    /** A member's update proposal this commit applies: who made it, and the MLS proposal. */
+    proposal?: { from: Uint8Array; mls: Uint8Array };
+  }
   | {
     kind: "welcome";
     groupId: Uint8Array;
@@ -67,7 +77,8 @@ export type GroupWire =
     mls: Uint8Array;
   }
   | { kind: "post"; groupId: Uint8Array; mls: Uint8Array }
-  | { kind: "proposal"; groupId: Uint8Array; op: ProposalOp }
+  | { kind: "proposal"; groupId: Uint8Array; op: typeof ProposalOp.leave }
+  | { kind: "proposal"; groupId: Uint8Array; op: typeof ProposalOp.update; mls: Uint8Array }
   | { kind: "key_package_request"; groupId: Uint8Array }
   | { kind: "key_package"; groupId: Uint8Array; mls: Uint8Array }
   | { kind: "commit_request"; groupId: Uint8Array; have: number };
@@ -79,13 +90,18 @@ export function encodeGroupWire(message: GroupWire): Uint8Array {
   if (message.groupId.length !== GROUP_ID_BYTES) throw new RangeError("group id must be 16 bytes");
   let body: Uint8Array[];
   switch (message.kind) {
-    case "commit":
+    case "commit": {
+      const { proposal } = message;
+      if (proposal && proposal.from.length !== KEY_BYTES) throw new RangeError("proposer key");
+      if (proposal && proposal.mls.length === 0) throw new RangeError("empty proposal");
       body = [
         u32(message.seq, 1),
-        Uint8Array.of(message.dissolve ? FLAG_DISSOLVE : 0),
+        Uint8Array.of((message.dissolve ? FLAG_DISSOLVE : 0) | (proposal ? FLAG_PROPOSAL : 0)),
+        ...(proposal ? [proposal.from, u32(proposal.mls.length, 1), proposal.mls] : []),
         mls(message),
       ];
       break;
+    }
     case "welcome": {
       if (message.owner.length !== KEY_BYTES) throw new RangeError("owner key must be 32 bytes");
       const name = encoder.encode(message.name);
@@ -98,8 +114,9 @@ export function encodeGroupWire(message: GroupWire): Uint8Array {
       body = [mls(message)];
       break;
     case "proposal":
-      if (message.op !== ProposalOp.leave) throw new RangeError("unknown proposal op");
-      body = [Uint8Array.of(message.op)];
+      if (message.op === ProposalOp.leave) body = [Uint8Array.of(message.op)];
+      else if (message.op === ProposalOp.update) body = [Uint8Array.of(message.op), mls(message)];
+      else throw new RangeError("unknown proposal op");
       break;
     case "key_package_request":
       body = [];
@@ -132,14 +149,22 @@ export function decodeGroupWire(bytes: Uint8Array): GroupWire {
       need(body, 6);
       const seq = view.getUint32(0);
       if (seq < 1) fail("bad_field", "commit seq 0");
-      if ((body[4] & ~FLAG_DISSOLVE) !== 0) fail("bad_field", "unknown commit flags");
-      return {
-        kind,
-        groupId,
-        seq,
-        dissolve: (body[4] & FLAG_DISSOLVE) !== 0,
-        mls: body.slice(5),
-      };
+      const flags = body[4];
+      if ((flags & ~(FLAG_DISSOLVE | FLAG_PROPOSAL)) !== 0) {
+        fail("bad_field", "unknown commit flags");
+      }
+      const dissolve = (flags & FLAG_DISSOLVE) !== 0;
+      if ((flags & FLAG_PROPOSAL) === 0) {
+        return { kind, groupId, seq, dissolve, mls: body.slice(5) };
+      }
+      need(body, 5 + KEY_BYTES + 4);
+      const from = body.slice(5, 5 + KEY_BYTES);
+      const length = view.getUint32(5 + KEY_BYTES);
+      const at = 5 + KEY_BYTES + 4;
+      if (length < 1) fail("bad_field", "empty proposal");
+      need(body, at + length + 1);
+      const proposal = { from, mls: body.slice(at, at + length) };
+      return { kind, groupId, seq, dissolve, mls: body.slice(at + length), proposal };
     }
     case "welcome": {
       need(body, 4 + KEY_BYTES + 1);
@@ -166,6 +191,10 @@ export function decodeGroupWire(bytes: Uint8Array): GroupWire {
       return { kind, groupId, mls: body.slice() };
     case "proposal":
       need(body, 1);
+      if (body[0] === ProposalOp.update) {
+        need(body, 2);
+        return { kind, groupId, op: ProposalOp.update, mls: body.slice(1) };
+      }
       if (body[0] !== ProposalOp.leave) fail("bad_field", `proposal op ${body[0]}`);
       if (body.length !== 1) fail("trailing_bytes", "bytes after the proposal");
       return { kind, groupId, op: ProposalOp.leave };

@@ -177,6 +177,13 @@ export function removeGroupItem(db: Database, tag: Uint8Array, id: Uint8Array): 
   return removed;
 }
 
+/** Cancels an envelope for every member it still waits for; returns how many items went. */
+export function cancelGroupEnvelope(db: Database, id: Uint8Array): number {
+  const n = Number(db.prepare("DELETE FROM group_outbox WHERE envelope_id = ?").run(id).changes);
+  db.prepare("DELETE FROM group_envelopes WHERE id = ?").run(id);
+  return n;
+}
+
 /** Removes items past their expiry (and envelopes nobody waits for); returns how many. */
 export function expireGroupOutbox(db: Database, now: number): number {
   const n = Number(db.prepare("DELETE FROM group_outbox WHERE expires_at <= ?").run(now).changes);

@@ -11,7 +11,7 @@ export const MIN_ID_PREFIX = 8;
 const ID_HEX = 32;
 
 /** Tables whose primary key is a 16-byte message id. */
-export type IdTable = "messages" | "outbox";
+export type IdTable = "messages" | "outbox" | "group_envelopes";
 
 export interface ResolveOptions {
   table: IdTable;

@@ -20,6 +20,8 @@ export interface UnlockedStore {
   write<T>(fn: () => T | Promise<T>): Promise<T>;
   /** A synchronous write while nothing else writes (opening); see writer.ts. */
   writeSync<T>(fn: () => T): T;
+  /** Runs `onCommit` after the running write commits (or now); see writer.ts. */
+  afterCommit(onCommit: () => void, onRollback?: () => void): void;
   /** Runs `fn` alone outside any transaction (WAL checkpoints). */
   exclusive<T>(fn: () => T | Promise<T>): Promise<T>;
   close(): void;
@@ -59,6 +61,7 @@ export function storeHandle(home: string, db: Database, sealer: Sealer): Unlocke
     write: (fn) => writer.write(fn),
     writeSync: (fn) => writer.writeSync(fn),
     exclusive: (fn) => writer.exclusive(fn),
+    afterCommit: (onCommit, onRollback) => writer.afterCommit(onCommit, onRollback),
     close() {
       if (closed) return;
       closed = true;

@@ -16,6 +16,10 @@ import { inTransaction, runAsyncTransaction, runTransaction } from "./transactio
 interface WriteScope {
   writer: StoreWriter;
   open: boolean;
+  /** Run once the transaction has committed (events about what it wrote). */
+  committed: Array<() => void>;
+  /** Run once it has rolled back (memory that ran ahead of the disk). */
+  rolledBack: Array<() => void>;
 }
 
 const scopes = new AsyncLocalStorage<WriteScope>();
@@ -30,15 +34,36 @@ export class StoreWriter {
   write<T>(fn: () => T | Promise<T>): Promise<T> {
     if (this.#inOwnWrite()) return Promise.resolve().then(fn);
     return this.#exclusive(() => {
-      const scope: WriteScope = { writer: this, open: true };
+      const scope: WriteScope = { writer: this, open: true, committed: [], rolledBack: [] };
       return scopes.run(scope, async () => {
+        let result: T;
         try {
-          return await runAsyncTransaction(this.db, async () => await fn());
-        } finally {
+          result = await runAsyncTransaction(this.db, async () => await fn());
+        } catch (err) {
           scope.open = false;
+          for (const hook of scope.rolledBack) hook();
+          throw err;
         }
+        scope.open = false;
+        for (const hook of scope.committed) hook();
+        return result;
       });
     });
+  }
+
+  /**
+   * Defers `onCommit` until the running write of this writer commits (it is dropped, and
+   * `onRollback` runs, if the write rolls back); outside a write, `onCommit` runs at once. Events
+   * about what a write stored go here, so a write rolled back and retried reports them once.
+   */
+  afterCommit(onCommit: () => void, onRollback?: () => void): void {
+    const scope = scopes.getStore();
+    if (scope === undefined || scope.writer !== this || !scope.open) {
+      onCommit();
+      return;
+    }
+    scope.committed.push(onCommit);
+    if (onRollback) scope.rolledBack.push(onRollback);
   }
 
   /**

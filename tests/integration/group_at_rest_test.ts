@@ -4,9 +4,10 @@
  * its author; then every file of every home is scanned for the group's name and id, its members'
  * keys and onions, and the posts' text. Only the Tor hop is in memory.
  */
-import { assertEquals } from "../support/assert.ts";
+import { assert, assertEquals } from "../support/assert.ts";
 import { join } from "node:path";
-import { tempDir } from "../support/cli.ts";
+import { DatabaseSync } from "node:sqlite";
+import { exists, runLegion, tempDir, withContact } from "../support/cli.ts";
 import { fromHex, toHex } from "../../src/crypto/hex.ts";
 import { findInFiles, listFiles } from "../support/scan.ts";
 import { eventsOf, type MessagingNode, messagingNode } from "../support/messaging.ts";
@@ -97,4 +98,62 @@ Deno.test("no home file holds a group's name or id, a member's key or onion, or 
   await scan("open");
   for (const node of Object.values(nodes)) node.node.close();
   await scan("closed");
+});
+
+Deno.test("panic --yes on a home with a group leaves nothing of it under the home's parent", async () => {
+  await using dir = await tempDir();
+  const { alice, bob } = await withContact(dir.path);
+  const A = (args: string[], stdin?: string) =>
+    runLegion(["--home", alice, "--json", ...args], stdin === undefined ? {} : { stdin });
+  const groupName = "Quietwater Lantern Society";
+  const post = "meet where the lanterns float, an hour after the bells";
+  const created = await A(["group", "create", groupName, "bob"]);
+  assertEquals(created.code, 0, created.stderr);
+  const groupId = JSON.parse(created.stdout).groupId as string;
+  const sent = await A(["group", "send", groupName, "-"], post);
+  assertEquals(sent.code, 0, sent.stderr);
+  const members = await A(["group", "members", groupName]);
+  const keys = members.stdout.trim().split("\n").map((l) => JSON.parse(l).ed25519 as string);
+  assertEquals(keys.length, 2);
+  // Hard links keep the home's files' inodes reachable after panic unlinks them: the wipe must
+  // overwrite the group's rows in place, not merely unlink the files.
+  const links = join(dir.path, "links");
+  await Deno.mkdir(links);
+  for (const [i, file] of (await listFiles(alice)).entries()) {
+    await Deno.link(file, join(links, `${i}`));
+  }
+  const needles: Record<string, Uint8Array> = {
+    "group name": text(groupName),
+    "group id hex": text(groupId),
+    "group id raw": fromHex(groupId),
+    "post": text(post),
+  };
+  for (const [i, key] of keys.entries()) needles[`member ${i} key hex`] = text(key);
+  const inbox = await A(["inbox", "--group", groupName, "--all"]);
+  assert(inbox.stdout.includes(post), "the post is there before panic");
+  // The sealed group rows themselves (32 bytes from the middle of each): still there before panic.
+  const db = new DatabaseSync(join(alice, "legion.db"));
+  const sealed = [
+    ...db.prepare("SELECT record_sealed AS a, state_sealed AS b FROM groups").all(),
+    ...db.prepare("SELECT post_sealed AS a, post_sealed AS b FROM group_posts").all(),
+  ] as Array<{ a: Uint8Array; b: Uint8Array }>;
+  db.close();
+  assertEquals(sealed.length, 2, "one group, one post");
+  for (const [i, row] of sealed.entries()) {
+    for (const [j, bytes] of [row.a, row.b].entries()) {
+      const mid = Math.floor(bytes.length / 2);
+      needles[`sealed group row ${i}.${j}`] = new Uint8Array(bytes).slice(mid, mid + 32);
+    }
+  }
+  const before = await findInFiles(links, needles);
+  assert(before.some((hit) => hit.includes("sealed group row")), "sealed rows seen before panic");
+
+  const panic = await runLegion(["--home", alice, "--json", "panic", "--yes"], {
+    passphrase: null,
+  });
+  assertEquals(panic.code, 0, panic.stderr);
+  assertEquals(JSON.parse(panic.stdout).failures, []);
+  assertEquals(await exists(alice), false, "the home is gone");
+  assert(await exists(bob));
+  assertEquals(await findInFiles(dir.path, needles), []);
 });

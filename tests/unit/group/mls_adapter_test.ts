@@ -23,11 +23,16 @@ import {
   type IsAllowed,
   joinGroup,
   type KeyPackageBundle,
+  leafKeyOf,
   makeKeyPackage,
   type MlsGroup,
   processCommit,
+  processUpdateProposal,
+  proposeUpdate,
   removeMembers,
   serializeGroup,
+  updateCommit,
+  withLeafKey,
 } from "../../../src/group/mls_adapter.ts";
 import { GroupError, type GroupErrorReason } from "../../../src/group/group_error.ts";
 import { assert, assertEquals, assertRejects } from "../../support/assert.ts";
@@ -248,3 +253,42 @@ Deno.test("a tampered or truncated ciphertext is malformed, not a crash", async 
   // The untampered post still decrypts: a refused message spends nothing.
   assertEquals((await read(b, sent.ciphertext)).body, "integrity");
 });
+
+Deno.test("a member's update proposal, committed by the owner, gives it a fresh leaf key; all still read", async () => {
+  let { ids, a, b, c } = await trio();
+  const before = leafKeyOf(a, ids[1].publicKey)!;
+  const proposed = await proposeUpdate(b);
+  b = proposed.group;
+  // The owner processes it and commits it (by reference); C processes both; B swaps its key in.
+  // Claimed for C, it is refused, and nothing is spent: the true claim still processes.
+  await assertReason(
+    () => processUpdateProposal(a, proposed.proposal, ids[2].publicKey),
+    "forged_author",
+  );
+  const atOwner = await processUpdateProposal(a, proposed.proposal, ids[1].publicKey);
+  const committed = await updateCommit(atOwner);
+  a = committed.group;
+  const atC = await processUpdateProposal(c, proposed.proposal, ids[1].publicKey);
+  c = await processCommit(atC, committed.commit);
+  b = await processCommit(withLeafKey(b, proposed.leafPrivateKey), committed.commit);
+  const after = leafKeyOf(a, ids[1].publicKey)!;
+  assert(toHexString(after) !== toHexString(before), "B's leaf key changed");
+  assertEquals(toHexString(leafKeyOf(c, ids[1].publicKey)!), toHexString(after));
+  assertEquals([a.epoch, b.epoch, c.epoch], [2n, 2n, 2n]);
+  // Another commit after it still reaches B (its new leaf key decrypts the path secret).
+  const heal = await updateCommit(a);
+  a = heal.group;
+  b = await processCommit(b, heal.commit);
+  c = await processCommit(c, heal.commit);
+  const fromB = await post(b, "fresh keys");
+  assertEquals((await read(a, fromB.ciphertext)).body, "fresh keys");
+  assertEquals((await read(c, fromB.ciphertext)).body, "fresh keys");
+  const fromC = await post(c, "still here");
+  assertEquals((await read(fromB.group, fromC.ciphertext)).body, "still here");
+  // Without the swap, B could not have followed that commit.
+  await assertRejects(() => processCommit(proposed.group, committed.commit));
+});
+
+function toHexString(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}

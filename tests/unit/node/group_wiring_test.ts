@@ -5,64 +5,16 @@
  * roster-admitted group streams.
  */
 import { assert, assertEquals, assertRejects } from "../../support/assert.ts";
-import { MemoryNetwork } from "../../../src/transport/memory_transport.ts";
-import { eventsOf, type MessagingNode, messagingNode } from "../../support/messaging.ts";
-import { introduce, T0 } from "../../support/signal.ts";
+import { eventsOf } from "../../support/messaging.ts";
 import { tempDir } from "../../support/cli.ts";
-import { attachGroups, type GroupHub } from "../../../src/node/group_hub.ts";
-import { outboxCount } from "../../../src/store/outbox.ts";
-import { groupOutboxCount } from "../../../src/store/group_outbox.ts";
+import { groupNetwork, type Member } from "../../support/group_net.ts";
 import { GroupError } from "../../../src/group/group_error.ts";
-import type { Listener } from "../../../src/transport/transport.ts";
 import { toHex } from "../../../src/crypto/hex.ts";
 
-interface Member {
-  name: string;
-  node: MessagingNode;
-  hub: GroupHub;
-}
-
 async function network(dir: string) {
-  const net = new MemoryNetwork();
-  const clock = { now: T0 };
-  const members: Member[] = [];
-  for (const name of ["alice", "bob", "carol", "dave"]) {
-    const node = await messagingNode(net, dir, name, clock);
-    members.push({ name, node, hub: await attachGroups(node.messenger) });
-  }
-  const [alice, bob, carol, dave] = members;
-  for (const other of [bob, carol, dave]) {
-    await introduce(alice.node.node, other.node.node, "alice", other.name);
-  }
-  const listeners: Listener[] = [];
-  for (const m of members) listeners.push(await m.node.listen());
-  /** Delivers every queue until all are empty (each pass may queue answers). */
-  const pump = async () => {
-    for (let pass = 0; pass < 30; pass++) {
-      let queued = 0;
-      for (const m of members) {
-        const { db } = m.node.messenger.store;
-        queued += outboxCount(db) + groupOutboxCount(db);
-      }
-      if (queued === 0) return;
-      for (const m of members) await m.node.deliverer.deliverDue({ ignoreBackoff: true });
-    }
-    throw new Error("the queues did not drain");
-  };
-  const texts = (m: Member) =>
-    eventsOf(m.node, "group_message").map((e) => e.burn ? "(burn)" : e.text);
-  return {
-    alice,
-    bob,
-    carol,
-    dave,
-    members,
-    pump,
-    texts,
-    async [Symbol.asyncDispose]() {
-      for (const listener of listeners) await listener.close();
-    },
-  };
+  const net = await groupNetwork(dir);
+  const [alice, bob, carol, dave] = net.members;
+  return Object.assign(net, { alice, bob, carol, dave });
 }
 
 Deno.test("create, invite, accept: every member's post reaches every other, contacts or not", async () => {
