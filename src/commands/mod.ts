@@ -9,6 +9,7 @@ import { registerDoctor } from "./doctor.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerInit } from "./init.ts";
 import { registerListen } from "./listen.ts";
+import { registerMailbox } from "./mailbox.ts";
 import { registerPanic } from "./panic.ts";
 import { registerQueue } from "./queue.ts";
 import { registerRelay } from "./relay.ts";
@@ -29,6 +30,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerBurn,
   registerAuth,
   registerRelay,
+  registerMailbox,
   registerPanic,
   registerDoctor,
   registerCompletions,

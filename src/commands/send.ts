@@ -23,6 +23,7 @@ interface SendOptions extends TorOptions {
   /** Milliseconds. */
   ttl?: number;
   burn?: boolean;
+  viaRelay?: boolean;
   /** Milliseconds, or `true` for the default. */
   wait?: number | true;
   image?: string;
@@ -47,6 +48,10 @@ export function registerSend(program: Command, run: ActionRunner): void {
           .argParser(durationOption({ option: "--ttl", minMs: 0 })),
       )
       .option("--burn", "burn after reading: deleted on both devices once read")
+      .option(
+        "--via-relay",
+        "also deposit it at the contact's relay mailbox at once (needs a running node or queue run)",
+      )
       .option("--image <path>", "send an image, re-encoded with every metadata block dropped")
       .addOption(
         new Option("--max-side <px>", "with --image: scale down so no side exceeds PX pixels")
@@ -110,7 +115,13 @@ async function send(
     );
   }
   const text = await messageText(inv, textArg, options.messageFile);
-  const params = { to: name, text, ttlSeconds, burn: options.burn ?? false };
+  const params = {
+    to: name,
+    text,
+    ttlSeconds,
+    burn: options.burn ?? false,
+    ...(options.viaRelay ? { viaRelay: true } : {}),
+  };
   if (options.wait === undefined) {
     report(inv, await inv.service("send", params));
     return;
