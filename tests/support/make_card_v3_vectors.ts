@@ -4,7 +4,7 @@
  * card's libsignal keys, prekeys and binding are reused as they are (the binding covers only the
  * Ed25519 key and onion), and Ed25519 signatures by the fixed seed are deterministic.
  */
-import { type CardMailbox, cardBody, encodeCard, parseCard } from "../../src/crypto/card.ts";
+import { cardBody, type CardMailbox, encodeCard, parseCard } from "../../src/crypto/card.ts";
 import { onionAddress } from "../../src/crypto/onion.ts";
 import { toBase64 } from "../../src/crypto/base64.ts";
 import { fromHex } from "../../src/crypto/hex.ts";
@@ -64,7 +64,11 @@ const vectors = {
         mailboxes: [{ ...mailbox, onion: `${onionAddress(otherKey)}.onion` }],
       }, seed),
     },
-    { name: "v3 without its mailboxes field", expect: "bad_field", card: signBody(withoutMailboxes) },
+    {
+      name: "v3 without its mailboxes field",
+      expect: "bad_field",
+      card: signBody(withoutMailboxes),
+    },
     {
       name: "v2 card with a mailboxes field",
       expect: "bad_field",
