@@ -107,10 +107,10 @@ export class Deliverer {
   }
 
   /** The relay fallback for one contact; its failures are reported, never thrown. */
-  async #deposit(contactId: number): Promise<void> {
+  async #deposit(contactId: number, tried: Set<string>): Promise<void> {
     if (!this.relay || this.#stop.signal.aborted) return;
     try {
-      await this.relay.depositDue(contactId, this.#stop.signal);
+      await this.relay.depositDue(contactId, this.#stop.signal, tried);
     } catch (err) {
       if (this.#stop.signal.aborted) return;
       this.messenger.emit(failureEvent(err, "depositing at a relay"));
@@ -125,10 +125,12 @@ export class Deliverer {
     let stream: FramedStream | undefined;
     // A stream ends on abort, which rejects its pending receive (the wait for an ack) at once.
     const endStream = () => stream?.destroy();
+    /** Items offered to a relay in this pass (each at most once). */
+    const tried = new Set<string>();
     stop.addEventListener("abort", endStream, { once: true });
     try {
       // `send --via-relay` items (and ones failing for long enough) go to the relay first.
-      await this.#deposit(contactId);
+      await this.#deposit(contactId, tried);
       do {
         this.#again.delete(contactId);
         for (;;) {
@@ -212,7 +214,7 @@ export class Deliverer {
         // The items stay queued as they were and are tried again on the next tick.
         messenger.emit(failureEvent(recordErr, `recording a failed delivery to ${contact.name}`));
       }
-      await this.#deposit(contactId);
+      await this.#deposit(contactId, tried);
       return false;
     } finally {
       stop.removeEventListener("abort", endStream);

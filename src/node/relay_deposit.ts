@@ -46,8 +46,15 @@ export class RelayDepositor {
     this.#prover = options.prover;
   }
 
-  /** Deposits the contact's due items; returns how many were deposited. */
-  async depositDue(contactId: number, signal?: AbortSignal): Promise<number> {
+  /**
+   * Deposits the contact's due items; returns how many were deposited. Items in `tried` are
+   * skipped, and those tried now are added (one attempt per item per delivery pass).
+   */
+  async depositDue(
+    contactId: number,
+    signal?: AbortSignal,
+    tried = new Set<string>(),
+  ): Promise<number> {
     const { messenger } = this;
     const contact = messenger.signal.contactById(contactId);
     const mailboxes = contact?.card.mailboxes ?? [];
@@ -62,6 +69,8 @@ export class RelayDepositor {
     let deposited = 0;
     for (const item of items) {
       signal?.throwIfAborted();
+      if (tried.has(toHex(item.id))) continue;
+      tried.add(toHex(item.id));
       const errors: string[] = [];
       let relay: string | undefined;
       for (const mailbox of mailboxes) {
