@@ -9,6 +9,7 @@ import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { readInputText } from "../cli/read_input.ts";
 import { countOption } from "../cli/number_option.ts";
 import type { MailboxInfo } from "../node/service_map.ts";
+import { LegionError } from "../errors.ts";
 
 export function registerMailbox(program: Command, run: ActionRunner): void {
   const mailbox = program.command("mailbox")
@@ -38,7 +39,13 @@ function line(m: MailboxInfo): string {
 
 async function open(inv: Invocation, file: string, options: TorOptions): Promise<void> {
   const card = await readInputText(inv.ctx, file, { limit: 16 * 1024, what: "relay card" });
-  const { mailboxCall } = await import("../node/mailbox_call.ts");
+  const [{ mailboxCall }, { parseRelayCard }, { sodium }] = await Promise.all([
+    import("../node/mailbox_call.ts"),
+    import("../relay/relay_card.ts"),
+    import("../crypto/sodium.ts"),
+  ]);
+  // A bad card is refused before tor starts (65).
+  parseRelayCard(await sodium(), card.trim());
   inv.stopOnSignals();
   const result = await mailboxCall(inv, "mailbox.open", { card }, options);
   inv.out.result({ type: "mailbox", ...result }, line(result));
@@ -53,6 +60,10 @@ async function list(inv: Invocation): Promise<void> {
 
 async function close(inv: Invocation, id: number, options: TorOptions): Promise<void> {
   const { mailboxCall } = await import("../node/mailbox_call.ts");
+  // An unknown id is refused before tor starts (66).
+  if (!(await inv.service("mailbox.list", {})).some((m) => m.id === id)) {
+    throw new LegionError("no_input", `No mailbox ${id}`, { hint: "see `legion mailbox list`" });
+  }
   inv.stopOnSignals();
   const result = await mailboxCall(inv, "mailbox.close", { id }, options);
   inv.out.result({ type: "mailbox_closed", ...result }, `closed mailbox ${result.id}`);
