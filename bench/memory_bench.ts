@@ -7,11 +7,14 @@
  *       (target: flat, within ±10 %).
  * The sending peer runs in a process of its own (bench/memory_sender.ts): it encrypts the texts to
  * a file first, then this process feeds each delivery to the node's `receive()` (decrypt, store,
- * commit) and signs its ack, so (b) counts the receiving node alone. With `--v8-flags=--expose-gc`
- * (as `deno task bench:memory` runs it), `gc()` is called every 100 messages (the worst pause is
- * printed): the mitigation for Deno's slow release of libsignal's native handles
- * (docs: /work/shared/notes/libsignal.md); without it the figures show the unmitigated growth.
- * LEGION_BENCH_TRACE=N prints V8's committed heap and anonymous/file RSS every N messages.
+ * commit) and signs its ack, so (b) counts the receiving node alone. `deno task bench:memory` runs
+ * it with the V8 flags `legion` runs with (scripts/v8_flags.ts) and no forced GC, as the node runs;
+ * with `--v8-flags=--expose-gc` added, `gc()` is called every 100 messages (the worst pause is
+ * printed), which `legion listen` does not do.
+ * What is left of the growth is Deno's Node-API layer: it never frees ≈48 bytes per libsignal object
+ * or callback function it hands to JavaScript (≈25 per message received), GC or not
+ * (docs/security.md, "Memory"). LEGION_BENCH_TRACE=N prints V8's committed heap and anonymous/file
+ * RSS every N messages.
  *
  * Run: deno task bench:memory   (LEGION_BENCH_MESSAGES=N to change the 10,000; `deno bench` skips it)
  */
@@ -164,7 +167,15 @@ async function main(): Promise<void> {
     );
     console.log(`RSS after message ${CHECKPOINT}: ${fmt(first)}`);
     console.log(`RSS after message ${TOTAL}: ${fmt(last)}`);
-    console.log(`ratio ${TOTAL}/${CHECKPOINT}: ${(last / first).toFixed(3)}   (target 0.90–1.10)`);
+    console.log(
+      `ratio ${TOTAL}/${CHECKPOINT}: ${(last / first).toFixed(3)}   (target: flat within ±10 %, ` +
+        `0.90–1.10)`,
+    );
+    console.log(
+      `growth per message between them: ${
+        ((last - first) * 1024 / (TOTAL - CHECKPOINT)).toFixed(2)
+      } KB`,
+    );
 
     await listener.close();
     node.dispose();

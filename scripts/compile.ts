@@ -3,6 +3,7 @@
  * runtime download is unreachable, falls back to `bun build --compile` (scripts/bun_build.js).
  */
 import { join } from "node:path";
+import { V8_FLAGS } from "./v8_flags.ts";
 
 const root = join(import.meta.dirname!, "..");
 const outfile = join(root, "dist", "legion");
@@ -29,6 +30,7 @@ if (
       "compile",
       "--allow-all",
       "--quiet",
+      `--v8-flags=${V8_FLAGS}`,
       "--include",
       "src/crypto/argon2_worker.ts",
       "--output",

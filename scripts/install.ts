@@ -11,6 +11,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import process from "node:process";
+import { V8_FLAGS } from "./v8_flags.ts";
 
 const checkout = resolve(import.meta.dirname!, "..");
 const args = process.argv.slice(2);
@@ -28,9 +29,9 @@ const sh = (word: string) => `'${word.replace(/'/g, `'\\''`)}'`;
 
 const script = `#!/bin/sh
 # legion: runs ${checkout} (written by \`deno task install\`)
-exec ${sh(process.execPath)} run --allow-all --quiet --config ${sh(join(checkout, "deno.json"))} ${
-  sh(join(checkout, "main.ts"))
-} "$@"
+exec ${sh(process.execPath)} run --allow-all --quiet --v8-flags=${V8_FLAGS} --config ${
+  sh(join(checkout, "deno.json"))
+} ${sh(join(checkout, "main.ts"))} "$@"
 `;
 mkdirSync(bin, { recursive: true });
 writeFileSync(target, script);

@@ -17,6 +17,30 @@ export function describeEvent(event: NodeEvent): string[] {
         ? [`${header} (burn after reading): not shown here; read it with \`legion inbox\``]
         : withBody(`${header}: `, event.text);
     }
+    case "group_message": {
+      const header = `${event.createdAt} ${event.id.slice(0, 8)} [${safe(event.group)}] ${
+        safe(event.from)
+      }`;
+      return event.burn
+        ? [
+          `${header} (burn after reading): not shown here; read it with ` +
+          "`legion inbox --group NAME`",
+        ]
+        : withBody(`${header}: `, event.text);
+    }
+    case "group_invite":
+      return [
+        `invited to group ${safe(event.group)} by ${safe(event.from)}: ` +
+        "`legion group accept` or `legion group decline` it",
+      ];
+    case "group_member_added":
+      return [`${safe(event.member)} joined group ${safe(event.group)}`];
+    case "group_member_removed":
+      return [`${safe(event.member)} left group ${safe(event.group)}`];
+    case "group_left":
+      return [`no longer in group ${safe(event.group)}`];
+    case "group_dissolved":
+      return [`group ${safe(event.group)} was dissolved`];
     case "sent":
       return [`sent ${event.id} to ${safe(event.to)}`];
     case "delivered":

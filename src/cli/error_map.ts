@@ -56,6 +56,15 @@ const BY_CLASS: Readonly<Record<string, ReasonMap>> = {
     unsafe_destination: "config",
     exists: "config",
   },
+  /** Refused group data (epoch, credential, forged author, …) is bad_data; the rest is state. */
+  GroupError: {
+    not_owner: "config",
+    conflict: "config",
+    not_a_member: "config",
+    unknown_group: "no_input",
+    unknown_member: "no_input",
+    not_contact: "no_contact",
+  },
   ZkError: {
     bad_window: "usage",
     not_in_group: "no_input",

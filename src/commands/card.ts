@@ -114,6 +114,7 @@ async function exportCard(inv: Invocation, options: ExportOptions): Promise<void
   const text = await inv.service("card.export", {
     name: options.name,
     validityMs: options.expiresIn,
+    shortForm: options.qr,
   });
   const bytes = new TextEncoder().encode(text).length;
   const armored = options.armor ? armorCard(text) : undefined;

@@ -19,6 +19,7 @@ interface InboxOptions {
   markRead?: boolean;
   receipts?: boolean;
   all?: boolean;
+  group?: string;
 }
 
 export function registerInbox(program: Command, run: ActionRunner): void {
@@ -33,6 +34,7 @@ export function registerInbox(program: Command, run: ActionRunner): void {
         "tell the sender when you read)",
     )
     .option("--all", "include the messages you sent, with their delivery state")
+    .option("--group <group>", "a group's posts instead (see `legion group list`)")
     .option("--follow", "keep printing messages as they arrive (needs a running node)")
     .addHelpText(
       "after",
@@ -48,6 +50,20 @@ async function inbox(
   name: string | undefined,
   options: InboxOptions,
 ): Promise<void> {
+  if (options.group !== undefined) {
+    if (name !== undefined || options.follow || options.receipts) {
+      throw new LegionError(
+        "usage",
+        "--group cannot be combined with a contact, --follow or --receipts",
+      );
+    }
+    const { groupInbox } = await import("./group.ts");
+    return await groupInbox(inv, options.group, {
+      unreadOnly: options.unread ?? false,
+      markRead: options.markRead ?? false,
+      includeSent: options.all ?? false,
+    });
+  }
   const params = {
     name,
     unreadOnly: options.unread ?? false,

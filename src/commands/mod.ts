@@ -6,6 +6,7 @@ import { registerCard } from "./card.ts";
 import { registerCompletions } from "./completions.ts";
 import { registerContacts } from "./contacts.ts";
 import { registerDoctor } from "./doctor.ts";
+import { registerGroup } from "./group.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerInit } from "./init.ts";
 import { registerListen } from "./listen.ts";
@@ -24,6 +25,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerContacts,
   registerSend,
   registerInbox,
+  registerGroup,
   registerSave,
   registerListen,
   registerQueue,

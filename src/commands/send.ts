@@ -179,7 +179,7 @@ function report(inv: Invocation, queued: Queued): void {
   inv.out.result({ type: "queued", ...queued }, queued.id);
 }
 
-async function messageText(
+export async function messageText(
   inv: Invocation,
   textArg: string | undefined,
   messageFile: string | undefined,

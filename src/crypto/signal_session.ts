@@ -61,8 +61,23 @@ export interface PreKeyBundleInput {
   kyberPreKey: CardPreKey;
 }
 
+/** Most addresses ever cached (one per contact in use, plus our own); beyond it the cache restarts. */
+const MAX_CACHED_ADDRESSES = 1_024;
+const addresses = new Map<string, ProtocolAddress>();
+
+/**
+ * The libsignal address of `name` (device 1), one immutable object per name. Reused rather than
+ * made per message: under Deno every libsignal object costs ≈50 bytes of Node-API bookkeeping that
+ * is never freed, even after the object is collected (docs/security.md, "Memory").
+ */
 export function address(name: string): ProtocolAddress {
-  return ProtocolAddress.new(name, DEVICE_ID);
+  let cached = addresses.get(name);
+  if (!cached) {
+    if (addresses.size >= MAX_CACHED_ADDRESSES) addresses.clear();
+    cached = ProtocolAddress.new(name, DEVICE_ID);
+    addresses.set(name, cached);
+  }
+  return cached;
 }
 
 /** True when there is a session with `remote` that can send. */

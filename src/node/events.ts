@@ -6,6 +6,7 @@
 export type NodeEvent =
   | { type: "ready"; onion: string }
   | MessageEvent
+  | GroupEvent
   | { type: "sent"; id: string; to: string }
   | { type: "delivered"; id: string; to: string }
   | { type: "read"; id: string; by: string }
@@ -40,3 +41,27 @@ export type MessageEvent =
   & ({ burn: false; text: string } | { burn: true });
 
 export type EventSink = (event: NodeEvent) => void;
+
+/**
+ * Group events (docs/groups.md). `group` is the group's name (chosen by its owner: peer text),
+ * `from`/`member` a contact name or a short onion; keys are hex. A burn-after-reading post's
+ * event carries no `text`, as for 1:1 messages (`legion inbox --group NAME` shows it).
+ */
+export type GroupEvent =
+  | (
+    & {
+      type: "group_message";
+      group: string;
+      groupId: string;
+      id: string;
+      from: string;
+      fromKey: string;
+      createdAt: string;
+    }
+    & ({ burn: false; text: string } | { burn: true })
+  )
+  | { type: "group_invite"; group: string; groupId: string; from: string }
+  | { type: "group_member_added"; group: string; groupId: string; member: string }
+  | { type: "group_member_removed"; group: string; groupId: string; member: string }
+  | { type: "group_left"; group: string; groupId: string }
+  | { type: "group_dissolved"; group: string; groupId: string };

@@ -1,5 +1,6 @@
 /** One pass over the whole queue with a deliverer: what `queue run` and `queue.flush` do. */
 import { outboxCount } from "../store/outbox.ts";
+import { groupOutboxCount } from "../store/group_outbox.ts";
 import type { Deliverer } from "./outbound.ts";
 import type { Messenger } from "./messenger.ts";
 import type { EventSink } from "./events.ts";
@@ -18,6 +19,8 @@ export async function flushQueue(
   signal?: AbortSignal,
 ): Promise<QueueRunSummary> {
   let delivered = 0;
+  // Group peers' items emit no `delivered` event: they count by what left their queue.
+  const before = groupOutboxCount(messenger.store.db);
   const previous = messenger.eventSink;
   messenger.setEventSink((event) => {
     if (event.type === "delivered") delivered++;
@@ -35,5 +38,7 @@ export async function flushQueue(
   } finally {
     messenger.setEventSink(previous);
   }
-  return { delivered, remaining: outboxCount(messenger.store.db) };
+  const { db } = messenger.store;
+  const remaining = outboxCount(db) + groupOutboxCount(db);
+  return { delivered: delivered + Math.max(0, before - remaining), remaining };
 }

@@ -27,7 +27,7 @@ import {
   removeFromOutbox,
   setViaRelay,
 } from "../store/outbox.ts";
-import { enqueueGroupEnvelope, expireGroupOutbox } from "../store/group_outbox.ts";
+import { enqueueGroupEnvelope, expireGroupOutbox, listGroupOutbox } from "../store/group_outbox.ts";
 import {
   clampTtl,
   encodePayload,
@@ -373,10 +373,10 @@ export class Messenger {
   }
 
   queueList(): QueueItem[] {
-    return listOutbox(this.store.db, this.store.sealer).map((item) => ({
+    const items = listOutbox(this.store.db, this.store.sealer).map((item) => ({
       id: toHex(item.id),
       to: this.signal.contactById(item.contactId)?.name ?? `#${item.contactId}`,
-      kind: item.kind,
+      kind: item.kind as string,
       attempts: item.attempts,
       nextAttemptAt: new Date(item.nextAttemptAt).toISOString(),
       expiresAt: new Date(item.expiresAt).toISOString(),
@@ -384,6 +384,20 @@ export class Messenger {
       relayedAt: item.relayedAt === null ? null : new Date(item.relayedAt).toISOString(),
       relayError: item.relayError,
     }));
+    // Group envelopes for members who are not contacts: named by their short onion.
+    const forPeers = listGroupOutbox(this.store.db, this.store.sealer).map((item) => ({
+      id: toHex(item.id),
+      to: `${item.peer.onion.slice(0, 12)}…onion`,
+      kind: "group",
+      attempts: item.attempts,
+      nextAttemptAt: new Date(item.nextAttemptAt).toISOString(),
+      expiresAt: new Date(item.expiresAt).toISOString(),
+      lastError: item.lastError,
+      // Group peers who are not contacts have no card, so no mailbox: never relayed.
+      relayedAt: null,
+      relayError: null,
+    }));
+    return [...items, ...forPeers];
   }
 
   record(message: StoredMessage): MessageRecord {

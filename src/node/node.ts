@@ -28,6 +28,7 @@ import type { QueuedEnvelope } from "./messenger.ts";
 import { type RelayDialer, relaySettings } from "./relay_link.ts";
 import { RelayDepositor } from "./relay_deposit.ts";
 import { fetchMailboxes } from "./relay_fetch.ts";
+import { attachGroups } from "./group_hub.ts";
 
 /** How often due retries are attempted and expired messages swept. */
 export const RETRY_TICK_MS = 5_000;
@@ -121,6 +122,12 @@ export async function startNode(
     groupHandler: options.groupHandler,
   });
   const { messenger, signal, deliverer } = node;
+  // The group engine consumes group envelopes unless the caller brought its own handler.
+  const groups = options.groupHandler === undefined ? await attachGroups(messenger) : undefined;
+  const sweep = async () => {
+    await messenger.sweep();
+    await groups?.engine.sweep();
+  };
   const host: ServiceHost = {
     signal,
     messenger,
@@ -155,7 +162,7 @@ export async function startNode(
   try {
     listener = await node.listen();
     // Expired messages go before anything is served; a store that fails here stops the start.
-    await messenger.sweep();
+    await sweep();
   } catch (err) {
     await listener?.close();
     await agent.close();
@@ -168,7 +175,7 @@ export async function startNode(
     inBackground(work, during, report);
   const timers = [
     setInterval(background(() => deliverer.deliverDue(), "delivering"), RETRY_TICK_MS),
-    setInterval(background(() => messenger.sweep(), "sweeping expired messages"), SWEEP_TICK_MS),
+    setInterval(background(sweep, "sweeping expired messages"), SWEEP_TICK_MS),
     setInterval(
       background(() => signal.rotatePreKeysIfDue(), "rotating prekeys"),
       ROTATE_TICK_MS,

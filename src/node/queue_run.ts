@@ -4,6 +4,7 @@
  */
 import { outboxCount } from "../store/outbox.ts";
 import { listMailboxes } from "../store/mailboxes.ts";
+import { groupOutboxCount } from "../store/group_outbox.ts";
 import { localHost } from "./service_call.ts";
 import { bringUpTor, delivererOver, type TorOptions, torTransport } from "./tor_setup.ts";
 import type { Deliverer } from "./outbound.ts";
@@ -28,7 +29,9 @@ export async function runQueueOnce(
   await messenger.sweep();
   const { db, sealer } = messenger.store;
   const mailboxes = listMailboxes(db, sealer).length;
-  if (outboxCount(db) === 0 && mailboxes === 0) return { delivered: 0, remaining: 0 };
+  if (outboxCount(db) + groupOutboxCount(db) === 0 && mailboxes === 0) {
+    return { delivered: 0, remaining: 0 };
+  }
   // Registered before tor comes up, so it runs after tor is stopped (cleanups run in reverse):
   // deliveries still in flight at the timeout then fail fast and record their failure (attempts,
   // last error, backoff) while the store is still open.

@@ -114,10 +114,84 @@ export interface MailboxInfo {
   createdAt: string;
 }
 
+/** A group as `group list` shows it. */
+export interface GroupSummary {
+  name: string;
+  /** Hex. */
+  groupId: string;
+  /** The owner: a contact name, `me`, or a short onion. */
+  owner: string;
+  isOwner: boolean;
+  members: number;
+  /** Owner only: contacts asked to join whose key package has not arrived yet. */
+  pending: number;
+  epoch: number;
+}
+
+/** One member as `group members` shows it. */
+export interface GroupMember {
+  /** The contact name where known, `me` for this node, else the short onion. */
+  label: string;
+  contact: string | null;
+  /** Ed25519 key, hex. */
+  ed25519: string;
+  fingerprint: string;
+  onion: string;
+  owner: boolean;
+  self: boolean;
+  /** Asked to join, not added yet (its key package has not arrived). */
+  pending: boolean;
+}
+
+export interface GroupInvite {
+  name: string;
+  groupId: string;
+  owner: string;
+  members: number;
+  receivedAt: string;
+}
+
+/** What `group send` returns: the queued post, one queue item per other member. */
+export interface GroupQueued {
+  id: string;
+  group: string;
+  groupId: string;
+  ttlSeconds: number;
+  burn: boolean;
+  expiresAt: string;
+  /** The queue items' ids (hex), one per other member. */
+  items: string[];
+}
+
+/** A post as `inbox --group` shows it. */
+export interface GroupPostRecord {
+  id: string;
+  group: string;
+  from: string;
+  fromKey: string;
+  direction: "in" | "out";
+  kind: string;
+  text: string;
+  burn: boolean;
+  createdAt: string;
+  expiresAt: string;
+  readAt: string | null;
+}
+
+export interface GroupInboxParams {
+  name: string;
+  unreadOnly?: boolean;
+  markRead?: boolean;
+  includeSent?: boolean;
+}
+
 /** Each service's params and result. */
 export interface ServiceMap {
   "whoami": { params: Record<never, never>; result: IdentitySummary };
-  "card.export": { params: { name?: string; validityMs?: number }; result: string };
+  "card.export": {
+    params: { name?: string; validityMs?: number; shortForm?: boolean };
+    result: string;
+  };
   "card.import": {
     params: { text: string; name?: string; replace?: boolean };
     result: ContactSummary & { status: ImportStatus };
@@ -145,6 +219,23 @@ export interface ServiceMap {
   "mailbox.list": { params: Record<never, never>; result: MailboxInfo[] };
   "mailbox.close": { params: { id: number }; result: MailboxInfo };
   "mailbox.id": { params: Record<never, never>; result: { commitment: string } };
+  "group.create": { params: { name: string; members: string[] }; result: GroupSummary };
+  "group.add": { params: { name: string; members: string[] }; result: GroupSummary };
+  "group.remove": { params: { name: string; members: string[] }; result: GroupSummary };
+  "group.leave": { params: { name: string }; result: { name: string; groupId: string } };
+  "group.dissolve": { params: { name: string }; result: { name: string; groupId: string } };
+  "group.accept": { params: { name: string }; result: GroupSummary };
+  "group.decline": { params: { name: string }; result: { name: string; groupId: string } };
+  "group.list": { params: Record<never, never>; result: GroupSummary[] };
+  "group.members": { params: { name: string }; result: GroupMember[] };
+  "group.invites": { params: Record<never, never>; result: GroupInvite[] };
+  "group.send": {
+    params: { name: string; text: string; ttlSeconds?: number; burn?: boolean };
+    result: GroupQueued;
+  };
+  /** How many of these queue items (hex ids) are still queued. */
+  "group.pending": { params: { items: string[] }; result: { pending: number } };
+  "group.inbox": { params: GroupInboxParams; result: GroupPostRecord[] };
   /** Only a running node answers it: `legion panic` asks the node to stop this way. */
   "node.shutdown": { params: Record<never, never>; result: { stopping: true } };
 }

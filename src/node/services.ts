@@ -26,6 +26,7 @@ import { LegionError } from "../errors.ts";
 import type { RelayDialer } from "./relay_link.ts";
 import { fetchMailboxes } from "./relay_fetch.ts";
 import { closeMailboxAt, listMailboxInfo, openMailboxAt, relayCommitment } from "./mailbox_ops.ts";
+import type { GroupHub } from "./group_hub.ts";
 
 export interface ServiceHost {
   signal: SignalContext;
@@ -76,6 +77,12 @@ async function identitySummary(signal: SignalContext): Promise<IdentitySummary> 
     fingerprint: await keyFingerprint(identity.publicKey),
     createdAt: new Date(identity.createdAt).toISOString(),
   };
+}
+
+/** The group engine loads (ts-mls, every group) only for group services. */
+async function groups(host: ServiceHost): Promise<GroupHub> {
+  const { groupHub } = await import("./group_hub.ts");
+  return await groupHub(host.messenger);
 }
 
 function runningNode<T>(part: T | undefined): T {
@@ -144,6 +151,21 @@ export const SERVICES: ServiceTable = {
     return await flushQueue(host.messenger, deliverer, p.timeoutMs ?? 120_000);
   },
   "burn": (host, p) => host.messenger.burn(p),
+  "group.create": async (host, p) => (await groups(host)).create(p.name, p.members),
+  "group.add": async (host, p) => (await groups(host)).add(p.name, p.members),
+  "group.remove": async (host, p) => (await groups(host)).remove(p.name, p.members),
+  "group.leave": async (host, p) => (await groups(host)).leave(p.name),
+  "group.dissolve": async (host, p) => (await groups(host)).dissolve(p.name),
+  "group.accept": async (host, p) => (await groups(host)).accept(p.name),
+  "group.decline": async (host, p) => (await groups(host)).decline(p.name),
+  "group.list": async (host) => (await groups(host)).list(),
+  "group.members": async (host, p) => (await groups(host)).members(p.name),
+  "group.invites": async (host) => (await groups(host)).invites(),
+  "group.send": async (host, p) => (await groups(host)).send(p.name, p.text, p),
+  "group.pending": async (host, p) => ({
+    pending: (await groups(host)).pending(p.items),
+  }),
+  "group.inbox": async (host, p) => (await groups(host)).posts(p),
   "node.shutdown": (host) => {
     const shutdown = runningNode(host.shutdown);
     setTimeout(shutdown, 0);

@@ -53,7 +53,19 @@ interface Row {
   record_sealed: Uint8Array;
 }
 
+/** Parsed cards kept per ContactStore (least recently used dropped first). */
+const MAX_PARSED_CARDS = 256;
+
 export class ContactStore {
+  /**
+   * Parsed cards by card text. A lookup runs for every message received, and parsing a card
+   * checks its keys by deserializing them with libsignal: three libsignal objects per lookup,
+   * each leaving ≈50 bytes of Node-API bookkeeping that Deno never frees (docs/security.md,
+   * "Memory"). `parseCard` is a pure function of the text, so reusing its result changes nothing
+   * else; each caller still gets its own copy.
+   */
+  readonly #cards = new Map<string, ContactCard>();
+
   constructor(
     private readonly db: Database,
     private readonly sealer: Sealer,
@@ -138,13 +150,27 @@ export class ContactStore {
     return this.sealer.sealJson(recordAt(id, keyTag), record);
   }
 
+  #parse(text: string): ContactCard {
+    let card = this.#cards.get(text);
+    if (card) {
+      this.#cards.delete(text);
+    } else {
+      card = parseCard(text).card;
+      if (this.#cards.size >= MAX_PARSED_CARDS) {
+        this.#cards.delete(this.#cards.keys().next().value!);
+      }
+    }
+    this.#cards.set(text, card);
+    return structuredClone(card);
+  }
+
   #decode(row: Row): Contact {
     const keyTag = new Uint8Array(row.key_tag);
     const stored = this.sealer.openJson<StoredContact>(
       recordAt(Number(row.id), keyTag),
       new Uint8Array(row.record_sealed),
     );
-    const { card } = parseCard(stored.cardText);
+    const card = this.#parse(stored.cardText);
     return {
       id: Number(row.id),
       name: stored.name,

@@ -211,3 +211,8 @@ function fromRow(sealer: Sealer, row: Row): GroupOutboxItem {
       : sealer.openText(lastErrorAt(id, tag), new Uint8Array(row.last_error_sealed)),
   };
 }
+
+/** Queued (envelope, member) items: what `queue run` still has to deliver to group peers. */
+export function groupOutboxCount(db: Database): number {
+  return Number((db.prepare("SELECT count(*) AS n FROM group_outbox").get() as { n: number }).n);
+}

@@ -13,6 +13,7 @@
  * const ciphertext = await signal.encrypt(bob, plaintext);           // TYPE || libsignal message
  * const { contact, plaintext } = await signal.decrypt(senderKey, ciphertext);
  */
+import { PublicKey } from "@signalapp/libsignal-client";
 import type { Database } from "./db.ts";
 import type { Sealer } from "./sealer.ts";
 import { loadIdentity } from "./identity_store.ts";
@@ -27,6 +28,7 @@ import { deleteSession, sqlSessionStores } from "./signal_stores.ts";
 import { type Contact, ContactStore } from "./contacts.ts";
 import { ExportedCards } from "./exported_cards.ts";
 import { cardMailbox, listMailboxes } from "./mailboxes.ts";
+import { isReadOnly } from "./read_only.ts";
 import {
   CARD_VERSION,
   type ContactCard,
@@ -62,7 +64,8 @@ export class SignalContext {
   readonly stores: SessionStores;
   /** This node's Ed25519 identity public key (32 bytes). */
   readonly ownEd25519: Uint8Array;
-  readonly #trusted = new Map<string, Uint8Array | undefined>();
+  /** Trusted identity key per libsignal address name, deserialized once (see TrustedKeyLookup). */
+  readonly #trusted = new Map<string, PublicKey | undefined>();
 
   readonly db: Database;
   readonly sealer: Sealer;
@@ -84,7 +87,10 @@ export class SignalContext {
     this.stores = sqlSessionStores(db, sealer, keys, toHex(this.ownEd25519), (name) => {
       if (!this.#trusted.has(name)) {
         const key = /^[0-9a-f]{64}$/.test(name) ? this.contacts.byKey(fromHex(name)) : undefined;
-        this.#trusted.set(name, key?.card.identityKey);
+        this.#trusted.set(
+          name,
+          key && PublicKey.deserialize(key.card.identityKey.slice()),
+        );
       }
       return this.#trusted.get(name);
     });
@@ -112,7 +118,9 @@ export class SignalContext {
   }
 
   /** This node's current card, signed; valid for `validityMs` (default 30 days, at most 90). */
-  async exportCard(options: { name?: string; validityMs?: number } = {}): Promise<string> {
+  async exportCard(
+    options: { name?: string; validityMs?: number; shortForm?: boolean } = {},
+  ): Promise<string> {
     const validity = options.validityMs ?? DEFAULT_CARD_VALIDITY_MS;
     if (!(validity > 0 && validity <= MAX_CARD_VALIDITY_MS)) {
       throw new RangeError("card validity must be within (0, 90 days]");
@@ -157,8 +165,12 @@ export class SignalContext {
       identity.seed.fill(0);
       identity.zkSecret.fill(0);
     }
-    // Kept (sealed) so the node can serve it to whoever scans its QR code's short form.
-    await this.store.write(() => this.exportedCards.remember(text, card.expires, this.now()));
+    // Kept (sealed) so the node can serve it to whoever scans its QR code's short form. A home on
+    // read-only media can still hand out a full card; only a short form needs the card kept, so
+    // there the write (and its `read_only` error) happens only when one was asked for.
+    if (options.shortForm || !isReadOnly(this.db)) {
+      await this.store.write(() => this.exportedCards.remember(text, card.expires, this.now()));
+    }
     return text;
   }
 

@@ -38,8 +38,12 @@ import {
 } from "./signal_keys.ts";
 import { KYBER_REPLAY, type SessionStores } from "../crypto/signal_session.ts";
 
-/** Looks up the libsignal identity key a contact's card vouches for, by address name. */
-export type TrustedKeyLookup = (addressName: string) => Uint8Array | undefined;
+/**
+ * Looks up the libsignal identity key a contact's card vouches for, by address name. The caller
+ * keeps one deserialized key per contact (signal_context.ts): this store runs twice per message
+ * received, and a key deserialized per call would leave Node-API bookkeeping behind each time.
+ */
+export type TrustedKeyLookup = (addressName: string) => PublicKey | undefined;
 
 export function sqlSessionStores(
   db: Database,
@@ -79,7 +83,7 @@ export class SqlIdentityStore extends IdentityKeyStore {
   saveIdentity(name: ProtocolAddress, key: PublicKey): Promise<IdentityChange> {
     const trusted = this.trustedKey(name.name());
     return Promise.resolve(
-      trusted !== undefined && key.equals(PublicKey.deserialize(trusted.slice()))
+      trusted !== undefined && key.equals(trusted)
         ? IdentityChange.NewOrUnchanged
         : IdentityChange.ReplacedExisting,
     );
@@ -91,14 +95,11 @@ export class SqlIdentityStore extends IdentityKeyStore {
     _direction: Direction,
   ): Promise<boolean> {
     const trusted = this.trustedKey(name.name());
-    return Promise.resolve(
-      trusted !== undefined && key.equals(PublicKey.deserialize(trusted.slice())),
-    );
+    return Promise.resolve(trusted !== undefined && key.equals(trusted));
   }
 
   getIdentity(name: ProtocolAddress): Promise<PublicKey | null> {
-    const trusted = this.trustedKey(name.name());
-    return Promise.resolve(trusted === undefined ? null : PublicKey.deserialize(trusted.slice()));
+    return Promise.resolve(this.trustedKey(name.name()) ?? null);
   }
 }
 

@@ -58,7 +58,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "a read-only home: whoami, inbox, contacts list and queue list work; send is refused (77)",
+  name:
+    "a read-only home: whoami, inbox, contacts list, queue list and card export work; send and card export --qr are refused (77)",
   ignore: root,
   async fn() {
     await using dir = await tempDir();
@@ -67,12 +68,20 @@ Deno.test({
     await run("mount", "--bind", home, home);
     try {
       await run("mount", "-o", "remount,ro,bind", home);
-      for (const args of [["whoami"], ["inbox"], ["contacts", "list"], ["queue", "list"]]) {
+      for (
+        const args of [["whoami"], ["inbox"], ["contacts", "list"], ["queue", "list"], [
+          "card",
+          "export",
+        ]]
+      ) {
         const result = await runLegion(["--home", home, ...args]);
         assertEquals(result.code, 0, `${args.join(" ")}: ${result.stderr}`);
       }
       const send = await runLegion(["--home", home, "send", "bob", "hi"]);
       refused(send, 77, /legion: error: The data dir is read-only/);
+      // A short form is served from the kept card, which a read-only home cannot keep.
+      const qr = await runLegion(["--home", home, "card", "export", "--qr"]);
+      refused(qr, 77, /legion: error: The data dir is read-only/);
     } finally {
       await run("umount", home);
     }

@@ -38,3 +38,24 @@ Deno.test("describeEvent() neutralises names and error texts", () => {
     "burned 1 message(s) with b\\u200bob",
   ]);
 });
+
+Deno.test("describeEvent() neutralises a group's name and posts; a burn post shows no text", () => {
+  const base = { group: "fr\x1b[2Jiends", groupId: ID, id: ID, fromKey: ID, createdAt: AT };
+  assertEquals(
+    describeEvent({
+      type: "group_message",
+      ...base,
+      from: "carol",
+      burn: false,
+      text: "a\nb\u202e",
+    }),
+    [`${AT} 01234567 [fr\\x1b[2Jiends] carol: a`, `${CONTINUATION}b\\u202e`],
+  );
+  const burn = describeEvent({ type: "group_message", ...base, from: "carol", burn: true });
+  assertEquals(burn.length, 1);
+  assertEquals(burn[0].includes("burn after reading"), true);
+  assertEquals(
+    describeEvent({ type: "group_invite", group: "x\ry", groupId: ID, from: "alice" }),
+    ["invited to group x\\ry by alice: `legion group accept` or `legion group decline` it"],
+  );
+});
