@@ -60,6 +60,10 @@ export function describeEvent(event: NodeEvent): string[] {
       return [`expired ${event.id}`];
     case "failed":
       return [`failed ${event.id} to ${safe(event.to)}: ${safe(event.reason)}`];
+    case "relayed":
+      return [`deposited ${event.id} for ${safe(event.to)} at relay ${safe(event.relay)}`];
+    case "relay_refused":
+      return [`could not deposit ${event.id} for ${safe(event.to)}: ${safe(event.error)}`];
     case "retry":
       return [`will retry ${safe(event.to)} (attempt ${event.attempts}): ${safe(event.error)}`];
     case "storage_error":

@@ -32,15 +32,24 @@ export function registerListen(program: Command, run: ActionRunner): void {
 }
 
 async function listen(inv: Invocation, options: TorOptions): Promise<void> {
-  const [{ takeNodeLock }, { AgentClient }, { writePidFile }, { bringUpTor, torTransport }, {
-    startNode,
-  }, { describeEvent }] = await Promise.all([
+  const [
+    { takeNodeLock },
+    { AgentClient },
+    { writePidFile },
+    { bringUpTor, torTransport },
+    {
+      startNode,
+    },
+    { describeEvent },
+    { socksRelayDialer },
+  ] = await Promise.all([
     import("../node/node_lock.ts"),
     import("../node/agent_client.ts"),
     import("../node/processes.ts"),
     import("../node/tor_setup.ts"),
     import("../node/node.ts"),
     import("../cli/describe_event.ts"),
+    import("../node/relay_link.ts"),
   ]);
   // The lock comes first: of two nodes started at once, the loser leaves before touching anything.
   const lock = takeNodeLock(inv.home);
@@ -66,6 +75,7 @@ async function listen(inv: Invocation, options: TorOptions): Promise<void> {
   const requested = new Promise<"shutdown">((resolve) => shutdown = () => resolve("shutdown"));
   const node = await startNode(inv, store, {
     transport: torTransport(tor),
+    relayDialer: socksRelayDialer(tor.socks),
     emit: (event) => inv.out.result(event, describeEvent(event)),
     onShutdown: () => shutdown(),
   });

@@ -10,6 +10,7 @@ import { registerGroup } from "./group.ts";
 import { registerInbox } from "./inbox.ts";
 import { registerInit } from "./init.ts";
 import { registerListen } from "./listen.ts";
+import { registerMailbox } from "./mailbox.ts";
 import { registerPanic } from "./panic.ts";
 import { registerQueue } from "./queue.ts";
 import { registerRelay } from "./relay.ts";
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CommandRegistrar[] = [
   registerBurn,
   registerAuth,
   registerRelay,
+  registerMailbox,
   registerPanic,
   registerDoctor,
   registerCompletions,

@@ -48,7 +48,9 @@ async function list(inv: Invocation): Promise<void> {
       { type: "queued", ...item },
       `${item.id}  ${terminalLine(item.to)}  ${item.kind}  attempts ${item.attempts}  ` +
         `next ${item.nextAttemptAt}` +
-        (item.lastError ? `  (${terminalLine(item.lastError)})` : ""),
+        (item.lastError ? `  (${terminalLine(item.lastError)})` : "") +
+        (item.relayedAt ? `  relayed ${item.relayedAt}` : "") +
+        (item.relayError ? `  (relay: ${terminalLine(item.relayError)})` : ""),
     );
   }
   if (items.length === 0 && !inv.out.json) inv.out.note("the queue is empty");

@@ -33,6 +33,7 @@ interface SendOptions extends TorOptions {
   /** Milliseconds. */
   ttl?: number;
   burn?: boolean;
+  viaRelay?: boolean;
   /** Milliseconds, or `true` for the default. */
   wait?: number | true;
   image?: string;
@@ -57,6 +58,10 @@ export function registerSend(program: Command, run: ActionRunner): void {
           .argParser(durationOption({ option: "--ttl", minMs: 0 })),
       )
       .option("--burn", "burn after reading: deleted on both devices once read")
+      .option(
+        "--via-relay",
+        "also deposit it at the contact's relay mailbox at once (needs a running node or queue run)",
+      )
       .option("--image <path>", "send an image, re-encoded with every metadata block dropped")
       .addOption(
         new Option("--max-side <px>", "with --image: scale down so no side exceeds PX pixels")
@@ -126,6 +131,9 @@ async function send(
       hint: "send them one after the other",
     });
   }
+  if (attachment !== undefined && options.viaRelay) {
+    throw new LegionError("usage", `--via-relay carries text only, not --${attachment}`);
+  }
   if (attachment !== "image") {
     const unused = ["maxSide", "format", "dryRun", "out"] as const;
     const stray = unused.find((key) => options[key] !== undefined);
@@ -174,7 +182,13 @@ async function send(
     quiet: options.quiet ?? false,
   });
   const text = queue ? "" : await messageText(inv, textArg, options.messageFile);
-  const params = { to: name, text, ttlSeconds, burn: options.burn ?? false };
+  const params = {
+    to: name,
+    text,
+    ttlSeconds,
+    burn: options.burn ?? false,
+    ...(options.viaRelay ? { viaRelay: true } : {}),
+  };
   if (options.wait === undefined) {
     const queued = queue
       ? await queue((service, p) => inv.service(service, p))

@@ -1,7 +1,7 @@
 /**
  * Contact cards: how two people introduce themselves, out of band, without any directory.
  *
- * Wire format (version 2): one line of canonical JSON (see canonical_json.ts), UTF-8, at most
+ * Wire format (version 3; version 2 is the same without `mailboxes` and still imports): one line of canonical JSON (see canonical_json.ts), UTF-8, at most
  * {@link MAX_CARD_BYTES} bytes, optionally followed by whitespace:
  *
  * ```
@@ -16,7 +16,13 @@
  *     "kyberPreKey": { "id": n, "key": base64(1569), "signature": base64(64) },
  *     "registrationId": n,                        // 1..16380
  *     "signedPreKey": { "id": n, "key": base64(33), "signature": base64(64) } },
- *   "version": 2,
+ *   "mailboxes": [                              // v3 only: 0..4 relay mailboxes (docs/relay.md)
+ *     { "box": base64(32),                        //   X25519 key envelopes are sealed to
+ *       "deposit": base64(16),                    //   the mailbox's deposit id
+ *       "epochSeconds": n, "slots": n,            //   the relay's rules (epoch length, k)
+ *       "key": base64(32),                        //   the relay's Ed25519 key
+ *       "onion": "<56 base32>.onion" } ],         //   must derive from key
+ *   "version": 3,
  *   "signature": base64(64) }
  * ```
  *
@@ -44,7 +50,11 @@ import { canonicalJson, type JsonValue } from "./canonical_json.ts";
 import { onionAddress } from "./onion.ts";
 import { CardError } from "./card_error.ts";
 
-export const CARD_VERSION = 2;
+export const CARD_VERSION = 3;
+/** Versions `verifyCard` accepts: 2 (no mailboxes) and 3. */
+export const CARD_VERSIONS: readonly number[] = [2, 3];
+/** At most this many mailboxes on one card. */
+export const MAX_CARD_MAILBOXES = 4;
 /** Cards larger than this are refused before parsing (a v2 card is ≈2.9 KB). */
 export const MAX_CARD_BYTES = 16 * 1024;
 export const MAX_NAME_LENGTH = 64;
@@ -68,6 +78,21 @@ export interface CardPreKey {
   signature: Uint8Array<ArrayBuffer>;
 }
 
+/** A relay mailbox named on a card (v3): where and how a sender deposits for this contact. */
+export interface CardMailbox {
+  /** The relay's onion (with `.onion`); derives from `key`. */
+  onion: string;
+  /** The relay's Ed25519 key (its card's). */
+  key: Uint8Array<ArrayBuffer>;
+  /** The mailbox's deposit id (16 bytes). */
+  deposit: Uint8Array<ArrayBuffer>;
+  /** X25519 public key a deposited envelope is sealed to (crypto_box_seal). */
+  box: Uint8Array<ArrayBuffer>;
+  /** The relay's k (deposits per member per epoch) and epoch length. */
+  slots: number;
+  epochSeconds: number;
+}
+
 /** The signed content of a card, decoded. Times are milliseconds since the epoch, whole seconds. */
 export interface ContactCard {
   version: number;
@@ -83,6 +108,8 @@ export interface ContactCard {
   kyberPreKey: CardPreKey;
   created: number;
   expires: number;
+  /** Version 3: the contact's relay mailboxes (none on a version 2 card). */
+  mailboxes?: CardMailbox[];
 }
 
 /** Encodes and signs a card with the Ed25519 identity seed; returns the card text (no newline). */
@@ -141,6 +168,14 @@ export async function verifyCard(text: string, options: { now: number }): Promis
       "onion_mismatch",
       "Cannot import card: the onion address does not belong to the card's key",
     );
+  }
+  for (const mailbox of card.mailboxes ?? []) {
+    if (`${onionAddress(mailbox.key)}.onion` !== mailbox.onion) {
+      throw new CardError(
+        "bad_field",
+        "Cannot import card: a mailbox's relay onion does not belong to its relay key",
+      );
+    }
   }
   const identity = PublicKey.deserialize(card.identityKey);
   if (!identity.verify(cardBindingMessage(card.ed25519, card.onion), card.binding)) {
@@ -211,11 +246,11 @@ export function parseCard(
       },
     );
   }
-  if (record.version !== CARD_VERSION) {
+  if (!CARD_VERSIONS.includes(record.version as number)) {
     throw new CardError(
       "unsupported_version",
       `Cannot import card: unsupported card version ${JSON.stringify(record.version ?? null)}`,
-      { hint: `this Legion reads version ${CARD_VERSION}; the sender may need to upgrade` },
+      { hint: `this Legion reads versions 2 and ${CARD_VERSION}; the sender may need to upgrade` },
     );
   }
   let canonical: string | undefined;
@@ -229,11 +264,13 @@ export function parseCard(
       hint: "cards must be passed on unchanged (no reformatting)",
     });
   }
-  const fields = new Fields(record, "");
+  const version = record.version as number;
+  const fields = new Fields(record, "", version);
   fields.only([
     "created",
     "ed25519",
     "expires",
+    ...(version >= 3 ? ["mailboxes"] : []),
     "name",
     "onion",
     "signal",
@@ -243,7 +280,7 @@ export function parseCard(
   const signal = fields.object("signal");
   signal.only(["binding", "identityKey", "kyberPreKey", "registrationId", "signedPreKey"]);
   const card: ContactCard = {
-    version: CARD_VERSION,
+    version,
     ed25519: fields.bytes("ed25519", 32),
     onion: fields.string("onion", /^[a-z2-7]{56}\.onion$/),
     identityKey: signal.bytes("identityKey", 33),
@@ -255,6 +292,7 @@ export function parseCard(
     expires: fields.time("expires"),
   };
   if (record.name !== undefined) card.name = fields.name("name");
+  if (version >= 3) card.mailboxes = fields.list("mailboxes", MAX_CARD_MAILBOXES).map(mailbox);
   fields.check(() => {
     PublicKey.deserialize(card.identityKey);
   }, "signal.identityKey");
@@ -293,6 +331,30 @@ export function cardBody(card: ContactCard): Record<string, JsonValue> {
     },
     created: formatTime(card.created),
     expires: formatTime(card.expires),
+    ...(card.version >= 3 ? { mailboxes: (card.mailboxes ?? []).map(mailboxJson) } : {}),
+  };
+}
+
+function mailboxJson(m: CardMailbox): JsonValue {
+  return {
+    onion: m.onion,
+    key: toBase64(m.key),
+    deposit: toBase64(m.deposit),
+    box: toBase64(m.box),
+    slots: m.slots,
+    epochSeconds: m.epochSeconds,
+  };
+}
+
+function mailbox(fields: Fields): CardMailbox {
+  fields.only(["box", "deposit", "epochSeconds", "key", "onion", "slots"]);
+  return {
+    onion: fields.string("onion", /^[a-z2-7]{56}\.onion$/),
+    key: fields.bytes("key", 32),
+    deposit: fields.bytes("deposit", 16),
+    box: fields.bytes("box", 32),
+    slots: fields.integer("slots", 1, 100_000),
+    epochSeconds: fields.integer("epochSeconds", 60, 366 * 24 * 3600),
   };
 }
 
@@ -340,7 +402,11 @@ function preKey(fields: Fields, keyLength: number): CardPreKey {
 
 /** Typed access to a parsed object's fields; each failure names the field. */
 class Fields {
-  constructor(private readonly record: Record<string, unknown>, private readonly path: string) {}
+  constructor(
+    private readonly record: Record<string, unknown>,
+    private readonly path: string,
+    private readonly version = CARD_VERSION,
+  ) {}
 
   #fail(key: string, problem = "is missing or invalid"): never {
     throw new CardError("bad_field", `Cannot parse card: field ${this.path}${key} ${problem}`);
@@ -348,14 +414,26 @@ class Fields {
 
   only(allowed: readonly string[]): void {
     for (const key of Object.keys(this.record)) {
-      if (!allowed.includes(key)) this.#fail(key, `is not part of a version ${CARD_VERSION} card`);
+      if (!allowed.includes(key)) this.#fail(key, `is not part of a version ${this.version} card`);
     }
   }
 
   object(key: string): Fields {
     const value = this.record[key];
     if (typeof value !== "object" || value === null || Array.isArray(value)) this.#fail(key);
-    return new Fields(value as Record<string, unknown>, `${this.path}${key}.`);
+    return new Fields(value as Record<string, unknown>, `${this.path}${key}.`, this.version);
+  }
+
+  /** An array of at most `max` objects. */
+  list(key: string, max: number): Fields[] {
+    const value = this.record[key];
+    if (!Array.isArray(value) || value.length > max) this.#fail(key);
+    return value.map((item, i) => {
+      if (typeof item !== "object" || item === null || Array.isArray(item)) {
+        this.#fail(`${key}[${i}]`);
+      }
+      return new Fields(item as Record<string, unknown>, `${this.path}${key}[${i}].`, this.version);
+    });
   }
 
   string(key: string, pattern: RegExp): string {

@@ -14,6 +14,10 @@ export type NodeEvent =
   | { type: "expired"; id: string; direction: "in" | "out" }
   | { type: "failed"; id: string; to: string; reason: string }
   | { type: "retry"; to: string; attempts: number; error: string }
+  /** Deposited at the contact's relay mailbox; still queued until the contact acks it. */
+  | { type: "relayed"; id: string; to: string; relay: string }
+  /** No mailbox of the contact took it (the reasons, per relay); tried again later. */
+  | { type: "relay_refused"; id: string; to: string; error: string }
   /** The node's own storage failed (full disk, read-only, corrupt); it keeps running. */
   | { type: "storage_error"; reason: StoreErrorReason; during: string; error: string }
   /** Background work failed for another reason; the node keeps running. */

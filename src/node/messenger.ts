@@ -25,6 +25,7 @@ import {
   listOutbox,
   type OutboxKind,
   removeFromOutbox,
+  setViaRelay,
 } from "../store/outbox.ts";
 import {
   cancelGroupEnvelope,
@@ -73,6 +74,8 @@ export interface MessengerOptions {
 export interface SendOptions {
   ttlSeconds?: number;
   burn?: boolean;
+  /** Deposit at the contact's relay mailbox at once (`send --via-relay`). */
+  viaRelay?: boolean;
 }
 
 /**
@@ -156,8 +159,16 @@ export class Messenger {
     if (body.length === 0) throw new LegionError("usage", "The message is empty");
     if (body.length > MAX_TEXT_BYTES) throw messageTooLarge();
     const contact = this.signal.contact(name);
+    if (options.viaRelay && (contact.card.mailboxes ?? []).length === 0) {
+      throw new LegionError("usage", `The card of ${contact.name} names no relay mailbox`, {
+        hint: "ask the contact for a fresh card after `legion mailbox open`",
+      });
+    }
     const payload = this.#payload(PayloadType.text, body, options);
-    await this.write(() => this.queuePayload(contact, payload, "message"));
+    await this.write(async () => {
+      await this.queuePayload(contact, payload, "message");
+      if (options.viaRelay) setViaRelay(this.store.db, payload.id);
+    });
     this.onQueued(contact.id);
     return {
       id: toHex(payload.id),
@@ -383,6 +394,8 @@ export class Messenger {
       nextAttemptAt: new Date(item.nextAttemptAt).toISOString(),
       expiresAt: new Date(item.expiresAt).toISOString(),
       lastError: item.lastError,
+      relayedAt: item.relayedAt === null ? null : new Date(item.relayedAt).toISOString(),
+      relayError: item.relayError,
     }));
     // Group envelopes for members who are not contacts: named by their short onion.
     const forPeers = listGroupOutbox(this.store.db, this.store.sealer).map((item) => ({
@@ -393,6 +406,9 @@ export class Messenger {
       nextAttemptAt: new Date(item.nextAttemptAt).toISOString(),
       expiresAt: new Date(item.expiresAt).toISOString(),
       lastError: item.lastError,
+      // Group peers who are not contacts have no card, so no mailbox: never relayed.
+      relayedAt: null,
+      relayError: null,
     }));
     return [...items, ...forPeers];
   }

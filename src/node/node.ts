@@ -25,6 +25,9 @@ import type { NodeContext } from "./node_context.ts";
 import type { GroupEnvelopeHandler } from "./group_envelope.ts";
 import type { GroupPeer } from "./group_peers.ts";
 import type { QueuedEnvelope } from "./messenger.ts";
+import { type RelayDialer, relaySettings } from "./relay_link.ts";
+import { RelayDepositor } from "./relay_deposit.ts";
+import { fetchMailboxes } from "./relay_fetch.ts";
 import { attachGroups } from "./group_hub.ts";
 
 /** How often due retries are attempted and expired messages swept. */
@@ -109,6 +112,8 @@ export async function startNode(
     onShutdown?: () => void;
     /** Consumes received group envelopes (the group engine); none: they are refused. */
     groupHandler?: GroupEnvelopeHandler;
+    /** Reaches relays (deposit fallback, mailbox fetches); none: no relay traffic. */
+    relayDialer?: RelayDialer;
   },
 ): Promise<RunningNode> {
   const node = assembleNode(store, {
@@ -131,6 +136,17 @@ export async function startNode(
     deliverer,
     shutdown: options.onShutdown ?? (() => {}),
     fetchCard: (onion, hash) => node.transport.fetchCard(onion, hash),
+    relayDialer: options.relayDialer,
+  };
+  const relay = relaySettings(ctx.env);
+  const stopRelay = new AbortController();
+  if (options.relayDialer) {
+    deliverer.relay = new RelayDepositor(messenger, options.relayDialer, {
+      delayMs: relay.delayMs,
+    });
+  }
+  const fetchRelays = async () => {
+    if (options.relayDialer) await fetchMailboxes(messenger, options.relayDialer, stopRelay.signal);
   };
   // Each call through the agent is the user at work: it counts as use for the dead-man switch.
   const recordUse = useRecorder(store, () => ctx.now());
@@ -166,8 +182,10 @@ export async function startNode(
       background(() => signal.rotatePreKeysIfDue(), "rotating prekeys"),
       ROTATE_TICK_MS,
     ),
+    setInterval(background(fetchRelays, "fetching from relays"), relay.fetchIntervalMs),
   ];
   background(() => deliverer.deliverDue({ ignoreBackoff: true }), "delivering")();
+  background(fetchRelays, "fetching from relays")();
   report({ type: "ready", onion: listener.onion });
   const up = listener;
 
@@ -178,9 +196,11 @@ export async function startNode(
       // First, so nothing waits on the network: in-flight dials and waits for acks end now and
       // their items stay queued for the next run.
       deliverer.abort();
+      stopRelay.abort(new Error("the node is stopping"));
       await agent.close();
       await up.close();
       await deliverer.idle();
+      await deliverer.relay?.close();
       node.dispose();
     },
   };

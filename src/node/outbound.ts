@@ -51,6 +51,7 @@ import type { Messenger } from "./messenger.ts";
 import { abortable } from "./abort.ts";
 import { PeerDeliverer } from "./group_outbound.ts";
 import { peersWithDueItems } from "../store/group_outbox.ts";
+import type { RelayDepositor } from "./relay_deposit.ts";
 
 /** Items in flight on one stream before waiting for their acks. */
 export const DELIVERY_WINDOW = 32;
@@ -76,6 +77,8 @@ export class Deliverer {
   readonly #stop = new AbortController();
   /** Delivers group envelopes to group peers who are not contacts. */
   readonly peers: PeerDeliverer;
+  /** Deposits at contacts' relay mailboxes what direct delivery could not deliver (if set). */
+  relay: RelayDepositor | undefined;
 
   constructor(private readonly messenger: Messenger, private readonly transport: Transport) {
     this.peers = new PeerDeliverer(messenger, transport, this.#stop.signal);
@@ -225,6 +228,17 @@ export class Deliverer {
     for (let i = expected.length; i > 0; i--) await receiveHave().catch(() => {});
   }
 
+  /** The relay fallback for one contact; its failures are reported, never thrown. */
+  async #deposit(contactId: number, tried: Set<string>): Promise<void> {
+    if (!this.relay || this.#stop.signal.aborted) return;
+    try {
+      await this.relay.depositDue(contactId, this.#stop.signal, tried);
+    } catch (err) {
+      if (this.#stop.signal.aborted) return;
+      this.messenger.emit(failureEvent(err, "depositing at a relay"));
+    }
+  }
+
   async #deliver(contactId: number): Promise<boolean> {
     const { messenger } = this;
     const contact = messenger.signal.contactById(contactId);
@@ -233,8 +247,12 @@ export class Deliverer {
     let stream: FramedStream | undefined;
     // A stream ends on abort, which rejects its pending receive (the wait for an ack) at once.
     const endStream = () => stream?.destroy();
+    /** Items offered to a relay in this pass (each at most once). */
+    const tried = new Set<string>();
     stop.addEventListener("abort", endStream, { once: true });
     try {
+      // `send --via-relay` items (and ones failing for long enough) go to the relay first.
+      await this.#deposit(contactId, tried);
       do {
         this.#again.delete(contactId);
         for (;;) {
@@ -339,6 +357,7 @@ export class Deliverer {
         // The items stay queued as they were and are tried again on the next tick.
         messenger.emit(failureEvent(recordErr, `recording a failed delivery to ${contact.name}`));
       }
+      await this.#deposit(contactId, tried);
       return false;
     } finally {
       stop.removeEventListener("abort", endStream);

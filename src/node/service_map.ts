@@ -88,6 +88,10 @@ export interface QueueItem {
   nextAttemptAt: string;
   expiresAt: string;
   lastError: string | null;
+  /** When it was deposited at the contact's relay (it stays until the contact acks it). */
+  relayedAt: string | null;
+  /** The relays' last refusal or failure. */
+  relayError: string | null;
 }
 
 export interface QueueRunSummary {
@@ -110,6 +114,8 @@ export interface SendParams {
   text: string;
   ttlSeconds?: number;
   burn?: boolean;
+  /** Deposit at the contact's relay mailbox at once. */
+  viaRelay?: boolean;
 }
 
 /** Ids are full hex ids or unique prefixes of 8 hex characters or more. */
@@ -121,6 +127,16 @@ export interface IdentitySummary {
   /** Ed25519 public key, hex. */
   publicKey: string;
   fingerprint: string;
+  createdAt: string;
+}
+
+/** One of this user's relay mailboxes (`mailbox list`). */
+export interface MailboxInfo {
+  id: number;
+  relay: string;
+  depositId: string;
+  slotsPerEpoch: number;
+  epochSeconds: number;
   createdAt: string;
 }
 
@@ -237,6 +253,11 @@ export interface ServiceMap {
   "queue.cancel": { params: { id: string }; result: { id: string; state: "cancelled" } };
   "queue.flush": { params: { timeoutMs?: number }; result: QueueRunSummary };
   "burn": { params: BurnTarget; result: { deleted: number; conversations: number } };
+  /** Relay mailboxes (open and close reach the relay: the node's tor, or tor brought up). */
+  "mailbox.open": { params: { card: string }; result: MailboxInfo };
+  "mailbox.list": { params: Record<never, never>; result: MailboxInfo[] };
+  "mailbox.close": { params: { id: number }; result: MailboxInfo };
+  "mailbox.id": { params: Record<never, never>; result: { commitment: string } };
   "group.create": { params: { name: string; members: string[] }; result: GroupSummary };
   "group.add": { params: { name: string; members: string[] }; result: GroupSummary };
   "group.remove": { params: { name: string; members: string[] }; result: GroupSummary };

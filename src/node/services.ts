@@ -23,6 +23,9 @@ import type {
   ServiceResult,
 } from "./service_map.ts";
 import { LegionError } from "../errors.ts";
+import type { RelayDialer } from "./relay_link.ts";
+import { fetchMailboxes } from "./relay_fetch.ts";
+import { closeMailboxAt, listMailboxInfo, openMailboxAt, relayCommitment } from "./mailbox_ops.ts";
 import type { GroupHub } from "./group_hub.ts";
 import { resolveIdPrefix } from "../store/id_prefix.ts";
 import { getMessage } from "../store/messages.ts";
@@ -36,6 +39,13 @@ export interface ServiceHost {
   shutdown?: () => void;
   /** Fetches a card by hash from a peer's onion: the node's transport, or tor brought up for it. */
   fetchCard?: CardFetcher;
+  /** Opens streams to relays: the node's tor, or tor brought up for the command. */
+  relayDialer?: RelayDialer;
+}
+
+function dialerOf(host: ServiceHost): RelayDialer {
+  if (!host.relayDialer) throw new LegionError("internal", "no way to reach a relay here");
+  return host.relayDialer;
 }
 
 type Service<N extends ServiceName> = (
@@ -121,6 +131,10 @@ export const SERVICES: ServiceTable = {
     return { ...contactSummary(contact), safetyNumber: host.signal.safetyNumber(contact) };
   },
   "send": (host, p) => host.messenger.sendText(p.to, p.text, p),
+  "mailbox.open": (host, p) => openMailboxAt(host.messenger, dialerOf(host), p.card),
+  "mailbox.list": (host) => listMailboxInfo(host.messenger),
+  "mailbox.close": (host, p) => closeMailboxAt(host.messenger, dialerOf(host), p.id),
+  "mailbox.id": async (host) => ({ commitment: await relayCommitment(host.messenger) }),
   "inbox": (host, p) => host.messenger.inbox(p),
   "file.begin": async (host, p) => ({ handle: await host.messenger.uploads.begin(p) }),
   "file.append": async (host, p) => {
@@ -156,8 +170,11 @@ export const SERVICES: ServiceTable = {
   },
   "queue.list": (host) => host.messenger.queueList(),
   "queue.cancel": (host, p) => host.messenger.cancel(p.id),
-  "queue.flush": (host, p) =>
-    flushQueue(host.messenger, runningNode(host.deliverer), p.timeoutMs ?? 120_000),
+  "queue.flush": async (host, p) => {
+    const deliverer = runningNode(host.deliverer);
+    if (host.relayDialer) await fetchMailboxes(host.messenger, host.relayDialer);
+    return await flushQueue(host.messenger, deliverer, p.timeoutMs ?? 120_000);
+  },
   "burn": (host, p) => host.messenger.burn(p),
   "group.create": async (host, p) => (await groups(host)).create(p.name, p.members),
   "group.add": async (host, p) => (await groups(host)).add(p.name, p.members),

@@ -15,6 +15,8 @@ import { parsePortAddress } from "../transport/address.ts";
 import { LegionError } from "../errors.ts";
 import { stopProcess, torProcessesUsingDir } from "./processes.ts";
 import { runningNode } from "./node_lock.ts";
+import { type RelayDialer, relaySettings, socksRelayDialer } from "./relay_link.ts";
+import { RelayDepositor } from "./relay_deposit.ts";
 
 /** The tor options of `listen`, `queue run` and `send --wait` (cli/tor_options.ts parses them). */
 export interface TorOptions {
@@ -102,7 +104,7 @@ export async function torDeliverer(
   options: TorOptions,
 ): Promise<Deliverer> {
   const tor = await bringUpTor(ctx, options);
-  return delivererOver(ctx, host, torTransport(tor));
+  return delivererOver(ctx, host, torTransport(tor), socksRelayDialer(tor.socks));
 }
 
 /** A deliverer dialing through `transport` (tor, or a test's in-memory network). */
@@ -110,6 +112,8 @@ export function delivererOver(
   ctx: NodeContext,
   host: ServiceHost,
   transport: TransportFactory,
+  /** Reaches relays for the deposit fallback (none: no fallback). */
+  relayDialer?: RelayDialer,
 ): Deliverer {
   const { messenger, signal } = host;
   const identity = nodeTransportOptions(
@@ -120,6 +124,11 @@ export function delivererOver(
   );
   ctx.onCleanup(() => identity.wipe());
   const deliverer = new Deliverer(messenger, transport(identity.options));
+  if (relayDialer) {
+    const relay = new RelayDepositor(messenger, relayDialer, relaySettings(ctx.env));
+    deliverer.relay = relay;
+    ctx.onCleanup(() => relay.close());
+  }
   // SIGINT/SIGTERM: dials and waits for acks end now; their items stay queued.
   if (ctx.signal?.aborted) deliverer.abort();
   ctx.signal?.addEventListener("abort", () => deliverer.abort(), { once: true });

@@ -330,4 +330,31 @@ export const MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    version: 11,
+    name: "relay mailboxes and deposits",
+    // The user side of relays (docs/relay.md, "Client"): own mailboxes, one sealed record each
+    // (the relay's card, the mailbox's owner key, fetch and deposit ids, its box key); deposit
+    // slots used per (relay, epoch), keyed by a tag of the relay's onion, so a slot is never
+    // reused (a reused slot is a spent nullifier); on each outbox item, when direct delivery first
+    // failed, whether it goes by relay at once (`send --via-relay`), when it was deposited, and
+    // the relay's last refusal (sealed: it names the relay).
+    sql: `
+      CREATE TABLE mailboxes (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        record_sealed BLOB NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE relay_slots (
+        relay_tag BLOB NOT NULL,
+        epoch INTEGER NOT NULL,
+        used INTEGER NOT NULL,
+        PRIMARY KEY (relay_tag, epoch)
+      ) STRICT, WITHOUT ROWID;
+      ALTER TABLE outbox ADD COLUMN first_failed_at INTEGER;
+      ALTER TABLE outbox ADD COLUMN via_relay INTEGER NOT NULL DEFAULT 0;
+      ALTER TABLE outbox ADD COLUMN relayed_at INTEGER;
+      ALTER TABLE outbox ADD COLUMN relay_error_sealed BLOB;
+    `,
+  },
 ];

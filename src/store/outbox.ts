@@ -20,6 +20,10 @@ export interface OutboxItem {
   nextAttemptAt: number;
   expiresAt: number;
   lastError: string | null;
+  /** When it was deposited at a relay (it stays queued until the contact acks it). */
+  relayedAt: number | null;
+  /** The relay's last refusal or the deposit's last failure. */
+  relayError: string | null;
 }
 
 interface Row {
@@ -31,10 +35,64 @@ interface Row {
   next_attempt_at: number;
   expires_at: number;
   last_error_sealed: Uint8Array | null;
+  relayed_at: number | null;
+  relay_error_sealed: Uint8Array | null;
 }
 
 function ciphertextAt(item: { id: Uint8Array; contactId: number; kind: OutboxKind }): SealedAt {
   return { label: "outbox.ciphertext", row: `${toHex(item.id)}/${item.contactId}/${item.kind}` };
+}
+
+function relayErrorAt(id: Uint8Array): SealedAt {
+  return { label: "outbox.relay_error", row: id };
+}
+
+/** Marks an item to be deposited at the contact's relay at once (`send --via-relay`). */
+export function setViaRelay(db: Database, id: Uint8Array): void {
+  db.prepare("UPDATE outbox SET via_relay = 1 WHERE id = ?").run(id);
+}
+
+/**
+ * A contact's items to deposit at a relay now: not deposited yet, and marked `via_relay` or
+ * failing direct delivery since at least `delayMs` ago.
+ */
+export function relayDueItems(
+  db: Database,
+  sealer: Sealer,
+  contactId: number,
+  now: number,
+  delayMs: number,
+  limit = 32,
+): OutboxItem[] {
+  const rows = db.prepare(
+    `SELECT * FROM outbox WHERE contact_id = ? AND expires_at > ? AND relayed_at IS NULL
+       AND (via_relay = 1 OR (first_failed_at IS NOT NULL AND first_failed_at <= ?))
+     ORDER BY rowid LIMIT ?`,
+  ).all(contactId, now, now - delayMs, limit) as unknown as Row[];
+  return rows.map((row) => fromRow(sealer, row));
+}
+
+/** Contacts with an item marked `via_relay` not yet deposited. */
+export function contactsWithRelayItems(db: Database, now: number): number[] {
+  const rows = db.prepare(
+    `SELECT DISTINCT contact_id FROM outbox
+     WHERE via_relay = 1 AND relayed_at IS NULL AND expires_at > ?`,
+  ).all(now) as Array<{ contact_id: number }>;
+  return rows.map((row) => Number(row.contact_id));
+}
+
+export function markRelayed(db: Database, id: Uint8Array, now: number): void {
+  db.prepare("UPDATE outbox SET relayed_at = ?, relay_error_sealed = NULL WHERE id = ?").run(
+    now,
+    id,
+  );
+}
+
+export function recordRelayError(db: Database, sealer: Sealer, id: Uint8Array, error: string) {
+  db.prepare("UPDATE outbox SET relay_error_sealed = ? WHERE id = ?").run(
+    sealer.sealText(relayErrorAt(id), error),
+    id,
+  );
 }
 
 function lastErrorAt(id: Uint8Array): SealedAt {
@@ -112,14 +170,21 @@ export function recordFailure(
     contactId,
   ) as Array<{ id: Uint8Array; attempts: number }>;
   const update = db.prepare(
-    "UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error_sealed = ? WHERE id = ?",
+    `UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error_sealed = ?,
+       first_failed_at = coalesce(first_failed_at, ?) WHERE id = ?`,
   );
   let most = 0;
   for (const row of rows) {
     const attempts = Number(row.attempts) + 1;
     most = Math.max(most, attempts);
     const id = new Uint8Array(row.id);
-    update.run(attempts, now + delay(attempts), sealer.sealText(lastErrorAt(id), error), id);
+    update.run(
+      attempts,
+      now + delay(attempts),
+      sealer.sealText(lastErrorAt(id), error),
+      now,
+      id,
+    );
   }
   return most;
 }
@@ -163,5 +228,9 @@ function fromRow(sealer: Sealer, row: Row): OutboxItem {
     lastError: row.last_error_sealed === null
       ? null
       : sealer.openText(lastErrorAt(id), new Uint8Array(row.last_error_sealed)),
+    relayedAt: row.relayed_at === null ? null : Number(row.relayed_at),
+    relayError: row.relay_error_sealed === null
+      ? null
+      : sealer.openText(relayErrorAt(id), new Uint8Array(row.relay_error_sealed)),
   };
 }

@@ -27,6 +27,7 @@ import { currentPreKeys } from "./signal_keys.ts";
 import { deleteSession, sqlSessionStores } from "./signal_stores.ts";
 import { type Contact, ContactStore } from "./contacts.ts";
 import { ExportedCards } from "./exported_cards.ts";
+import { cardMailbox, listMailboxes } from "./mailboxes.ts";
 import { isReadOnly } from "./read_only.ts";
 import {
   CARD_VERSION,
@@ -154,6 +155,7 @@ export class SignalContext {
       },
       created,
       expires: created + validity,
+      mailboxes: listMailboxes(this.db, this.sealer).map(cardMailbox),
     };
     const identity = loadIdentity(this.db, this.sealer);
     let text: string;

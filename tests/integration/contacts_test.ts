@@ -70,6 +70,9 @@ Deno.test("contacts commands and card formats", async (t) => {
       DROP TABLE group_key_packages; DROP TABLE group_seen; DROP TABLE group_posts;
       DROP TABLE group_held; DROP TABLE group_commits; DROP TABLE groups;
       DROP TRIGGER transfers_follow_messages; DROP TABLE file_chunks; DROP TABLE transfers;
+      DROP TABLE mailboxes; DROP TABLE relay_slots;
+      ALTER TABLE outbox DROP COLUMN first_failed_at; ALTER TABLE outbox DROP COLUMN via_relay;
+      ALTER TABLE outbox DROP COLUMN relayed_at; ALTER TABLE outbox DROP COLUMN relay_error_sealed;
       PRAGMA user_version = 2;
     `);
     db.close();

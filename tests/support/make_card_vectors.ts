@@ -176,8 +176,8 @@ const vectors = {
       card: signBody({ ...withoutBinding(base), version: 1 }, "legion/v1/card\n"),
     },
     {
-      name: "version 3",
-      expect: "unsupported_version",
+      name: "version 3 without its mailboxes field",
+      expect: "bad_field",
       card: await encodeCard({ ...base, version: 3 }, seed),
     },
     {

@@ -21,7 +21,12 @@ import { onionAddress } from "../../../src/crypto/onion.ts";
 import { sodium } from "../../../src/crypto/sodium.ts";
 import { generatePreKeys } from "../../../src/crypto/session_keys.ts";
 import { toLegionError } from "../../../src/cli/error_map.ts";
-import { CARD_VECTORS, GOLDEN_CARD as golden } from "../../support/card_vectors.ts";
+import {
+  CARD_V3_VECTORS,
+  CARD_VECTORS,
+  GOLDEN_CARD as golden,
+  GOLDEN_CARD_V3,
+} from "../../support/card_vectors.ts";
 
 interface Vector {
   name: string;
@@ -47,6 +52,27 @@ for (const vector of file.vectors) {
   });
 }
 
+for (const vector of CARD_V3_VECTORS.vectors) {
+  Deno.test(`verifyCard() v3 vector "${vector.name}" gives ${vector.expect}`, async () => {
+    assertEqualsReason(await refusal(vector.card, CARD_V3_VECTORS.now), vector.expect);
+  });
+}
+
+Deno.test("a v3 card round-trips with its mailboxes, byte for byte", async () => {
+  const card = await verifyCard(GOLDEN_CARD_V3, { now: NOW });
+  assert.equal(card.version, CARD_VERSION);
+  assert.equal(card.mailboxes?.length, 1);
+  const [mailbox] = card.mailboxes!;
+  assert.equal(mailbox.onion, `${onionAddress(mailbox.key)}.onion`);
+  assert.equal(mailbox.slots, 200);
+  assert.equal(mailbox.epochSeconds, 86_400);
+  assert.equal(mailbox.deposit.length, 16);
+  assert.equal(await encodeCard(card, fromHex(file.seed)), GOLDEN_CARD_V3);
+  // The same keys as the v2 golden: only the version, the mailboxes and the signature differ.
+  const v2 = parseCard(golden).card;
+  assert.deepEqual({ ...card, version: 2, mailboxes: undefined }, { ...v2, mailboxes: undefined });
+});
+
 function assertEqualsReason(actual: string, expected: string): void {
   assert.equal(actual, expected);
 }
@@ -61,7 +87,8 @@ Deno.test("the golden card's fields decode as recorded", async () => {
     await Deno.readTextFile(new URL("../../golden/card_v2_fields.json", import.meta.url)),
   );
   const card = await verifyCard(golden, { now: NOW });
-  assert.equal(card.version, CARD_VERSION);
+  assert.equal(card.version, 2);
+  assert.equal(card.mailboxes, undefined);
   assert.equal(card.name, fields.name);
   assert.equal(toBase64(card.ed25519), fields.ed25519);
   assert.equal(card.onion, fields.onion);
