@@ -105,7 +105,7 @@ Deno.test("send: bad UTF-8 and over-long text are bad data (65) with the limit; 
   ) {
     const result = await runLegion(["--home", alice, ...args], { stdin });
     assertEquals(result.code, 65, result.stderr);
-    assertMatch(result.stderr, /hint: .*65536 bytes.*files are not supported yet/);
+    assertMatch(result.stderr, /hint: .*65536 bytes.*send a file with --file/);
     assert(!result.stderr.includes("send-file"));
   }
   const clamped = await runLegion(["--home", alice, "send", "bob", "hi", "--ttl", "0s"]);
