@@ -18,14 +18,22 @@
  *
  * And the plaintext of a post (what the MLS application message carries):
  *
- *   author (32) Ed25519 key · payload (payload.ts, a stored type: text, file, image or voice)
+ *   author (32) Ed25519 key · payload (payload.ts, a stored type: text, file, image or voice;
+ *               an attachment's body is inline: group_attachment.ts, not a 1:1 descriptor)
  *
  * Decoders are strict: every field is checked against its range and a value that does not fit
  * throws a {@link GroupWireError} (or the payload's PayloadError) naming it — never a TypeError.
  * The MLS bytes are only checked for presence; the MLS adapter judges them.
  */
 import { GroupWireError, type GroupWireErrorReason } from "./group_wire_error.ts";
-import { decodePayload, encodePayload, type Payload, STORED_TYPES } from "./payload.ts";
+import {
+  ATTACHMENT_KINDS,
+  decodePayload,
+  encodePayload,
+  type Payload,
+  STORED_TYPES,
+} from "./payload.ts";
+import { decodeInline } from "./group_attachment.ts";
 import { PayloadError } from "./payload_error.ts";
 
 export const GROUP_WIRE_VERSION = 1;
@@ -186,6 +194,7 @@ export interface GroupPostPlain {
 
 export function encodeGroupPost(post: GroupPostPlain): Uint8Array {
   if (post.author.length !== KEY_BYTES) throw new RangeError("author key must be 32 bytes");
+  if (ATTACHMENT_KINDS.get(post.payload.type) !== undefined) decodeInline(post.payload.body);
   if (!STORED_TYPES.includes(post.payload.type)) throw new RangeError("not a post type");
   return concat([post.author, encodePayload(post.payload)]);
 }
@@ -193,7 +202,7 @@ export function encodeGroupPost(post: GroupPostPlain): Uint8Array {
 /** @throws {GroupWireError} or {@link PayloadError} */
 export function decodeGroupPost(bytes: Uint8Array): GroupPostPlain {
   if (bytes.length < KEY_BYTES) fail("truncated", "truncated post author");
-  const payload = decodePayload(bytes.subarray(KEY_BYTES));
+  const payload = decodePayload(bytes.subarray(KEY_BYTES), { inline: true });
   if (!STORED_TYPES.includes(payload.type)) fail("bad_field", `post type ${payload.type}`);
   return { author: bytes.slice(0, KEY_BYTES), payload };
 }
