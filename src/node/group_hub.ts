@@ -188,13 +188,13 @@ export class GroupHub {
   }
 
   /** Posts a file, image or voice clip inline (one MLS message; the cap: group_attachment.ts). */
-  sendAttachment(
+  async sendAttachment(
     name: string,
     input: GroupAttachmentInput,
     options: { ttlSeconds?: number; burn?: boolean } = {},
   ): Promise<GroupQueued> {
     const body = encodeGroupAttachment(input);
-    return this.#post(name, attachmentType(input.kind), body, options);
+    return await this.#post(name, attachmentType(input.kind), body, options);
   }
 
   async #post(

@@ -71,11 +71,11 @@ async function identitySummary(signal: SignalContext): Promise<IdentitySummary> 
   };
 }
 
-/** The group engine loads (ts-mls, every group) only for group services. */
 /** Open `save` reads of group attachments (inline, so whole in memory: ≤ 1 MiB each). */
 const groupReads = new Map<string, { bytes: Uint8Array; at: number }>();
 const GROUP_READ_SLICE = 256 * 1024;
 
+/** The group engine loads (ts-mls, every group) only for group services. */
 async function groups(host: ServiceHost): Promise<GroupHub> {
   const { groupHub } = await import("./group_hub.ts");
   return await groupHub(host.messenger);

@@ -26,14 +26,7 @@
  * The MLS bytes are only checked for presence; the MLS adapter judges them.
  */
 import { GroupWireError, type GroupWireErrorReason } from "./group_wire_error.ts";
-import {
-  ATTACHMENT_KINDS,
-  decodePayload,
-  encodePayload,
-  type Payload,
-  STORED_TYPES,
-} from "./payload.ts";
-import { decodeInline } from "./group_attachment.ts";
+import { decodePayload, encodePayload, type Payload, STORED_TYPES } from "./payload.ts";
 import { PayloadError } from "./payload_error.ts";
 
 export const GROUP_WIRE_VERSION = 1;
@@ -194,7 +187,6 @@ export interface GroupPostPlain {
 
 export function encodeGroupPost(post: GroupPostPlain): Uint8Array {
   if (post.author.length !== KEY_BYTES) throw new RangeError("author key must be 32 bytes");
-  if (ATTACHMENT_KINDS.get(post.payload.type) !== undefined) decodeInline(post.payload.body);
   if (!STORED_TYPES.includes(post.payload.type)) throw new RangeError("not a post type");
   return concat([post.author, encodePayload(post.payload)]);
 }
