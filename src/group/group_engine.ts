@@ -193,6 +193,14 @@ export class GroupEngine {
     });
   }
 
+  /** Deletes an incoming burn-after-reading post once it was used (a saved attachment). */
+  burnPost(groupId: string, id: Uint8Array): Promise<boolean> {
+    return this.#locked(() => {
+      const live = this.#live(groupId);
+      return this.#store.write(() => db.burnPost(this.#store.db, live.row, id));
+    });
+  }
+
   /** Deletes expired posts, seen digests and stale key packages; returns the posts deleted. */
   sweep(): Promise<number> {
     return this.#locked(() =>

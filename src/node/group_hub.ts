@@ -67,6 +67,15 @@ export async function attachGroups(messenger: Messenger): Promise<GroupHub> {
 const NAME_RULE =
   "A group name must be 1–64 printable characters (no control, bidi or invisible ones)";
 
+/** A group attachment found for `save`. */
+export interface GroupAttachmentFound {
+  id: string;
+  record: AttachmentRecord;
+  bytes: Uint8Array;
+  /** Deletes it if it is burn-after-reading (call once saved). */
+  burn: () => Promise<void>;
+}
+
 export class GroupHub {
   readonly engine: GroupEngine;
   readonly #messenger: Messenger;
@@ -283,9 +292,7 @@ export class GroupHub {
    * undefined when no group post matches. A burn-after-reading one is deleted once saved
    * ({@link burnSaved}).
    */
-  attachment(
-    idText: string,
-  ): { id: string; record: AttachmentRecord; bytes: Uint8Array } | undefined {
+  attachment(idText: string): GroupAttachmentFound | undefined {
     const hex = idText.toLowerCase();
     const matches = this.engine.groups().flatMap((g) => this.engine.posts(g.groupId))
       .filter((p) =>
@@ -300,7 +307,14 @@ export class GroupHub {
     if (matches.length === 0) return undefined;
     const post = matches[0];
     const record = attachmentRecord(post.type, post.body)!;
-    return { id: toHex(post.id), record, bytes: decodeInline(post.body).bytes };
+    return {
+      id: toHex(post.id),
+      record,
+      bytes: decodeInline(post.body).bytes,
+      burn: async () => {
+        if (post.burn) await this.engine.burnPost(post.groupId, post.id);
+      },
+    };
   }
 
   /** How many of these queue items are still queued (for `group send --wait`). */

@@ -72,7 +72,10 @@ async function identitySummary(signal: SignalContext): Promise<IdentitySummary> 
 }
 
 /** Open `save` reads of group attachments (inline, so whole in memory: ≤ 1 MiB each). */
-const groupReads = new Map<string, { bytes: Uint8Array; at: number }>();
+const groupReads = new Map<
+  string,
+  { bytes: Uint8Array; at: number; burn: () => Promise<void> }
+>();
 const GROUP_READ_SLICE = 256 * 1024;
 
 /** The group engine loads (ts-mls, every group) only for group services. */
@@ -154,7 +157,7 @@ export const SERVICES: ServiceTable = {
       const found = (await groups(host)).attachment(p.id);
       if (!found) throw err;
       const handle = `g${toHex(crypto.getRandomValues(new Uint8Array(12)))}`;
-      groupReads.set(handle, { bytes: found.bytes, at: 0 });
+      groupReads.set(handle, { bytes: found.bytes, at: 0, burn: found.burn });
       return { handle, id: found.id, attachment: found.record };
     }
     const message = getMessage(host.messenger.store.db, host.messenger.store.sealer, id);
@@ -169,7 +172,10 @@ export const SERVICES: ServiceTable = {
       const data = inline.bytes.subarray(inline.at, inline.at + GROUP_READ_SLICE);
       inline.at += data.length;
       const done = inline.at >= inline.bytes.length;
-      if (done) groupReads.delete(p.handle);
+      if (done) {
+        groupReads.delete(p.handle);
+        await inline.burn(); // a burn-after-reading attachment burns once saved, as in 1:1
+      }
       return { data: toBase64(data), done };
     }
     const { data, done, id } = await host.messenger.downloads.read(p.handle);

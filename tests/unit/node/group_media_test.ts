@@ -144,6 +144,17 @@ Deno.test("a photo full of metadata posted to a group arrives at every member cl
   });
   await pump();
   assertEquals(await save(carol, posted.id), file);
+  // Burn after reading: saved once, then gone (as in 1:1).
+  const burnt = await bob.hub.sendAttachment("friends", {
+    kind: "file",
+    name: "once.txt",
+    mime: "text/plain",
+    bytes: file,
+  }, { burn: true });
+  await pump();
+  assert(carol.hub.attachment(burnt.id) !== undefined);
+  assertEquals(await save(carol, burnt.id), file);
+  assertEquals(carol.hub.attachment(burnt.id), undefined);
 });
 
 Deno.test("an SVG, garbage or a wrong SHA-256 posted as an image is refused by every receiver", async () => {
