@@ -8,7 +8,13 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import type { ActionRunner } from "../cli/program.ts";
 import type { Invocation } from "../cli/invocation.ts";
-import { durationOption } from "../cli/number_option.ts";
+import { countOption, durationOption } from "../cli/number_option.ts";
+import { MAX_INLINE_BYTES } from "../protocol/group_attachment.ts";
+import {
+  attachmentOption,
+  groupAttachmentParams,
+  type GroupMediaOptions,
+} from "./group_send_media.ts";
 import { formatDuration } from "../cli/duration.ts";
 import { addTorOptions, type TorOptions } from "../cli/tor_options.ts";
 import { terminalLine as safe, withBody } from "../cli/terminal_text.ts";
@@ -128,6 +134,19 @@ export function registerGroup(program: Command, run: ActionRunner): void {
           .argParser(durationOption({ option: "--ttl", minMs: 0 })),
       )
       .option("--burn", "burn after reading: deleted once read")
+      .option("--image <path>", "post an image, re-encoded with every metadata block dropped")
+      .addOption(
+        new Option("--max-side <px>", "with --image: scale down so no side exceeds PX pixels")
+          .argParser(countOption("--max-side")),
+      )
+      .addOption(
+        new Option("--format <format>", "with --image: the output format (default jpeg)")
+          .choices(["jpeg", "webp", "png"]),
+      )
+      .option("--file <path>", "post a file (- reads stdin) instead of text")
+      .option("--voice <path>", "post a voice clip (Ogg/Opus or M4A, checked by its bytes)")
+      .option("--name <name>", "the file name members see (default: PATH's base name)")
+      .option("--mime <type>", "with --file: the MIME type (default application/octet-stream)")
       .addOption(
         new Option(
           "--wait [duration]",
@@ -137,7 +156,10 @@ export function registerGroup(program: Command, run: ActionRunner): void {
   )
     .addHelpText(
       "after",
-      "\nWith --wait: exit 0 once every member's node acked the post, 75 when some copies are\n" +
+      "\nAttachments travel inline in the one post, so at most " +
+        `${MAX_INLINE_BYTES} bytes (65 over it;\n` +
+        "an image: shrink it with --max-side). Members save them with `legion save ID`.\n" +
+        "\nWith --wait: exit 0 once every member's node acked the post, 75 when some copies are\n" +
         "still queued at the deadline (they stay queued), 69 when tor cannot start.\n",
     )
     .action(run(send));
@@ -147,7 +169,7 @@ async function send(
   inv: Invocation,
   name: string,
   textArg: string | undefined,
-  options: TorOptions & {
+  options: TorOptions & GroupMediaOptions & {
     messageFile?: string;
     ttl?: number;
     burn?: boolean;
@@ -166,10 +188,21 @@ async function send(
       );
     }
   }
-  const text = await messageText(inv, textArg, options.messageFile);
-  const params = { name, text, ttlSeconds, burn: options.burn ?? false };
+  const burn = options.burn ?? false;
+  const kind = attachmentOption(
+    options,
+    textArg !== undefined || options.messageFile !== undefined,
+  );
+  const file = kind === undefined
+    ? undefined
+    : await groupAttachmentParams(inv, name, kind, options, { ttlSeconds, burn });
+  const text = file ? "" : await messageText(inv, textArg, options.messageFile);
+  const params = { name, text, ttlSeconds, burn };
   if (options.wait === undefined) {
-    queued(inv, await inv.service("group.send", params));
+    queued(
+      inv,
+      file ? await inv.service("group.send_file", file) : await inv.service("group.send", params),
+    );
     return;
   }
   const waitMs = options.wait === true ? DEFAULT_WAIT_MS : options.wait;
@@ -177,6 +210,7 @@ async function send(
   inv.stopOnSignals();
   const outcome = await groupSendAndWait(inv, {
     params,
+    file,
     waitMs,
     tor: options,
     onQueued: (q) => queued(inv, q),
@@ -223,5 +257,11 @@ function printPost(inv: Invocation, post: GroupPostRecord): void {
   const header = `${post.createdAt} ${post.id.slice(0, 8)} [${safe(post.group)}] ${who}${
     post.burn ? " (burn after reading)" : ""
   }: `;
-  inv.out.result({ type: "group_message", ...post }, withBody(header, post.text));
+  const a = post.attachment;
+  const text = a
+    ? `[${a.kind}] ${post.id} ${JSON.stringify(a.name)} ${a.size} B ${a.state}` +
+      (a.width ? ` ${a.width}x${a.height}` : "") +
+      (a.durationMs ? ` ${(a.durationMs / 1000).toFixed(1)} s` : "")
+    : post.text;
+  inv.out.result({ type: "group_message", ...post }, withBody(header, text));
 }

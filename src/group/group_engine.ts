@@ -26,6 +26,7 @@ import {
   ProposalOp,
 } from "../protocol/group_wire.ts";
 import {
+  ATTACHMENT_KINDS,
   clampTtl,
   PayloadType,
   TTL_DEFAULT_SECONDS,
@@ -77,6 +78,12 @@ export interface GroupEngineOptions {
   /** Whether a key is one of this node's contacts (Welcomes and key package requests need it). */
   isContact: (ed25519: Uint8Array) => boolean;
   now?: () => number;
+  /**
+   * Judges an incoming attachment post (payload type file, image or voice; its body already
+   * decoded and verified by group_attachment.ts) before it is stored: returns the body to store
+   * (an image re-sanitised) or throws a {@link GroupError} to refuse it. Default: kept as is.
+   */
+  inspect?: (type: PayloadType, body: Uint8Array) => Promise<Uint8Array>;
 }
 
 /** How often keys heal by default (docs/groups.md, "Healing"). */
@@ -107,6 +114,7 @@ export class GroupEngine {
   readonly #me: string;
   readonly #isContact: (key: Uint8Array) => boolean;
   readonly #now: () => number;
+  readonly #inspect: NonNullable<GroupEngineOptions["inspect"]>;
   readonly #groups = new Map<string, Live>();
 
   private constructor(options: GroupEngineOptions) {
@@ -115,6 +123,7 @@ export class GroupEngine {
     this.#me = toHex(options.identity.publicKey);
     this.#isContact = options.isContact;
     this.#now = options.now ?? Date.now;
+    this.#inspect = options.inspect ?? ((_type, body) => Promise.resolve(body));
   }
 
   /** Loads every group from the store. */
@@ -193,6 +202,14 @@ export class GroupEngine {
     return this.#locked(async () => {
       const live = this.#live(groupId);
       await this.#store.write(() => db.markPostsRead(this.#store.db, live.row, this.#now()));
+    });
+  }
+
+  /** Deletes an incoming burn-after-reading post once it was used (a saved attachment). */
+  burnPost(groupId: string, id: Uint8Array): Promise<boolean> {
+    return this.#locked(() => {
+      const live = this.#live(groupId);
+      return this.#store.write(() => db.burnPost(this.#store.db, live.row, id));
     });
   }
 
@@ -774,6 +791,20 @@ export class GroupEngine {
     const plain = decodeGroupPost(result.plaintext);
     const now = this.#now();
     const keep = now + TTL_MAX_SECONDS * 1000;
+    if (!duplicate && ATTACHMENT_KINDS.has(plain.payload.type)) {
+      try {
+        plain.payload.body = await this.#inspect(plain.payload.type, plain.payload.body);
+      } catch (err) {
+        if (!(err instanceof GroupError)) throw err;
+        // Refused: the ratchet step and the digest are kept (a redelivery is a duplicate).
+        await this.#store.write(() => {
+          this.#writeGroup(live, live.record, result.group);
+          db.markSeen(this.#store.db, live.row, digest, keep);
+        });
+        this.#groups.set(groupId, { ...live, group: result.group });
+        throw err;
+      }
+    }
     await this.#store.write(() => {
       this.#writeGroup(live, live.record, result.group);
       db.markSeen(this.#store.db, live.row, digest, keep);

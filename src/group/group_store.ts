@@ -310,6 +310,14 @@ export function markPostsRead(db: Database, row: number, now: number): void {
   ).run(now, row);
 }
 
+/** Deletes one incoming burn-after-reading post (a group attachment once saved). */
+export function burnPost(db: Database, row: number, id: Uint8Array): boolean {
+  const result = db.prepare(
+    "DELETE FROM group_posts WHERE group_row = ? AND id = ? AND direction = 'in' AND burn = 1",
+  ).run(row, id);
+  return Number(result.changes) > 0;
+}
+
 /** Deletes expired posts and seen digests; returns how many posts went. */
 export function sweepGroups(db: Database, now: number): number {
   const result = db.prepare("DELETE FROM group_posts WHERE expires_at <= ?").run(now);

@@ -17,12 +17,26 @@ import { isValidName } from "../crypto/card.ts";
 import { fromHex, toHex } from "../crypto/hex.ts";
 import { onionAddress } from "../crypto/onion.ts";
 import { keyFingerprint } from "../crypto/fingerprint.ts";
-import { PayloadType, payloadTypeName, TTL_DEFAULT_SECONDS } from "../protocol/payload.ts";
+import {
+  ATTACHMENT_KINDS,
+  attachmentType,
+  PayloadType,
+  payloadTypeName,
+  TTL_DEFAULT_SECONDS,
+} from "../protocol/payload.ts";
+import { decodeInline } from "../protocol/group_attachment.ts";
+import {
+  attachmentRecord,
+  encodeGroupAttachment,
+  type GroupAttachmentInput,
+  inspectAttachment,
+} from "./group_media.ts";
 import { LegionError } from "../errors.ts";
 import { MAX_TEXT_BYTES, messageTooLarge, type Messenger } from "./messenger.ts";
 import type { GroupEnvelopeHandler } from "./group_envelope.ts";
 import type { GroupEvent as NodeGroupEvent } from "./events.ts";
 import type {
+  AttachmentRecord,
   GroupInboxParams,
   GroupInvite,
   GroupMember,
@@ -54,6 +68,15 @@ export async function attachGroups(messenger: Messenger): Promise<GroupHub> {
 const NAME_RULE =
   "A group name must be 1–64 printable characters (no control, bidi or invisible ones)";
 
+/** A group attachment found for `save`. */
+export interface GroupAttachmentFound {
+  id: string;
+  record: AttachmentRecord;
+  bytes: Uint8Array;
+  /** Deletes it if it is burn-after-reading (call once saved). */
+  burn: () => Promise<void>;
+}
+
 export class GroupHub {
   readonly engine: GroupEngine;
   readonly #messenger: Messenger;
@@ -76,6 +99,7 @@ export class GroupHub {
       identity,
       isContact: (key) => messenger.signal.contactByKey(key) !== undefined,
       now: messenger.now,
+      inspect: inspectAttachment,
     });
     return new GroupHub(messenger, engine);
   }
@@ -172,7 +196,7 @@ export class GroupHub {
     return { name: invite.name, groupId: invite.groupId };
   }
 
-  async send(
+  send(
     name: string,
     text: string,
     options: { ttlSeconds?: number; burn?: boolean } = {},
@@ -180,9 +204,29 @@ export class GroupHub {
     const body = new TextEncoder().encode(text);
     if (body.length === 0) throw new LegionError("usage", "The message is empty");
     if (body.length > MAX_TEXT_BYTES) throw messageTooLarge();
+    return this.#post(name, PayloadType.text, body, options);
+  }
+
+  /** Posts a file, image or voice clip inline (one MLS message; the cap: group_attachment.ts). */
+  async sendAttachment(
+    name: string,
+    input: GroupAttachmentInput,
+    options: { ttlSeconds?: number; burn?: boolean } = {},
+  ): Promise<GroupQueued> {
+    const body = encodeGroupAttachment(input);
+    return await this.#post(name, attachmentType(input.kind), body, options);
+  }
+
+  async #post(
+    name: string,
+    type: PayloadType,
+    body: Uint8Array,
+    options: { ttlSeconds?: number; burn?: boolean },
+  ): Promise<GroupQueued> {
     const group = this.#group(name);
     const names = this.#names();
     const sent = await this.engine.send(group.groupId, {
+      type,
       body,
       ttlSeconds: options.ttlSeconds ?? TTL_DEFAULT_SECONDS,
       burn: options.burn ?? false,
@@ -263,6 +307,36 @@ export class GroupHub {
       await this.engine.markRead(group.groupId);
     }
     return posts.map((post) => this.#postRecord(group.name, post));
+  }
+
+  /**
+   * A group attachment by its post id (or a unique prefix of 8+ hex characters), for `save`;
+   * undefined when no group post matches. A burn-after-reading one is deleted once saved
+   * ({@link burnSaved}).
+   */
+  attachment(idText: string): GroupAttachmentFound | undefined {
+    const hex = idText.toLowerCase();
+    const matches = this.engine.groups().flatMap((g) => this.engine.posts(g.groupId))
+      .filter((p) =>
+        ATTACHMENT_KINDS.has(p.type) && toHex(p.id).startsWith(hex) &&
+        p.expiresAt > this.#messenger.now()
+      );
+    if (matches.length > 1) {
+      throw new LegionError("usage", `Several attachments start with ${idText}`, {
+        hint: "give more characters of the id",
+      });
+    }
+    if (matches.length === 0) return undefined;
+    const post = matches[0];
+    const record = attachmentRecord(post.type, post.body)!;
+    return {
+      id: toHex(post.id),
+      record,
+      bytes: decodeInline(post.body).bytes,
+      burn: async () => {
+        if (post.burn) await this.engine.burnPost(post.groupId, post.id);
+      },
+    };
   }
 
   /** How many of these queue items are still queued (for `group send --wait`). */
@@ -373,6 +447,9 @@ export class GroupHub {
       direction: post.direction,
       kind: payloadTypeName(post.type),
       text: postText(post),
+      ...(ATTACHMENT_KINDS.has(post.type)
+        ? { attachment: attachmentRecord(post.type, post.body) }
+        : {}),
       burn: post.burn,
       createdAt: new Date(post.createdAt).toISOString(),
       expiresAt: new Date(post.expiresAt).toISOString(),

@@ -24,6 +24,8 @@ export async function groupSendAndWait(
   ctx: NodeContext,
   request: {
     params: ServiceParams<"group.send">;
+    /** An inline attachment to post instead of `params`' text. */
+    file?: ServiceParams<"group.send_file">;
     waitMs: number;
     tor: TorOptions;
     onQueued: (queued: GroupQueued) => void;
@@ -42,7 +44,9 @@ export async function groupSendAndWait(
   const going = () => left() > 0 && !ctx.signal?.aborted;
   const agent = await agentFor(ctx);
   if (agent) {
-    const queued = await agent.call("group.send", request.params);
+    const queued = request.file
+      ? await agent.call("group.send_file", request.file)
+      : await agent.call("group.send", request.params);
     request.onQueued(queued);
     let pending = queued.items.length;
     while (pending > 0 && going()) {
@@ -53,7 +57,9 @@ export async function groupSendAndWait(
     return { queued, pending };
   }
   const host = await localHost(ctx);
-  const queued = await runService(host, "group.send", request.params);
+  const queued = request.file
+    ? await runService(host, "group.send_file", request.file)
+    : await runService(host, "group.send", request.params);
   request.onQueued(queued);
   const count = async () =>
     (await runService(host, "group.pending", { items: queued.items })).pending;

@@ -42,7 +42,7 @@ import {
   TTL_DEFAULT_SECONDS,
   TTL_MAX_SECONDS,
 } from "../protocol/payload.ts";
-import { MAX_CIPHERTEXT_BYTES } from "../protocol/delivery.ts";
+import { MAX_GROUP_ENVELOPE_BYTES } from "../protocol/group_attachment.ts";
 import { encodeIds, encodeReceipt, ReceiptKind } from "../protocol/control.ts";
 import { toHex } from "../crypto/hex.ts";
 import { resolveIdPrefix } from "../store/id_prefix.ts";
@@ -82,7 +82,7 @@ export interface SendOptions {
  * Largest group envelope the queue takes: one frame, less room for the payload header and
  * libsignal's overhead when it travels inside a 1:1 session.
  */
-export const MAX_GROUP_ENVELOPE_BYTES = MAX_CIPHERTEXT_BYTES - 4096;
+export { MAX_GROUP_ENVELOPE_BYTES };
 
 /** Where a queued group envelope goes: inside the contact's session, or on a group stream. */
 export interface QueuedEnvelope {

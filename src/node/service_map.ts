@@ -202,6 +202,8 @@ export interface GroupPostRecord {
   createdAt: string;
   expiresAt: string;
   readAt: string | null;
+  /** Present for files, images and voice clips (inline in the post: always complete). */
+  attachment?: AttachmentRecord;
 }
 
 export interface GroupInboxParams {
@@ -270,6 +272,22 @@ export interface ServiceMap {
   "group.invites": { params: Record<never, never>; result: GroupInvite[] };
   "group.send": {
     params: { name: string; text: string; ttlSeconds?: number; burn?: boolean };
+    result: GroupQueued;
+  };
+  /** Posts a file, image (sanitised by the caller) or voice clip inline; `data` is base64. */
+  "group.send_file": {
+    params: {
+      name: string;
+      kind: "file" | "image" | "voice";
+      fileName: string;
+      mime: string;
+      data: string;
+      width?: number;
+      height?: number;
+      durationMs?: number;
+      ttlSeconds?: number;
+      burn?: boolean;
+    };
     result: GroupQueued;
   };
   /** How many of these queue items (hex ids) are still queued. */

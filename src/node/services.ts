@@ -81,6 +81,13 @@ async function identitySummary(signal: SignalContext): Promise<IdentitySummary> 
   };
 }
 
+/** Open `save` reads of group attachments (inline, so whole in memory: ≤ 1 MiB each). */
+const groupReads = new Map<
+  string,
+  { bytes: Uint8Array; at: number; burn: () => Promise<void> }
+>();
+const GROUP_READ_SLICE = 256 * 1024;
+
 /** The group engine loads (ts-mls, every group) only for group services. */
 async function groups(host: ServiceHost): Promise<GroupHub> {
   const { groupHub } = await import("./group_hub.ts");
@@ -148,11 +155,25 @@ export const SERVICES: ServiceTable = {
     return {};
   },
   "file.open": async (host, p) => {
-    const id = resolveIdPrefix(host.messenger.store.db, p.id, {
-      table: "messages",
-      missing: `No attachment ${p.id}`,
-      hint: "see `legion inbox`",
-    });
+    let id: Uint8Array;
+    try {
+      id = resolveIdPrefix(host.messenger.store.db, p.id, {
+        table: "messages",
+        missing: `No attachment ${p.id}`,
+        hint: "see `legion inbox` (groups: `legion inbox --group NAME`)",
+      });
+      if (!getMessage(host.messenger.store.db, host.messenger.store.sealer, id)) {
+        throw new LegionError("no_input", `No attachment ${p.id}`);
+      }
+    } catch (err) {
+      // Not a 1:1 message: perhaps a group post's inline attachment.
+      if (!(err instanceof LegionError) || err.code !== "no_input") throw err;
+      const found = (await groups(host)).attachment(p.id);
+      if (!found) throw err;
+      const handle = `g${toHex(crypto.getRandomValues(new Uint8Array(12)))}`;
+      groupReads.set(handle, { bytes: found.bytes, at: 0, burn: found.burn });
+      return { handle, id: found.id, attachment: found.record };
+    }
     const message = getMessage(host.messenger.store.db, host.messenger.store.sealer, id);
     const attachment = message && host.messenger.record(message).attachment;
     if (!attachment) throw new LegionError("no_input", `Message ${p.id} is not an attachment`);
@@ -160,11 +181,23 @@ export const SERVICES: ServiceTable = {
     return { handle, id: toHex(id), attachment };
   },
   "file.read": async (host, p) => {
+    const inline = groupReads.get(p.handle);
+    if (inline) {
+      const data = inline.bytes.subarray(inline.at, inline.at + GROUP_READ_SLICE);
+      inline.at += data.length;
+      const done = inline.at >= inline.bytes.length;
+      if (done) {
+        groupReads.delete(p.handle);
+        await inline.burn(); // a burn-after-reading attachment burns once saved, as in 1:1
+      }
+      return { data: toBase64(data), done };
+    }
     const { data, done, id } = await host.messenger.downloads.read(p.handle);
     if (done) await host.messenger.burnSaved(id);
     return { data: toBase64(data), done };
   },
   "file.close": (host, p) => {
+    if (groupReads.delete(p.handle)) return {};
     host.messenger.downloads.close(p.handle);
     return {};
   },
@@ -187,6 +220,19 @@ export const SERVICES: ServiceTable = {
   "group.members": async (host, p) => (await groups(host)).members(p.name),
   "group.invites": async (host) => (await groups(host)).invites(),
   "group.send": async (host, p) => (await groups(host)).send(p.name, p.text, p),
+  "group.send_file": async (host, p) => {
+    const bytes = fromBase64(p.data);
+    if (!bytes) throw new LegionError("usage", "group.send_file: data is not base64");
+    return (await groups(host)).sendAttachment(p.name, {
+      kind: p.kind,
+      name: p.fileName,
+      mime: p.mime,
+      bytes,
+      width: p.width,
+      height: p.height,
+      durationMs: p.durationMs,
+    }, p);
+  },
   "group.pending": async (host, p) => ({
     pending: (await groups(host)).pending(p.items),
   }),

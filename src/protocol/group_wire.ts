@@ -18,7 +18,8 @@
  *
  * And the plaintext of a post (what the MLS application message carries):
  *
- *   author (32) Ed25519 key · payload (payload.ts, a stored type: text, file, image or voice)
+ *   author (32) Ed25519 key · payload (payload.ts, a stored type: text, file, image or voice;
+ *               an attachment's body is inline: group_attachment.ts, not a 1:1 descriptor)
  *
  * Decoders are strict: every field is checked against its range and a value that does not fit
  * throws a {@link GroupWireError} (or the payload's PayloadError) naming it — never a TypeError.
@@ -223,7 +224,7 @@ export function encodeGroupPost(post: GroupPostPlain): Uint8Array {
 /** @throws {GroupWireError} or {@link PayloadError} */
 export function decodeGroupPost(bytes: Uint8Array): GroupPostPlain {
   if (bytes.length < KEY_BYTES) fail("truncated", "truncated post author");
-  const payload = decodePayload(bytes.subarray(KEY_BYTES));
+  const payload = decodePayload(bytes.subarray(KEY_BYTES), { inline: true });
   if (!STORED_TYPES.includes(payload.type)) fail("bad_field", `post type ${payload.type}`);
   return { author: bytes.slice(0, KEY_BYTES), payload };
 }

@@ -19,6 +19,7 @@
  */
 import { decodeIds, decodeReceipt } from "./control.ts";
 import { type AttachmentKind, decodeDescriptor } from "./file_descriptor.ts";
+import { decodeInline } from "./group_attachment.ts";
 import { isControlError } from "./control_error.ts";
 import { ID_BYTES } from "./message_id.ts";
 import { MAX_CONTENT } from "./padding.ts";
@@ -118,9 +119,10 @@ export function encodePayload(payload: Payload): Uint8Array {
  *
  * @throws {PayloadError} `truncated`, `too_large`, `unsupported_version`, `unknown_type`,
  *   `unknown_flags`, `bad_created_at` (outside 2020–2200) or `bad_body` (a receipt or burn body
- *   that control.ts refuses, or an attachment descriptor that file_descriptor.ts refuses)
+ *   that control.ts refuses, or an attachment descriptor that file_descriptor.ts refuses — or,
+ *   with `inline` (group posts), an inline attachment that group_attachment.ts refuses)
  */
-export function decodePayload(bytes: Uint8Array): Payload {
+export function decodePayload(bytes: Uint8Array, options: { inline?: boolean } = {}): Payload {
   if (bytes.length < HEADER_BYTES) fail("truncated", "truncated header");
   if (bytes.length > MAX_PAYLOAD_BYTES) fail("too_large", `larger than ${MAX_PAYLOAD_BYTES} bytes`);
   if (bytes[0] !== PAYLOAD_VERSION) fail("unsupported_version", `unsupported version ${bytes[0]}`);
@@ -140,8 +142,13 @@ export function decodePayload(bytes: Uint8Array): Payload {
     if (type === PayloadType.receipt) decodeReceipt(body);
     if (type === PayloadType.burn) decodeIds(body);
     const kind = ATTACHMENT_KINDS.get(type);
-    if (kind !== undefined && decodeDescriptor(body).kind !== kind) {
-      fail("bad_body", `${payloadTypeName(type)} body: its descriptor is of another kind`);
+    const bodyKind = kind === undefined
+      ? undefined
+      : options.inline
+      ? decodeInline(body).kind
+      : decodeDescriptor(body).kind;
+    if (bodyKind !== kind) {
+      fail("bad_body", `${payloadTypeName(type)} body: its attachment is of another kind`);
     }
   } catch (err) {
     if (!isControlError(err)) throw err;

@@ -10,7 +10,7 @@ import {
   ProposalOp,
 } from "../../src/protocol/group_wire.ts";
 import { attachmentType, PayloadType } from "../../src/protocol/payload.ts";
-import { encodeDescriptor } from "../../src/protocol/file_descriptor.ts";
+import { encodeInline, inlineAttachment } from "../../src/protocol/group_attachment.ts";
 import { MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "../../src/protocol/timestamp.ts";
 import { GroupSim } from "../support/group_sim.ts";
 import { attempt, bytes, fc, fuzz, mutate, mutations, sameBytes } from "./_fuzz.ts";
@@ -95,27 +95,24 @@ fuzz(
   }),
 );
 
-/** A text with any body, or an attachment whose body is a well-formed descriptor. */
+/** A text with any body, or an attachment whose body is a well-formed inline attachment. */
 const typedBody = fc.oneof(
   fc.record({ type: fc.constant(PayloadType.text), body: fc.uint8Array({ maxLength: 300 }) }),
   fc.record({
     kind: fc.constantFrom("file" as const, "image" as const, "voice" as const),
-    size: fc.integer({ min: 0, max: 2 ** 40 }),
+    bytes: fc.uint8Array({ maxLength: 300 }),
     name: fc.string({ maxLength: 40 }).map((n) => n.replace(/\p{Cc}/gu, "_")),
-  }).map(({ kind, size, name }) => ({
+  }).map(({ kind, bytes, name }) => ({
     type: attachmentType(kind),
-    body: encodeDescriptor({
+    body: encodeInline(inlineAttachment({
       kind,
-      key: new Uint8Array(32).fill(1),
-      header: new Uint8Array(24).fill(2),
-      size,
-      sha256: new Uint8Array(32).fill(3),
+      bytes,
       durationMs: kind === "voice" ? 1_000 : 0,
       width: kind === "image" ? 4 : 0,
       height: kind === "image" ? 3 : 0,
       mime: "application/octet-stream",
       name,
-    }),
+    })),
   })),
 );
 
