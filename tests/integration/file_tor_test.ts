@@ -6,7 +6,7 @@
  * EXIF, XMP and an orientation) goes the same way with `send --image` and arrives with none of
  * it, upright.
  *
- * Size: LEGION_FILE_TOR_MIB (default 64; the issue's acceptance run is 100). The re-send bound
+ * Size: LEGION_FILE_TOR_MIB (default 100, the issue's acceptance size; LEGION_FILE_TOR_MIB=16 for a quick run). The re-send bound
  * needs at least ~40 MiB: up to FRAME_WINDOW × 15 chunks (3.75 MiB) may be in flight at the kill;
  * a smaller run checks that no more than that window is re-sent.
  */
@@ -26,7 +26,7 @@ import {
   leakyJpeg,
 } from "../support/image_fixture.ts";
 
-const MIB = Number(Deno.env.get("LEGION_FILE_TOR_MIB") ?? "64");
+const MIB = Number(Deno.env.get("LEGION_FILE_TOR_MIB") ?? "100");
 
 async function waitUntil(what: string, check: () => boolean | Promise<boolean>, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
