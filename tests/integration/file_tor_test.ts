@@ -6,8 +6,8 @@
  * EXIF, XMP and an orientation) goes the same way with `send --image` and arrives with none of
  * it, upright.
  *
- * Size: LEGION_FILE_TOR_MIB (default 100, the issue's acceptance size; LEGION_FILE_TOR_MIB=16 for a quick run). The re-send bound
- * needs at least ~40 MiB: up to FRAME_WINDOW × 15 chunks (3.75 MiB) may be in flight at the kill;
+ * Size: LEGION_FILE_TOR_MIB (default 100, the issue's acceptance size; 16 for a quick run). The
+ * re-send bound needs at least ~40 MiB: up to FRAME_WINDOW × 15 chunks (3.75 MiB) may be in flight at the kill;
  * a smaller run checks that no more than that window is re-sent.
  */
 import { assert, assertEquals } from "../support/assert.ts";
