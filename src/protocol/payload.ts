@@ -46,8 +46,9 @@ export type PayloadType = typeof PayloadType[keyof typeof PayloadType];
 
 /**
  * The types a receiver keeps as messages (the inbox lists them, burns and quotas cover them).
- * Receipts and burns are acted on, never stored; any other type (group, until groups land) is
- * acknowledged and dropped, so it can neither fill the disk nor linger where nothing shows it.
+ * Receipts and burns are acted on, never stored; a group payload goes to the node's group handler
+ * (node/group_receive.ts), which stores or refuses it as the group engine decides; any other type
+ * is acknowledged and dropped, so it can neither fill the disk nor linger where nothing shows it.
  */
 export const STORED_TYPES: readonly PayloadType[] = [
   PayloadType.text,
