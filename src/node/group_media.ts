@@ -17,6 +17,7 @@ import {
 import { ATTACHMENT_KINDS, type PayloadType } from "../protocol/payload.ts";
 import { LegionError } from "../errors.ts";
 import type { AttachmentRecord } from "./service_map.ts";
+import { inSanitizeSlot } from "./sanitize_slot.ts";
 
 /**
  * The most pixels a group image may have, on send and on receive: it bounds the decode a
@@ -43,10 +44,17 @@ export async function inspectAttachment(type: PayloadType, body: Uint8Array): Pr
   try {
     if (a.kind === "image") {
       const { sanitizeImage } = await import("../media/image_sanitize.ts");
-      const clean = await sanitizeImage(a.bytes, {
-        format: FORMAT_OF_MIME[a.mime],
-        maxInputPixels: GROUP_MAX_IMAGE_PIXELS,
-      });
+      const clean = await inSanitizeSlot(() =>
+        sanitizeImage(a.bytes, {
+          format: FORMAT_OF_MIME[a.mime],
+          maxInputPixels: GROUP_MAX_IMAGE_PIXELS,
+        })
+      );
+      // Re-encoding can grow a heavily compressed image past the cap: refuse it (an exception
+      // here would leave the envelope unacked, retried and re-decoded forever).
+      if (clean.bytes.length > MAX_INLINE_BYTES) {
+        throw refused(`its clean copy (${clean.bytes.length} bytes) is over the inline cap`);
+      }
       return encodeInline(inlineAttachment({
         ...a,
         bytes: clean.bytes,

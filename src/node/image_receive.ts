@@ -21,6 +21,7 @@ import {
 import { replaceMessageBody } from "../store/messages.ts";
 import { dropChunks, getTransfer, putChunk, resizeTransfer } from "../store/transfers.ts";
 import type { ImageFormat } from "../media/image_sanitize.ts";
+import { inSanitizeSlot } from "./sanitize_slot.ts";
 
 /** The largest image the receiver decodes (the sender's input cap). */
 export const RECEIVE_MAX_IMAGE_BYTES = 64 * 1024 * 1024;
@@ -57,7 +58,7 @@ export async function replaceWithSanitised(
   const { sanitizeImage } = await import("../media/image_sanitize.ts");
   let clean;
   try {
-    clean = await sanitizeImage(plain, { format: FORMAT_OF_MIME[d.mime] });
+    clean = await inSanitizeSlot(() => sanitizeImage(plain, { format: FORMAT_OF_MIME[d.mime] }));
   } catch (err) {
     if (isMediaError(err)) return false;
     throw err;

@@ -17,7 +17,11 @@ import { groupOutboxCount } from "../../../src/store/group_outbox.ts";
 import type { Listener } from "../../../src/transport/transport.ts";
 import { runService } from "../../../src/node/services.ts";
 import { fromBase64 } from "../../../src/crypto/base64.ts";
-import { encodeInline, inlineAttachment } from "../../../src/protocol/group_attachment.ts";
+import {
+  encodeInline,
+  inlineAttachment,
+  MAX_INLINE_BYTES,
+} from "../../../src/protocol/group_attachment.ts";
 import { PayloadType } from "../../../src/protocol/payload.ts";
 import { FIXTURE_HEIGHT, FIXTURE_WIDTH, leakyJpeg } from "../../support/image_fixture.ts";
 
@@ -230,3 +234,36 @@ function randomBytes(n: number): Uint8Array {
   for (let at = 0; at < n; at += 65_536) crypto.getRandomValues(out.subarray(at, at + 65_536));
   return out;
 }
+
+Deno.test("an image whose clean copy outgrows the inline cap is refused, not retried forever", async () => {
+  await using dir = await tempDir();
+  await using g = await group(dir.path);
+  const { alice, bob, carol, pump } = g;
+  // 16 MP of noise at JPEG quality 5 fits a post (≈0.6 MB); re-encoded at the receiver's quality
+  // it is ≈1.2 MB, over the cap.
+  const side = 4000;
+  const noise = randomBytes(side * side * 3);
+  const bytes = new Uint8Array(
+    await sharp(noise, { raw: { width: side, height: side, channels: 3 } })
+      .jpeg({ quality: 5 }).toBuffer(),
+  );
+  assert(bytes.length < MAX_INLINE_BYTES, `the fixture must fit a post (${bytes.length} bytes)`);
+  const body = encodeInline(inlineAttachment({
+    kind: "image",
+    name: "noise.jpg",
+    mime: "image/jpeg",
+    bytes,
+    width: side,
+    height: side,
+    durationMs: 0,
+  }));
+  const sent = await carol.hub.engine.send(carol.hub.list()[0].groupId, {
+    type: PayloadType.image,
+    body,
+  });
+  for (const o of sent.outgoing) await carol.node.messenger.enqueueGroupEnvelope(o.to, o.bytes);
+  await pump(); // throws when a receiver never acks the envelope
+  for (const m of [alice, bob]) {
+    assertEquals((await m.hub.posts({ name: "friends" })).length, 0, `${m.name} kept it`);
+  }
+});
