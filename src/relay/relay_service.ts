@@ -194,7 +194,7 @@ export class RelayService {
       envelope: request.envelope,
       nullifier: proof.nullifier,
       nullifierExpiresAt: nullifierExpiry(rules, request.epoch),
-      expiresAt: now + rules.ttlSeconds * 1000,
+      expiresAt: coarseExpiry(now + rules.ttlSeconds * 1000),
       quota: { items: rules.mailboxItems, bytes: rules.mailboxBytes },
     });
     if (stored !== "stored") return stored;
@@ -272,4 +272,12 @@ function groupText(group: ZkGroup): string {
   let text = cache.get(group);
   if (text === undefined) cache.set(group, text = groupToText(group));
   return text;
+}
+
+/** Expiries are kept to the next hour, so a seized relay.db does not date each deposit. */
+export const EXPIRY_GRANULARITY_MS = 3_600_000;
+
+/** `at` rounded up to the next {@link EXPIRY_GRANULARITY_MS}. */
+export function coarseExpiry(at: number): number {
+  return Math.ceil(at / EXPIRY_GRANULARITY_MS) * EXPIRY_GRANULARITY_MS;
 }

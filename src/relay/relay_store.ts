@@ -9,7 +9,8 @@
  *   nullifier       spent deposit nullifiers (public values) and when they may be forgotten
  *   refusal         counters of refused requests by reason (no per-request rows)
  *
- * No sender identity, no commitment, no root, no timestamps of deposits or fetches beyond expiries:
+ * No sender identity, no commitment, no root, no timestamps of deposits or fetches beyond expiries
+ * (kept to the next hour, relay_service.ts `coarseExpiry`, so they do not date a deposit either):
  * nothing here links a deposit to a member or records who fetched what. Every row expires.
  */
 import { randomBytes } from "node:crypto";

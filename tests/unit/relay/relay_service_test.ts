@@ -19,6 +19,7 @@ import {
   type ZkProof,
 } from "../../../src/zk/mod.ts";
 import { encodeRequest, type RelayReply } from "../../../src/protocol/relay_wire.ts";
+import { EXPIRY_GRANULARITY_MS } from "../../../src/relay/relay_service.ts";
 import {
   admitMembers,
   createRelayHome,
@@ -229,9 +230,16 @@ Deno.test({
     assertEquals((await fetchItems(endpoint, owner, box.fetchId)).length, 0);
     assertEquals(relay.store.mailboxUse(box.depositId), { items: 0, bytes: 0 });
 
-    // Expiry: the other mailbox's item is gone once its TTL has passed.
+    // Expiry: the other mailbox's item is gone once its TTL (kept to the next hour: the relay
+    // does not date deposits) has passed — and not before.
     assertEquals(relayTotals(relay.store.db).items, 1);
-    clock += rules.ttlSeconds * 1000 + 1;
+    const expires = (relay.store.db.prepare("SELECT expires_at FROM item").get() as {
+      expires_at: number;
+    }).expires_at;
+    assertEquals(expires % EXPIRY_GRANULARITY_MS, 0);
+    assert(expires >= clock + rules.ttlSeconds * 1000);
+    assertEquals((await relay.store.sweep(expires - 1)).items, 0);
+    clock = expires;
     assertEquals((await relay.store.sweep(clock)).items, 1);
     assertEquals(relayTotals(relay.store.db).items, 0);
     assertEquals(relay.store.mailboxUse(otherBox.depositId), { items: 0, bytes: 0 });
