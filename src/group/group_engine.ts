@@ -72,6 +72,9 @@ import {
   withLeafKey,
 } from "./mls_adapter.ts";
 
+/** How many epochs ahead of ours a post may be and still be held for its commit. */
+const MAX_EPOCHS_AHEAD = 64n;
+
 export interface GroupEngineOptions {
   store: UnlockedStore;
   identity: GroupIdentity;
@@ -755,6 +758,11 @@ export class GroupEngine {
       epoch = peekMessage(mls).epoch;
     } catch (err) {
       throw err instanceof GroupError ? err : new GroupError("malformed", "not a post");
+    }
+    // A post is held until its epoch's commit arrives, but only from the near future: a forged or
+    // mangled epoch far ahead would be held for ever (and 2^53 and up is not even a stored number).
+    if (epoch > live.group.epoch + MAX_EPOCHS_AHEAD) {
+      throw new GroupError("wrong_epoch", `a post from epoch ${epoch}, too far ahead`);
     }
     if (epoch > live.group.epoch || live.record.invited) {
       await this.#store.write(() =>
